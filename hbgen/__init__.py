@@ -1,0 +1,3 @@
+"""hbgen: generate exchange connectors from declarative YAML specs."""
+
+__version__ = "0.1.0"

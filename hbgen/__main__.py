@@ -1,0 +1,3 @@
+from hbgen.cli import app
+
+app(prog_name="hbgen")

@@ -1,0 +1,1 @@
+"""Data types shared by connectors: enums, order book, orders, fees and trading rules."""

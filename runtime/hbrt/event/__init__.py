@@ -1,0 +1,1 @@
+"""Events emitted by connectors and order books, and a small publisher/subscriber."""

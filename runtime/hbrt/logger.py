@@ -1,0 +1,44 @@
+"""Logging helpers: the ``NETWORK`` level and a logger class that speaks it.
+
+Hummingbot connectors log transient network trouble at a custom ``NETWORK`` level (between DEBUG and INFO) so
+operators can silence it without hiding real errors. Connector tests compare some of these records exactly.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+NETWORK = 14
+logging.addLevelName(NETWORK, "NETWORK")
+
+
+class HummingbotLogger(logging.Logger):
+    """A :class:`logging.Logger` with a ``network()`` method for the ``NETWORK`` level."""
+
+    def network(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        if self.isEnabledFor(NETWORK):
+            self._log(NETWORK, msg, args, **kwargs)
+
+
+def get_logger(name: str) -> HummingbotLogger:
+    """Return the logger called ``name`` as a :class:`HummingbotLogger`.
+
+    Loggers created before this module was imported keep their class; for those, ``network`` is attached to the
+    instance so callers can rely on it everywhere.
+    """
+    manager = logging.Logger.manager
+    existing = manager.loggerDict.get(name)
+    if isinstance(existing, logging.Logger):
+        if not isinstance(existing, HummingbotLogger):
+            existing.__class__ = HummingbotLogger
+        return existing  # type: ignore[return-value]
+    previous = manager.loggerClass or logging.getLoggerClass()
+    manager.setLoggerClass(HummingbotLogger)
+    try:
+        logger = logging.getLogger(name)
+    finally:
+        manager.setLoggerClass(previous)
+    if not isinstance(logger, HummingbotLogger):
+        logger.__class__ = HummingbotLogger
+    return logger  # type: ignore[return-value]
