@@ -1,0 +1,289 @@
+"""The write stage: compare rendered files with the manifest and the disk, then write atomically.
+
+Ownership rules (the generation gap):
+
+* A *generated* file belongs to hbgen. It is listed in the package manifest with the hash of the content hbgen
+  wrote. It is rewritten when its content changes and removed when the spec no longer produces it.
+* A *hand-owned* file (a hook module, its test) is created once when missing and never touched again.
+* A file on disk that is neither in the new plan nor in the old manifest is not ours and is never touched.
+
+A generated file whose bytes on disk no longer match the manifest was edited by hand. The run stops before writing
+anything and reports each such file with the edited lines, unless ``force`` is set, in which case the edited file is
+first copied to a backup directory.
+
+Every write goes to a temporary file in the same directory followed by :func:`os.replace`, so an interrupted run
+leaves either the old or the new file, never half of one; the manifest is written last.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MANIFEST_NAME = ".hbgen-manifest.json"
+BACKUP_DIR_NAME = ".hbgen-backup"
+MANIFEST_VERSION = 1
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One output file: a path relative to the package directory (POSIX separators) and its full text."""
+
+    path: str
+    content: str
+    hand_owned: bool = False
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What hbgen wrote into one package and from what."""
+
+    connector: str
+    spec: str
+    spec_sha256: str
+    hbgen_version: str
+    templates_sha256: str
+    files: Mapping[str, str]  # generated file -> sha256 of its content
+    hand_owned: tuple[str, ...] = ()
+
+    def to_json(self) -> str:
+        data = {
+            "manifest_version": MANIFEST_VERSION,
+            "connector": self.connector,
+            "spec": self.spec,
+            "spec_sha256": self.spec_sha256,
+            "hbgen_version": self.hbgen_version,
+            "templates_sha256": self.templates_sha256,
+            "files": dict(sorted(self.files.items())),
+            "hand_owned": sorted(self.hand_owned),
+        }
+        return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        return cls(
+            connector=data["connector"],
+            spec=data["spec"],
+            spec_sha256=data["spec_sha256"],
+            hbgen_version=data["hbgen_version"],
+            templates_sha256=data["templates_sha256"],
+            files=dict(data["files"]),
+            hand_owned=tuple(data.get("hand_owned", ())),
+        )
+
+    @classmethod
+    def read(cls, package_dir: Path) -> Manifest | None:
+        path = package_dir / MANIFEST_NAME
+        if not path.is_file():
+            return None
+        try:
+            return cls.from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise WriteError(f"{path}: the manifest is unreadable ({exc}); restore it from version control") from exc
+
+
+class WriteError(Exception):
+    """The write stage refused to run; nothing was written."""
+
+
+@dataclass(frozen=True)
+class HandEdit:
+    """A generated file whose bytes differ from what hbgen last wrote."""
+
+    path: str
+    diff: str
+
+
+class HandEditError(WriteError):
+    """Generated files were edited by hand; the run stopped before writing anything."""
+
+    def __init__(self, edits: list[HandEdit], package_dir: Path) -> None:
+        self.edits = edits
+        self.package_dir = package_dir
+        lines = [f"{len(edits)} generated file(s) in {package_dir} were edited by hand:"]
+        for edit in edits:
+            lines.append(f"  {edit.path}")
+            lines.extend("    " + line for line in edit.diff.splitlines())
+        lines.append(
+            "Generated files are rewritten on every run. Move the change into a hook (name it under `hooks:` in the "
+            "spec; its module is hand-owned and never overwritten), or re-run with --force to overwrite the edited "
+            f"files after a backup copy is saved under {package_dir / BACKUP_DIR_NAME}."
+        )
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class WriteReport:
+    """What a write did (or, in a dry run, would do)."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    hand_owned_created: list[str] = field(default_factory=list)
+    backups: list[str] = field(default_factory=list)
+    diff: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.removed or self.hand_owned_created)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see either the old or the new content, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _unified(old: str, new: str, path: str, old_label: str, new_label: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"{old_label}/{path}",
+            tofile=f"{new_label}/{path}",
+        )
+    )
+
+
+def find_hand_edits(
+    package_dir: Path,
+    manifest: Manifest | None,
+    pristine: Callable[[str], str | None] | None = None,
+) -> list[HandEdit]:
+    """Generated files on disk whose hash differs from the manifest.
+
+    ``pristine(path)`` may return what hbgen originally wrote for ``path`` (for example the new rendering when the
+    spec and templates did not change); the reported diff is then exactly the hand edit. Without it the diff is
+    against nothing and only says the file changed.
+    """
+    if manifest is None:
+        return []
+    edits: list[HandEdit] = []
+    for rel, expected in sorted(manifest.files.items()):
+        current = _read(package_dir / rel)
+        if current is None or sha256_text(current) == expected:
+            continue
+        original = pristine(rel) if pristine else None
+        if original is not None and sha256_text(original) == expected:
+            diff = _unified(original, current, rel, "generated", "on-disk")
+        else:
+            diff = "(content differs from what hbgen wrote; the original text is not available to show a diff)"
+        edits.append(HandEdit(rel, diff))
+    return edits
+
+
+def plan_changes(
+    package_dir: Path, files: Iterable[RenderedFile], old: Manifest | None
+) -> tuple[dict[str, RenderedFile], list[str]]:
+    """Index the new files by path and list the generated files of ``old`` that the new plan no longer produces."""
+    new = {f.path: f for f in files}
+    stale = sorted(p for p in (old.files if old else {}) if p not in new)
+    return new, stale
+
+
+def write_package(
+    package_dir: Path,
+    files: Iterable[RenderedFile],
+    manifest: Manifest,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    pristine: Callable[[str], str | None] | None = None,
+) -> WriteReport:
+    """Bring ``package_dir`` in line with ``files`` and record ``manifest``.
+
+    Raises :class:`HandEditError` (nothing written) when a generated file was edited by hand and ``force`` is
+    false. With ``dry_run`` nothing is written and the report's ``diff`` holds a unified diff of every change.
+    """
+    old = Manifest.read(package_dir)
+    new, stale = plan_changes(package_dir, files, old)
+    edits = find_hand_edits(package_dir, old, pristine)
+    if edits and not force and not dry_run:
+        raise HandEditError(edits, package_dir)
+
+    report = WriteReport()
+    diffs: list[str] = []
+    writes: list[tuple[Path, str]] = []
+    for rel, rendered in sorted(new.items()):
+        target = package_dir / rel
+        current = _read(target)
+        if rendered.hand_owned:
+            if current is None:
+                report.hand_owned_created.append(rel)
+                writes.append((target, rendered.content))
+                diffs.append(_unified("", rendered.content, rel, "a", "b"))
+            continue
+        if current == rendered.content:
+            report.unchanged.append(rel)
+            continue
+        (report.created if current is None else report.updated).append(rel)
+        writes.append((target, rendered.content))
+        diffs.append(_unified(current or "", rendered.content, rel, "a", "b"))
+    for rel in stale:
+        current = _read(package_dir / rel)
+        if current is not None:
+            report.removed.append(rel)
+            diffs.append(_unified(current, "", rel, "a", "b"))
+    report.diff = "".join(diffs)
+    if dry_run:
+        return report
+
+    if edits:
+        backup_root = package_dir / BACKUP_DIR_NAME
+        for edit in edits:
+            source = package_dir / edit.path
+            backup = backup_root / edit.path
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, backup)
+            report.backups.append(str(backup.relative_to(package_dir)))
+    for target, text in writes:
+        atomic_write(target, text)
+    for rel in report.removed:
+        (package_dir / rel).unlink(missing_ok=True)
+        _prune_empty_dirs(package_dir, (package_dir / rel).parent)
+    manifest_text = manifest.to_json()
+    if _read(package_dir / MANIFEST_NAME) != manifest_text:
+        atomic_write(package_dir / MANIFEST_NAME, manifest_text)
+    return report
+
+
+def _prune_empty_dirs(root: Path, directory: Path) -> None:
+    root = root.resolve()
+    current = directory.resolve()
+    while current != root and root in current.parents:
+        try:
+            current.rmdir()
+        except OSError:
+            return
+        current = current.parent

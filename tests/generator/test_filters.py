@@ -1,0 +1,66 @@
+"""Filters make any spec value safe Python: hostile strings stay data."""
+
+import ast
+from decimal import Decimal
+
+import pytest
+
+from hbgen.render import RenderError, camel, comment, ident, py
+
+HOSTILE = [
+    'a"b',
+    "a'b",
+    "'''",
+    '"""',
+    "\\",
+    "x\\",
+    "line1\nline2",
+    "\r\n\t\x00\x1b",
+    "{{ 7*7 }}",
+    "{% for x in y %}",
+    "{#",
+    "__import__('os').system('echo pwned')",
+    '"); __import__("os").system("echo pwned"); ("',
+    "\u2028\u2029",
+    "ünïcödé €",
+    "}{][)(",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_py_renders_hostile_strings_as_inert_literals(value: str) -> None:
+    source = f"x = {py(value)}\n"
+    tree = ast.parse(source)
+    assert len(tree.body) == 1
+    assert isinstance(tree.body[0].value, ast.Constant)
+    namespace: dict = {}
+    exec(compile(tree, "<test>", "exec"), namespace)
+    assert namespace["x"] == value
+
+
+def test_py_renders_nested_values_round_trip() -> None:
+    value = {"a": [1, 2.5, None, True], "b": ("x",), "c": {"d": Decimal("0.00100000")}, "e": ()}
+    namespace: dict = {"Decimal": Decimal}
+    exec(f"x = {py(value)}", namespace)
+    assert namespace["x"] == value
+    assert py(Decimal("0.00100000")) == "Decimal('0.00100000')"
+
+
+def test_py_is_deterministic_for_sets_and_rejects_unknown_types() -> None:
+    assert py(frozenset({"b", "a"})) == py(frozenset({"a", "b"}))
+    with pytest.raises(RenderError):
+        py(object())
+    with pytest.raises(RenderError):
+        py(float("nan"))
+
+
+@pytest.mark.parametrize("bad", ["", "1abc", "a-b", "class", "a b", "a;import os", "é", None, 3])
+def test_ident_rejects_non_identifiers(bad) -> None:
+    with pytest.raises(RenderError):
+        ident(bad)
+
+
+def test_ident_camel_and_comment() -> None:
+    assert ident("binance_perpetual") == "binance_perpetual"
+    assert camel("binance_perpetual") == "BinancePerpetual"
+    assert comment("two\nlines\r\n  and\x00more") == "two lines and more"
