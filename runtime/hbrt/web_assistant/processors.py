@@ -1,0 +1,88 @@
+"""Hooks that run on every request before it is sent and on every response after it arrives.
+
+Lists of processors run in order. Besides the four interfaces this module has the two ready-made processors that
+Hummingbot keeps in ``connector/utils.py``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import inspect
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from hbrt.web_assistant.connections.data_types import RESTRequest, RESTResponse, WSRequest, WSResponse
+
+
+class RESTPreProcessorBase(ABC):
+    """Adjusts a REST request before authentication and sending (gets a private copy of the request)."""
+
+    @abstractmethod
+    async def pre_process(self, request: RESTRequest) -> RESTRequest: ...
+
+
+class RESTPostProcessorBase(ABC):
+    """Inspects or replaces a REST response before the status check."""
+
+    @abstractmethod
+    async def post_process(self, response: RESTResponse) -> RESTResponse: ...
+
+
+class WSPreProcessorBase(ABC):
+    """Adjusts a websocket request before authentication and sending (gets a private copy of the request)."""
+
+    @abstractmethod
+    async def pre_process(self, request: WSRequest) -> WSRequest: ...
+
+
+class WSPostProcessorBase(ABC):
+    """Transforms each received websocket message before the caller sees it."""
+
+    @abstractmethod
+    async def post_process(self, response: WSResponse) -> WSResponse: ...
+
+
+class _SynchronizerLike(Protocol):
+    async def update_server_time_if_not_initialized(self, time_provider: Awaitable[float]) -> None: ...
+
+
+class TimeSynchronizerRESTPreProcessor(RESTPreProcessorBase):
+    """Makes sure the time synchronizer holds at least one server-time sample before any REST request goes out.
+
+    ``time_provider`` is a zero-argument callable returning an awaitable of the server time in milliseconds (for
+    example ``lambda: get_current_server_time(throttler)``). The synchronizer decides whether it needs the sample;
+    when it does not await the awaitable we close it, so no "coroutine was never awaited" warning leaks whichever
+    synchronizer implementation is plugged in.
+    """
+
+    def __init__(self, synchronizer: _SynchronizerLike, time_provider: Callable[[], Awaitable[float]]) -> None:
+        self._synchronizer = synchronizer
+        self._time_provider = time_provider
+
+    async def pre_process(self, request: RESTRequest) -> RESTRequest:
+        server_time = self._time_provider()
+        try:
+            await self._synchronizer.update_server_time_if_not_initialized(time_provider=server_time)
+        finally:
+            if inspect.iscoroutine(server_time) and inspect.getcoroutinestate(server_time) == inspect.CORO_CREATED:
+                server_time.close()
+        return request
+
+
+class GZipCompressionWSPostProcessor(WSPostProcessorBase):
+    """Decompresses gzip'd binary messages and parses the JSON inside; other payloads pass through unchanged.
+
+    A decompressed payload that is not JSON is returned as text, the same rule as for plain text frames.
+    Bytes that are not gzip raise ``gzip.BadGzipFile`` (an ``OSError``), i.e. a protocol error the caller sees.
+    """
+
+    async def post_process(self, response: WSResponse) -> WSResponse:
+        if not isinstance(response.data, bytes | bytearray):
+            return response
+        text = gzip.decompress(bytes(response.data)).decode("utf-8")
+        try:
+            return WSResponse(data=json.loads(text))
+        except json.JSONDecodeError:
+            return WSResponse(data=text)
