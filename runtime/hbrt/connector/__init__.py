@@ -1,0 +1,1 @@
+"""Connector building blocks: the order tracker, client order ids and (soon) ``ExchangePyBase``."""
