@@ -44,6 +44,7 @@ class ExponentialBackoff:
         self._jitter = jitter
         self._rng = rng if rng is not None else random.Random()
         self._attempts = 0
+        self._next_base = initial
 
     @property
     def attempts(self) -> int:
@@ -52,7 +53,9 @@ class ExponentialBackoff:
 
     def next_delay(self) -> float:
         """The delay (seconds) before the next attempt; each call grows the base delay by ``factor``."""
-        base = min(self._maximum, self._initial * self._factor ** min(self._attempts, 1024))
+        base = self._next_base
+        # Grow iteratively and stop at the cap, so a long outage cannot overflow ``factor ** attempts``.
+        self._next_base = min(self._maximum, base * self._factor)
         self._attempts += 1
         if self._jitter:
             base *= 1 + self._rng.uniform(-self._jitter, self._jitter)
@@ -61,6 +64,7 @@ class ExponentialBackoff:
     def reset(self) -> None:
         """Start again from ``initial`` (call once a connection proved healthy)."""
         self._attempts = 0
+        self._next_base = self._initial
 
 
 async def run_with_reconnect(

@@ -15,6 +15,7 @@ from aiohttp import web
 from aioresponses import CallbackResult, aioresponses
 from hbrt.web_assistant import (
     AuthBase,
+    ConnectionsFactory,
     RESTMethod,
     RESTPostProcessorBase,
     RESTPreProcessorBase,
@@ -348,6 +349,17 @@ class RESTTimeoutTests(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(0.05, rest.default_timeout)
             with self.assertRaises(TimeoutError):
                 await rest.execute_request(url=f"{self.base}/slow", throttler_limit_id="x")
+
+    async def test_connections_factory_passed_in_is_left_open_by_the_web_assistants_factory(self) -> None:
+        async with ConnectionsFactory() as connections:
+            factory = WebAssistantsFactory(throttler=RecordingThrottler([]), connections_factory=connections)
+            session = await connections.get_session()
+            rest = await factory.get_rest_assistant()
+            fast = await rest.execute_request(url=f"{self.base}/fast", throttler_limit_id="x")
+            self.assertEqual({"fast": True}, fast)
+            await factory.close()
+            self.assertFalse(session.closed)
+        self.assertTrue(session.closed)
 
     async def test_factory_close_closes_the_owned_session_and_a_new_one_is_made_lazily(self) -> None:
         factory = WebAssistantsFactory(throttler=RecordingThrottler([]))
