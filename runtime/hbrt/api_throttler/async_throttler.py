@@ -182,6 +182,7 @@ class AsyncThrottler:
         self._rate_limits: dict[str, RateLimit] = {}
         self._pools: dict[str, _Pool] = {}
         self._plans: dict[str, _Plan] = {}
+        self._impossible: dict[str, str] = {}  # limit id -> why a call can never be admitted
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._last_wait_notice: float | None = None
         self._limits_changed: asyncio.Future[None] | None = None
@@ -271,6 +272,15 @@ class AsyncThrottler:
                     weights[pair.limit_id] = weights.get(pair.limit_id, 0) + pair.weight
             plans[limit_id] = tuple((self._pools[pid], w) for pid, w in weights.items() if w > 0)
         self._plans = plans
+        self._impossible = {}
+        for limit_id, plan in plans.items():
+            for pool, weight in plan:
+                if weight > pool.limit:
+                    self._impossible[limit_id] = (
+                        f"A call to {limit_id!r} needs {weight} from pool {pool.limit_id!r}, whose limit is only "
+                        f"{pool.limit} per {pool.interval:g}s; it can never be admitted."
+                    )
+                    break
 
     # ----------------------------------------------------------------------------------------------- acquiring
 
@@ -280,7 +290,10 @@ class AsyncThrottler:
         Raises :class:`UnknownLimitIdError` at once if the id is not registered and :class:`ValueError` if the
         call needs more than some pool's whole limit.
         """
-        self._check_possible(self._plan_for(limit_id), limit_id)
+        if limit_id not in self._plans:
+            raise UnknownLimitIdError(limit_id, self._rate_limits)
+        if limit_id in self._impossible:
+            raise ValueError(self._impossible[limit_id])
         return AsyncRequestContext(self, limit_id)
 
     def _plan_for(self, limit_id: str) -> _Plan:
@@ -288,15 +301,6 @@ class AsyncThrottler:
         if plan is None:
             raise UnknownLimitIdError(limit_id, self._rate_limits)
         return plan
-
-    @staticmethod
-    def _check_possible(plan: _Plan, limit_id: str) -> None:
-        for pool, weight in plan:
-            if weight > pool.limit:
-                raise ValueError(
-                    f"A call to {limit_id!r} needs {weight} from pool {pool.limit_id!r}, whose limit is only "
-                    f"{pool.limit} per {pool.interval:g}s; it can never be admitted."
-                )
 
     @staticmethod
     def _try_acquire(plan: _Plan, now: float) -> bool:
@@ -348,8 +352,9 @@ class AsyncThrottler:
             if waiters[0] is not turn:
                 await turn
             while True:
-                plan = self._plan_for(limit_id)
-                self._check_possible(plan, limit_id)
+                plan = self._plan_for(limit_id)  # re-read: limits may have changed while waiting
+                if limit_id in self._impossible:
+                    raise ValueError(self._impossible[limit_id])
                 now = self._time()
                 if self._try_acquire(plan, now):
                     return

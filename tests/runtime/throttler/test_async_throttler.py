@@ -409,8 +409,24 @@ class AsyncThrottlerTests(unittest.IsolatedAsyncioTestCase):
             RateLimit("/depth", 10, 60.0, linked_limits=[LinkedLimitWeightPair("W", 100)]),
         ]
         throttler = make_throttler(limits, clock, limits_share_percentage=1)  # W becomes 60 < 100
-        with self.assertRaisesRegex(ValueError, "never be admitted"):
+        with self.assertRaisesRegex(ValueError, "'/depth' needs 100 from pool 'W', whose limit is only 60"):
             throttler.execute_task("/depth")
+        throttler.set_rate_limits(
+            limits[:1] + [RateLimit("/depth", 10, 60.0, linked_limits=[LinkedLimitWeightPair("W", 50)])]
+        )
+        async with throttler.execute_task("/depth"):
+            pass
+        self.assertEqual(50, throttler.used_capacity["W"])
+
+    async def test_waiting_is_logged_at_most_once_per_30_seconds(self) -> None:
+        clock = FakeClock(start=0.0)
+        throttler = make_throttler([RateLimit("A", 1, 10.0)], clock)
+        with self.assertLogs("hbrt.api_throttler.async_throttler", level="INFO") as logs:
+            for _ in range(6):  # admitted at 0, 10, 20, 30, 40, 50: waits start at 0, 10, ..., 40
+                async with throttler.execute_task("A"):
+                    pass
+        self.assertEqual(2, len(logs.records), [r.getMessage() for r in logs.records])
+        self.assertIn("Rate limit A is at capacity (1 of 1", logs.records[0].getMessage())
 
     async def test_add_and_set_rate_limits(self) -> None:
         clock = FakeClock(start=0.0)
