@@ -143,7 +143,7 @@ class TimeSynchronizerTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(1, calls)
         self.assertIsNone(unused.cr_frame, "the unused coroutine was closed (no 'never awaited' warning)")
 
-    async def test_failed_provider_coroutine_is_closed(self) -> None:
+    async def test_failing_provider_factory_is_swallowed_and_a_plain_awaitable_still_works(self) -> None:
         sync, _ = self.make()
         never_awaited = asyncio.sleep(0, result=1.0)
 
