@@ -23,7 +23,6 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from hbrt.data_type.common import TradeType
@@ -201,7 +200,15 @@ class ClientOrderTracker:
         self, client_order_id: str | None = None, exchange_order_id: str | None = None
     ) -> InFlightOrder | None:
         """Find an active or cached order by client id, else by exchange id."""
-        return _find(self.all_orders, client_order_id, exchange_order_id)
+        if client_order_id is not None:
+            order = self._in_flight_orders.get(client_order_id) or self._cached_orders.get(client_order_id)
+            if order is not None:
+                return order
+        if exchange_order_id is None:
+            return None
+        return _find(self._in_flight_orders, None, exchange_order_id) or _find(
+            self._cached_orders, None, exchange_order_id
+        )
 
     def fetch_lost_order(
         self, client_order_id: str | None = None, exchange_order_id: str | None = None
@@ -321,7 +328,12 @@ class ClientOrderTracker:
 
     def process_trade_update(self, trade_update: TradeUpdate) -> None:
         """Apply a fill to the active, cached or lost order with its client id; emit ``OrderFilledEvent`` once."""
-        order = self.all_fillable_orders.get(trade_update.client_order_id)
+        client_order_id = trade_update.client_order_id
+        order = (
+            self._in_flight_orders.get(client_order_id)
+            or self._lost_orders.get(client_order_id)
+            or self._cached_orders.get(client_order_id)
+        )
         if order is None:
             self.logger().debug(f"Ignoring a fill for an order that is not tracked: {trade_update}")
             return
@@ -352,7 +364,7 @@ class ClientOrderTracker:
             order.order_type,
             order.trading_pair,
             order.amount,
-            order.price if order.price is not None else Decimal("NaN"),
+            order.price,  # type: ignore[arg-type]  # None for market orders without a price, as in Hummingbot
             order.client_order_id,
             order.creation_timestamp,
             exchange_order_id=order.exchange_order_id,

@@ -17,10 +17,9 @@ import platform
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from hbrt.web_assistant.processors import GZipCompressionWSPostProcessor, TimeSynchronizerRESTPreProcessor
+from hbrt.web_assistant.processors import GZipCompressionWSPostProcessor, TimeSynchronizerRESTPreProcessor
 
 __all__ = [
     "GZipCompressionWSPostProcessor",
@@ -132,12 +131,3 @@ def get_new_numeric_client_order_id(
     if max_id_bit_count:
         return nonce & ((1 << max_id_bit_count) - 1)
     return nonce * 10_000 + int(_get_instance_id(), 16) % 10_000
-
-
-def __getattr__(name: str) -> Any:
-    """Re-export the two processors lazily, so this module imports before ``hbrt.web_assistant`` exists."""
-    if name in ("TimeSynchronizerRESTPreProcessor", "GZipCompressionWSPostProcessor"):
-        from hbrt.web_assistant import processors
-
-        return getattr(processors, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
