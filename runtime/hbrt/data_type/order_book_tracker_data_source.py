@@ -1,0 +1,338 @@
+"""The public market-data side of a connector: websocket subscriptions, parsing hooks and REST snapshots.
+
+A connector subclasses :class:`OrderBookTrackerDataSource` and supplies the exchange-specific hooks (Hummingbot's
+names): ``_connected_websocket_assistant``, ``_subscribe_channels`` (or just ``_subscription_requests``),
+``_channel_originating_message``, ``_parse_trade_message``, ``_parse_order_book_diff_message``,
+``_parse_order_book_snapshot_message``, ``_order_book_snapshot`` and ``get_last_traded_prices``. It also *declares*:
+
+* ``BOOK_INTEGRITY`` -- the :mod:`~hbrt.data_type.book_integrity` policy the tracker enforces;
+* ``SNAPSHOT_SOURCE`` -- ``"rest"`` (REST snapshot merged with buffered websocket diffs) or ``"websocket"``
+  (the exchange pushes snapshots on the websocket; a resync resubscribes the pair);
+* ``HEARTBEAT_INTERVAL`` -- seconds between heartbeats while connected, ``None`` for none. What is sent comes from
+  ``_heartbeat_request()``: ``None`` (the default) sends a protocol ping frame, a ``WSRequest`` is sent as is;
+* ``MESSAGE_TIMEOUT`` -- seconds of silence after which the connection is considered dead and re-established
+  (``None`` disables it).
+
+Differences from Hummingbot: reconnects use exponential backoff (also after a clean close or silence); a failed
+REST snapshot for one pair does not abort the periodic snapshot round for the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from hbrt.data_type.book_integrity import BookIntegrityPolicy, NoIntegrity
+from hbrt.data_type.order_book import OrderBook
+from hbrt.data_type.order_book_message import OrderBookMessage
+from hbrt.logger import HummingbotLogger, get_logger
+from hbrt.web_assistant.reconnect import ExponentialBackoff
+
+if TYPE_CHECKING:
+    from hbrt.web_assistant.connections.data_types import WSRequest
+    from hbrt.web_assistant.ws_assistant import WSAssistant
+
+
+class OrderBookTrackerDataSource:
+    """Base class of a connector's order-book data source (see the module docstring for the contract)."""
+
+    BOOK_INTEGRITY: ClassVar[BookIntegrityPolicy] = NoIntegrity()
+    SNAPSHOT_SOURCE: ClassVar[Literal["rest", "websocket"]] = "rest"
+    HEARTBEAT_INTERVAL: ClassVar[float | None] = None
+    MESSAGE_TIMEOUT: ClassVar[float | None] = None
+    FULL_ORDER_BOOK_RESET_DELTA_SECONDS: float = 60 * 60
+
+    _logger: HummingbotLogger | None = None
+
+    def __init__(self, trading_pairs: list[str]) -> None:
+        self._trading_pairs: list[str] = list(trading_pairs)
+        self._order_book_create_function: Callable[[], OrderBook] = OrderBook
+        self._trade_messages_queue_key: Any = "trade"
+        self._diff_messages_queue_key: Any = "order_book_diff"
+        self._snapshot_messages_queue_key: Any = "order_book_snapshot"
+        self._message_queue: defaultdict[Any, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
+        self._ws_assistant: WSAssistant | None = None
+        self._reconnect_backoff = ExponentialBackoff(initial=1.0, maximum=30.0)
+        self._sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+        self._time: Callable[[], float] = time.time
+
+    @classmethod
+    def logger(cls) -> HummingbotLogger:
+        if cls._logger is None:
+            cls._logger = get_logger(__name__)
+        return cls._logger
+
+    # ------------------------------------------------------------------ pairs and REST
+
+    @property
+    def trading_pairs(self) -> list[str]:
+        return list(self._trading_pairs)
+
+    @property
+    def order_book_create_function(self) -> Callable[[], OrderBook]:
+        return self._order_book_create_function
+
+    @order_book_create_function.setter
+    def order_book_create_function(self, func: Callable[[], OrderBook]) -> None:
+        self._order_book_create_function = func
+
+    def add_trading_pair(self, trading_pair: str) -> None:
+        if trading_pair not in self._trading_pairs:
+            self._trading_pairs.append(trading_pair)
+
+    def remove_trading_pair(self, trading_pair: str) -> None:
+        if trading_pair in self._trading_pairs:
+            self._trading_pairs.remove(trading_pair)
+
+    async def get_last_traded_prices(self, trading_pairs: list[str], domain: str | None = None) -> dict[str, float]:
+        """Last traded price per pair, usually from a REST ticker. Connectors implement this."""
+        raise NotImplementedError
+
+    async def _order_book_snapshot(self, trading_pair: str) -> OrderBookMessage:
+        """A SNAPSHOT message for ``trading_pair`` fetched over REST. Connectors implement this."""
+        raise NotImplementedError
+
+    async def get_new_order_book(self, trading_pair: str) -> OrderBook:
+        """A new book filled from a fresh snapshot."""
+        snapshot = await self._order_book_snapshot(trading_pair)
+        book = self.order_book_create_function()
+        book.apply_snapshot(snapshot.raw_bids, snapshot.raw_asks, snapshot.update_id)
+        return book
+
+    # ------------------------------------------------------------------ websocket hooks
+
+    async def _connected_websocket_assistant(self) -> WSAssistant:
+        """A connected ``WSAssistant``. Connectors implement this."""
+        raise NotImplementedError
+
+    def _subscription_requests(self, trading_pairs: list[str]) -> list[WSRequest]:
+        """The requests that subscribe ``trading_pairs`` to every channel the connector needs."""
+        raise NotImplementedError
+
+    def _unsubscription_requests(self, trading_pairs: list[str]) -> list[WSRequest]:
+        """The requests that undo :meth:`_subscription_requests` for ``trading_pairs``."""
+        raise NotImplementedError
+
+    async def _subscribe_channels(self, ws: WSAssistant) -> None:
+        """Subscribe every tracked pair; by default sends :meth:`_subscription_requests`."""
+        for request in self._subscription_requests(self._trading_pairs):
+            await ws.send(request)
+        self.logger().info("Subscribed to public order book and trade channels...")
+
+    def _channel_originating_message(self, event_message: dict[str, Any]) -> Any:
+        """The queue key the raw message belongs to; anything else counts as an unknown channel."""
+        raise NotImplementedError
+
+    async def _parse_trade_message(self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]) -> None:
+        raise NotImplementedError
+
+    async def _parse_order_book_diff_message(
+        self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]
+    ) -> None:
+        raise NotImplementedError
+
+    async def _parse_order_book_snapshot_message(
+        self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]
+    ) -> None:
+        raise NotImplementedError
+
+    async def _process_message_for_unknown_channel(self, event_message: Any, websocket_assistant: WSAssistant) -> None:
+        """Acks, pongs and the like; ignored by default."""
+
+    def _heartbeat_request(self) -> WSRequest | None:
+        """What to send every ``HEARTBEAT_INTERVAL`` seconds: ``None`` = a protocol ping frame."""
+        return None
+
+    def _get_messages_queue_keys(self) -> tuple[Any, ...]:
+        return (self._snapshot_messages_queue_key, self._diff_messages_queue_key, self._trade_messages_queue_key)
+
+    async def _on_order_stream_interruption(self, websocket_assistant: WSAssistant | None = None) -> None:
+        if websocket_assistant is not None:
+            await websocket_assistant.disconnect()
+
+    # ------------------------------------------------------------------ the websocket loop
+
+    async def listen_for_subscriptions(self) -> None:
+        """Connect, subscribe and route messages forever; reconnect with backoff after errors, closes or silence."""
+        while True:
+            ws: WSAssistant | None = None
+            heartbeat: asyncio.Task[None] | None = None
+            try:
+                ws = await self._connected_websocket_assistant()
+                self._ws_assistant = ws
+                await self._subscribe_channels(ws)
+                if self.HEARTBEAT_INTERVAL:
+                    heartbeat = asyncio.create_task(self._heartbeat_loop(ws, self.HEARTBEAT_INTERVAL))
+                await self._process_websocket_messages(ws)
+                self.logger().warning("The order book websocket closed. Reconnecting...")
+            except asyncio.CancelledError:
+                raise
+            except TimeoutError:
+                self.logger().warning(
+                    "No message on the order book websocket for %s s. Reconnecting...", self.MESSAGE_TIMEOUT
+                )
+            except ConnectionError as exc:
+                self.logger().warning("The order book websocket connection was lost (%s). Reconnecting...", exc)
+            except Exception:
+                self.logger().exception("Unexpected error in the order book websocket loop. Reconnecting...")
+            finally:
+                if heartbeat is not None:
+                    heartbeat.cancel()
+                self._ws_assistant = None
+                await self._on_order_stream_interruption(ws)
+            await self._sleep(self._reconnect_backoff.next_delay())
+
+    async def _process_websocket_messages(self, websocket_assistant: WSAssistant) -> None:
+        """Route every message to its channel queue until the connection ends (or stays silent too long)."""
+        timeout = self.MESSAGE_TIMEOUT
+        queues = self._message_queue
+        keys = self._get_messages_queue_keys()
+        first = True
+        while True:
+            if timeout:
+                response = await asyncio.wait_for(websocket_assistant.receive(), timeout)
+            else:
+                response = await websocket_assistant.receive()
+            if response is None:
+                if not getattr(websocket_assistant, "connected", False):
+                    return
+                continue
+            if first:
+                self._reconnect_backoff.reset()  # the connection proved healthy
+                first = False
+            data = response.data
+            if data is None:
+                continue
+            channel = self._channel_originating_message(data)
+            if channel in keys:
+                queues[channel].put_nowait(data)
+            else:
+                await self._process_message_for_unknown_channel(data, websocket_assistant)
+
+    async def _heartbeat_loop(self, ws: WSAssistant, interval: float) -> None:
+        while True:
+            await self._sleep(interval)
+            request = self._heartbeat_request()
+            try:
+                if request is None:
+                    await ws.ping()
+                else:
+                    await ws.send(request)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.logger().network("Heartbeat failed (%s); the reader will notice the broken connection.", exc)
+                return
+
+    # ------------------------------------------------------------------ consumers used by the tracker
+
+    async def listen_for_order_book_diffs(self, ev_loop: Any, output: asyncio.Queue[Any]) -> None:
+        await self._consume(self._diff_messages_queue_key, self._parse_order_book_diff_message, output, "diff")
+
+    async def listen_for_trades(self, ev_loop: Any, output: asyncio.Queue[Any]) -> None:
+        await self._consume(self._trade_messages_queue_key, self._parse_trade_message, output, "trade")
+
+    async def _consume(
+        self,
+        key: Any,
+        parser: Callable[[dict[str, Any], asyncio.Queue[Any]], Awaitable[None]],
+        output: asyncio.Queue[Any],
+        kind: str,
+    ) -> None:
+        queue = self._message_queue[key]
+        while True:
+            raw = await queue.get()
+            try:
+                await parser(raw, output)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.logger().exception("Unexpected error parsing an order book %s message: %s", kind, raw)
+
+    async def listen_for_order_book_snapshots(self, ev_loop: Any, output: asyncio.Queue[Any]) -> None:
+        """Forward websocket snapshots; with a REST snapshot source also fetch full snapshots periodically.
+
+        Every ``FULL_ORDER_BOOK_RESET_DELTA_SECONDS`` without a websocket snapshot, a REST snapshot of every pair is
+        put on ``output`` (the tracker replays its recent diffs on top of it).
+        """
+        queue = self._message_queue[self._snapshot_messages_queue_key]
+        while True:
+            try:
+                raw = await asyncio.wait_for(queue.get(), timeout=self.FULL_ORDER_BOOK_RESET_DELTA_SECONDS)
+            except TimeoutError:
+                if self.SNAPSHOT_SOURCE == "rest":
+                    await self._request_order_book_snapshots(output)
+                continue
+            try:
+                await self._parse_order_book_snapshot_message(raw, output)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.logger().exception("Unexpected error parsing an order book snapshot message: %s", raw)
+
+    async def _request_order_book_snapshots(self, output: asyncio.Queue[Any]) -> None:
+        for trading_pair in list(self._trading_pairs):
+            try:
+                output.put_nowait(await self._order_book_snapshot(trading_pair))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.logger().exception("Unexpected error fetching the order book snapshot for %s.", trading_pair)
+
+    # ------------------------------------------------------------------ dynamic subscriptions
+
+    async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
+        """Subscribe one more pair on the live connection; ``False`` if not connected or the send fails."""
+        ws = self._ws_assistant
+        if ws is None:
+            self.logger().warning("Cannot subscribe to %s: the websocket is not connected.", trading_pair)
+            return False
+        try:
+            for request in self._subscription_requests([trading_pair]):
+                await ws.send(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.logger().exception("Unexpected error subscribing to %s.", trading_pair)
+            return False
+        self.add_trading_pair(trading_pair)
+        self.logger().info("Subscribed to %s order book and trade channels.", trading_pair)
+        return True
+
+    async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
+        """Unsubscribe a pair on the live connection; ``False`` if not connected or the send fails."""
+        ws = self._ws_assistant
+        if ws is None:
+            self.logger().warning("Cannot unsubscribe from %s: the websocket is not connected.", trading_pair)
+            return False
+        try:
+            for request in self._unsubscription_requests([trading_pair]):
+                await ws.send(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.logger().exception("Unexpected error unsubscribing from %s.", trading_pair)
+            return False
+        self.remove_trading_pair(trading_pair)
+        self.logger().info("Unsubscribed from %s order book and trade channels.", trading_pair)
+        return True
+
+    async def request_websocket_snapshot(self, trading_pair: str) -> bool:
+        """Make the exchange push a fresh snapshot (``SNAPSHOT_SOURCE == "websocket"``): resubscribe the pair."""
+        ws = self._ws_assistant
+        if ws is None:
+            return False
+        try:
+            for request in self._unsubscription_requests([trading_pair]):
+                await ws.send(request)
+            for request in self._subscription_requests([trading_pair]):
+                await ws.send(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.logger().exception("Unexpected error resubscribing %s for a fresh snapshot.", trading_pair)
+            return False
+        return True
