@@ -1,0 +1,205 @@
+"""Load a spec file as plain JSON-like data while keeping the position of every node.
+
+The loader composes the YAML node graph (``yaml.compose`` with a restricted safe loader) and converts it itself,
+so that it can record the line and column of every key and value, reject duplicate keys, and avoid YAML 1.1 quirks:
+
+- only ``true``/``false`` (any case) are booleans; ``yes``, ``no``, ``on``, ``off`` stay strings;
+- dates and times are never converted (``2024-01-01`` stays a string);
+- mapping keys must be strings (``1: x`` is an error: quote the key); merge keys (``<<``) are rejected;
+- aliases are allowed but recursive aliases and alias bombs are errors.
+
+Nothing here raises for a malformed document: problems become :class:`Diagnostic` objects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hbgen.spec.errors import Diagnostic, describe_value, format_path
+
+__all__ = ["LoadedDocument", "Positions", "load_text", "load_file"]
+
+PathT = tuple[str | int, ...]
+
+#: Upper bound on converted nodes, so that an alias bomb cannot exhaust memory.
+MAX_NODES = 200_000
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """A SafeLoader with YAML 1.2-like implicit typing (no yes/no booleans, no timestamps)."""
+
+
+# Rebuild the implicit resolvers without bool (re-added strictly) and timestamp.
+_SpecLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass
+class Positions:
+    """1-based (line, column) of every value node and every mapping key, indexed by document path."""
+
+    values: dict[PathT, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[PathT, tuple[int, int]] = field(default_factory=dict)
+
+    def of(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
+        """Position of the node at ``path`` (its key when ``key``), falling back to the nearest known ancestor."""
+        p = tuple(path)
+        if key and p in self.keys:
+            return self.keys[p]
+        while p:
+            if p in self.values:
+                return self.values[p]
+            if p in self.keys:
+                return self.keys[p]
+            p = p[:-1]
+        return self.values.get((), (1, 1))
+
+
+@dataclass
+class LoadedDocument:
+    """The result of loading: data (None when unusable), positions, and the diagnostics found on the way."""
+
+    file: str
+    data: Any
+    positions: Positions
+    diagnostics: list[Diagnostic]
+
+    def diag(self, path: Sequence[str | int], message: str, hint: str = "", *, key: bool = False) -> Diagnostic:
+        """A diagnostic at the node of ``path`` in this document."""
+        line, col = self.positions.of(path, key=key)
+        return Diagnostic(self.file, line, col, format_path(path), message, hint)
+
+
+class _Converter:
+    """Turns a composed node graph into dicts, lists and scalars while recording positions."""
+
+    def __init__(self, file: str, loader: _SpecLoader) -> None:
+        self.file = file
+        self.loader = loader
+        self.positions = Positions()
+        self.diagnostics: list[Diagnostic] = []
+        self.count = 0
+        self.too_big = False
+
+    def _error(self, mark: yaml.Mark, path: PathT, message: str, hint: str = "") -> None:
+        self.diagnostics.append(Diagnostic(self.file, mark.line + 1, mark.column + 1, format_path(path), message, hint))
+
+    def convert(self, node: yaml.Node, path: PathT, stack: tuple[int, ...]) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            if not self.too_big:
+                self.too_big = True
+                self._error(node.start_mark, path, f"document too large: more than {MAX_NODES} nodes after aliases")
+            return None
+        self.positions.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if id(node) in stack:
+            self._error(node.start_mark, path, "recursive alias: a node may not contain itself")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, stack + (id(node),))
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, path + (i,), stack + (id(node),)) for i, item in enumerate(node.value)]
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            self._error(node.start_mark, path, f"cannot read value: {problem}", "use plain YAML scalars without tags")
+            return None
+
+    def _mapping(self, node: yaml.MappingNode, path: PathT, stack: tuple[int, ...]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, yaml.Mark] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._error(key_node.start_mark, path, "merge keys (<<) are not supported", "write the keys out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._error(key_node.start_mark, path, "mapping keys must be plain strings, got a complex key")
+                continue
+            try:
+                key_value: Any = self.loader.construct_object(key_node, deep=True)
+            except yaml.YAMLError:
+                key_value = None
+            if not isinstance(key_value, str):
+                self._error(
+                    key_node.start_mark,
+                    path,
+                    f"mapping keys must be strings, got {describe_value(key_value)}",
+                    f'quote the key: "{key_node.value}"',
+                )
+                key_value = str(key_node.value)
+            key = key_value
+            if key in first_seen:
+                mark = first_seen[key]
+                self._error(
+                    key_node.start_mark,
+                    path + (key,),
+                    f'duplicate key "{key}"',
+                    f"first defined at line {mark.line + 1}, column {mark.column + 1}",
+                )
+                continue
+            first_seen[key] = key_node.start_mark
+            self.positions.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.convert(value_node, path + (key,), stack)
+        return result
+
+
+def load_text(text: str, file: str) -> LoadedDocument:
+    """Load spec text; ``file`` is the name used in diagnostics. Never raises for malformed YAML."""
+    loader: _SpecLoader | None = None
+    try:
+        try:
+            loader = _SpecLoader(text)
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            problem = exc.problem or "invalid YAML"
+            hint = exc.context or ""
+            if exc.context_mark and exc.problem_mark and exc.context:
+                hint = f"{exc.context} at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+            return LoadedDocument(file, None, Positions(), [Diagnostic(file, line, col, "", f"YAML syntax error: {problem}", hint)])
+        except yaml.YAMLError as exc:  # ReaderError and friends carry no marks of the Marked kind
+            position = getattr(exc, "position", None)
+            text_before = text[:position] if isinstance(position, int) else ""
+            line = text_before.count("\n") + 1
+            col = len(text_before) - (text_before.rfind("\n") + 1) + 1
+            reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+            return LoadedDocument(file, None, Positions(), [Diagnostic(file, line, col, "", f"YAML syntax error: {reason}")])
+        if node is None:
+            return LoadedDocument(file, None, Positions(), [Diagnostic(file, 1, 1, "", "the spec is empty; expected a mapping")])
+        assert loader is not None
+        converter = _Converter(file, loader)
+        data = converter.convert(node, (), ())
+        return LoadedDocument(file, data, converter.positions, converter.diagnostics)
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def load_file(path: str | Path, display_name: str | None = None) -> LoadedDocument:
+    """Read and load a spec file; unreadable or non-UTF-8 files become diagnostics."""
+    name = display_name if display_name is not None else str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return LoadedDocument(name, None, Positions(), [Diagnostic(name, 1, 1, "", f"cannot read file: {exc.strerror or exc}")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        return LoadedDocument(name, None, Positions(), [Diagnostic(name, line, col, "", "the file is not valid UTF-8")])
+    return load_text(text, name)

@@ -1,0 +1,94 @@
+"""load -> validate -> model, with every problem collected as diagnostics.
+
+:func:`check_file` returns the model (or None) and all diagnostics; :func:`load_spec` returns the model or raises
+:class:`SpecError`. Test vectors are checked last, against the built model, with the reference signer.
+"""
+
+from __future__ import annotations
+
+import binascii
+from pathlib import Path
+
+from hbgen.spec.errors import Diagnostic, SpecError
+from hbgen.spec.loader import LoadedDocument, load_file, load_text
+from hbgen.spec.model import ConnectorSpec, build_model
+from hbgen.spec.schema import schema_diagnostics
+from hbgen.spec.signer import SigningInput, sign, sign_passphrase
+from hbgen.spec.validate import semantic_diagnostics
+
+__all__ = ["check_document", "check_file", "check_text", "load_spec", "vector_diagnostics"]
+
+
+def vector_diagnostics(model: ConnectorSpec, doc: LoadedDocument) -> list[Diagnostic]:
+    """Recompute every test vector with its recipe; a mismatch is reported at the vector's expected value."""
+    out: list[Diagnostic] = []
+    if model.auth is None:
+        return out
+    for i, vec in enumerate(model.auth.test_vectors):
+        recipe = model.auth.recipes[vec.recipe]
+        if recipe.hook is not None:
+            continue  # a hooked recipe is checked by the hook's own generated test
+        inp = SigningInput(
+            secret=vec.secret,
+            api_key=vec.api_key,
+            passphrase=vec.passphrase,
+            timestamp=vec.timestamp,
+            nonce=vec.nonce,
+            recv_window=vec.recv_window,
+            method=vec.method,
+            path=vec.path,
+            query=vec.query,
+            body=vec.body,
+            params=vec.params,
+        )
+        base = ["auth", "test_vectors", i]
+        try:
+            got = sign(recipe, inp)
+        except (binascii.Error, ValueError):
+            out.append(doc.diag(base + ["secret"], "the secret is not valid base64 (recipe secret_encoding is base64)"))
+            continue
+        if got != vec.expected:
+            out.append(doc.diag(base + ["expected"], f"signature mismatch: recipe {vec.recipe} produces {got}"))
+        if vec.expected_passphrase is not None:
+            got_pass = sign_passphrase(recipe, vec.secret, vec.passphrase)
+            if got_pass != vec.expected_passphrase:
+                msg = f"passphrase mismatch: recipe {vec.recipe} produces {got_pass}"
+                out.append(doc.diag(base + ["expected_passphrase"], msg))
+    return out
+
+
+def check_document(doc: LoadedDocument) -> tuple[ConnectorSpec | None, list[Diagnostic]]:
+    """Validate a loaded document and build its model; the model is None when any diagnostic was found."""
+    diagnostics = list(doc.diagnostics)
+    if doc.data is None:
+        return None, sorted(set(diagnostics))
+    if not isinstance(doc.data, dict):
+        diagnostics.append(doc.diag([], "expected a mapping at the top of the spec"))
+        return None, sorted(set(diagnostics))
+    diagnostics += schema_diagnostics(doc)
+    diagnostics += semantic_diagnostics(doc)
+    if diagnostics:
+        return None, sorted(set(diagnostics))
+    model = build_model(doc.data, doc.file)
+    diagnostics = vector_diagnostics(model, doc)
+    if diagnostics:
+        return None, sorted(set(diagnostics))
+    return model, []
+
+
+def check_file(path: str | Path, display_name: str | None = None) -> tuple[ConnectorSpec | None, list[Diagnostic]]:
+    """Load and validate a spec file."""
+    return check_document(load_file(path, display_name))
+
+
+def check_text(text: str, file: str = "<spec>") -> tuple[ConnectorSpec | None, list[Diagnostic]]:
+    """Load and validate spec text (``file`` names it in diagnostics)."""
+    return check_document(load_text(text, file))
+
+
+def load_spec(path: str | Path, display_name: str | None = None) -> ConnectorSpec:
+    """The model of a spec file; raises :class:`SpecError` with every diagnostic when it is invalid."""
+    model, diagnostics = check_file(path, display_name)
+    if model is None:
+        raise SpecError(diagnostics)
+    return model

@@ -1,0 +1,675 @@
+"""Semantic checks: what a JSON Schema cannot say.
+
+References resolve (limit ids, recipes, mappings, endpoints, channels, hooks, websocket URL names), mapping kinds
+suit their use, field paths and templates parse, the integrity policy has the fields it needs, credentials match
+the recipes, and every Hummingbot capability is present or explicitly waived. The checks run on the raw document
+even when the schema found problems, so one run reports everything; every accessor tolerates wrong types (the
+schema reports those) so that no malformed spec can raise here.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from hbgen.spec.errors import Diagnostic, did_you_mean, suggest
+from hbgen.spec.loader import LoadedDocument
+from hbgen.spec.model import default_recipe_name
+from hbgen.spec.paths import PathSyntaxError, parse_path
+from hbgen.spec.vocabulary import (
+    CAPABILITIES,
+    GATEWAY_CAPABILITIES,
+    KIND_FIELDS,
+    LOGIN_STYLE_KEYS,
+    ORDER_STATES,
+    PLACEHOLDERS,
+    PREDICATE_OPERATORS,
+    PRIVATE_EVENT_KINDS,
+    PUBLIC_CHANNEL_KINDS,
+    REFERENCED_HOOK_SITES,
+    ROLE_INPUTS,
+    ROLE_MAPPING_KINDS,
+    ROLES_NEEDING_MAPPING,
+    VALUE_TYPES_FOR_TARGET,
+)
+
+__all__ = ["semantic_diagnostics"]
+
+PathT = list[str | int]
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+
+
+def _m(x: Any) -> dict[str, Any]:
+    return x if isinstance(x, dict) else {}
+
+
+def _l(x: Any) -> list[Any]:
+    return x if isinstance(x, list) else []
+
+
+def _s(x: Any) -> str | None:
+    return x if isinstance(x, str) else None
+
+
+class _Checker:
+    def __init__(self, doc: LoadedDocument) -> None:
+        self.doc = doc
+        self.data: dict[str, Any] = _m(doc.data)
+        self.out: list[Diagnostic] = []
+        self.mappings = _m(self.data.get("mappings"))
+        self.endpoints = _m(self.data.get("endpoints"))
+        self.recipes = _m(_m(self.data.get("auth")).get("recipes"))
+        self.hooks = _m(self.data.get("hooks"))
+        self.hook_refs: dict[str, list[PathT]] = {}
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+    def err(self, path: Sequence[str | int], message: str, hint: str = "", *, key: bool = False) -> None:
+        self.out.append(self.doc.diag(path, message, hint, key=key))
+
+    def ref(self, path: PathT, name: Any, table: dict[str, Any], what: str) -> bool:
+        """Check that ``name`` is a key of ``table``; report at ``path`` otherwise."""
+        if not isinstance(name, str):
+            return False
+        if name in table:
+            return True
+        hint = did_you_mean(name, table) or (f"defined: {', '.join(table)}" if table else f"no {what} is defined")
+        self.err(path, f'unknown {what} "{name}"', hint)
+        return False
+
+    def mapping_kind(self, path: PathT, name: Any, allowed: Sequence[str], use: str) -> None:
+        if not self.ref(path, name, self.mappings, "mapping"):
+            return
+        kind = _m(self.mappings[name]).get("kind")
+        if isinstance(kind, str) and kind not in allowed:
+            self.err(path, f'mapping "{name}" has kind {kind}, but {use} needs kind {" or ".join(allowed)}')
+
+    def path(self, path: PathT, text: Any) -> None:
+        if not isinstance(text, str):
+            return
+        try:
+            parse_path(text)
+        except PathSyntaxError as exc:
+            self.err(path, f'invalid field path "{text}": {exc.message} (at character {exc.offset + 1})')
+
+    def predicates(self, path: PathT, preds: Any) -> None:
+        for i, pred in enumerate(_l(preds)):
+            if not isinstance(pred, dict):
+                continue
+            self.path(path + [i, "field"], pred.get("field"))
+            ops = [k for k in pred if k in PREDICATE_OPERATORS]
+            if len(ops) != 1:
+                got = ", ".join(ops) if ops else "none"
+                self.err(path + [i], f"a predicate needs exactly one of {', '.join(PREDICATE_OPERATORS)}, got {got}")
+
+    def template(self, path: PathT, value: Any, context: str) -> None:
+        allowed = PLACEHOLDERS[context]
+        if isinstance(value, str):
+            for name in _PLACEHOLDER.findall(value):
+                if name not in allowed:
+                    hint = did_you_mean(name, allowed) or f"allowed here: {', '.join('${' + a + '}' for a in allowed)}"
+                    self.err(path, f'unknown placeholder "${{{name}}}"', hint)
+            stripped = _PLACEHOLDER.sub("", value)
+            if "${" in stripped:
+                self.err(path, 'unclosed placeholder "${"', 'write placeholders as "${name}"')
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                self.template(path + [k], v, context)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                self.template(path + [i], v, context)
+
+    def hook_ref(self, path: PathT, name: Any, site: str) -> None:
+        if not isinstance(name, str):
+            return
+        self.hook_refs.setdefault(name, []).append(path)
+        if self.ref(path, name, self.hooks, "hook"):
+            at = _m(self.hooks[name]).get("at")
+            if isinstance(at, str) and at != site:
+                self.err(path, f'hook "{name}" is declared at {at}, but is used here as {site}', f"set its at: {site}")
+
+    # -- checks -------------------------------------------------------------------------------------------------
+    def run(self) -> list[Diagnostic]:
+        self.identifiers()
+        self.identity()
+        self.rate_limits()
+        self.endpoints_check()
+        self.auth()
+        self.symbols()
+        self.mappings_check()
+        self.order_book()
+        self.ws()
+        self.orders()
+        self.order_states()
+        self.errors()
+        self.credentials()
+        self.polling()
+        self.hooks_check()
+        self.requirements()
+        return self.out
+
+    def identifiers(self) -> None:
+        """Names that become Python identifiers must not be keywords."""
+        d = self.data
+        ws = _m(d.get("ws"))
+        named: list[tuple[PathT, Any]] = [(["name"], d.get("name"))]
+        for section in ("endpoints", "mappings", "hooks"):
+            named += [([section, k], k) for k in _m(d.get(section))]
+        named += [(["auth", "recipes", k], k) for k in self.recipes]
+        named += [(["ws", "public", "channels", k], k) for k in _m(_m(ws.get("public")).get("channels"))]
+        named += [(["ws", "private", "events", k], k) for k in _m(_m(ws.get("private")).get("events"))]
+        for path, name in named:
+            if isinstance(name, str) and (keyword.iskeyword(name) or keyword.issoftkeyword(name)):
+                self.err(path, f'"{name}" is a Python keyword and cannot name a generated identifier', key=len(path) > 1)
+
+    def identity(self) -> None:
+        d = self.data
+        domains = _m(d.get("domains"))
+        if isinstance(d.get("default_domain"), str) and domains:
+            self.ref(["default_domain"], d["default_domain"], domains, "domain")
+        ctype = d.get("type")
+        for section, wanted in (("perpetual", "perpetual"), ("gateway", "gateway")):
+            if ctype == wanted and section not in d:
+                self.err([], f'missing required key "{section}" for a {wanted} connector')
+            if section in d and isinstance(ctype, str) and ctype != wanted:
+                self.err([section], f"{section} settings apply only to type {wanted}, but type is {ctype}", key=True)
+        ts = _m(d.get("time_sync")).get("endpoint")
+        if self.ref(["time_sync", "endpoint"], ts, self.endpoints, "endpoint"):
+            self.mapping_kind(["endpoints", ts, "mapping"], _m(self.endpoints[ts]).get("mapping"), ("server_time",), "time_sync")
+            if "mapping" not in _m(self.endpoints[ts]):
+                self.err(["time_sync", "endpoint"], f'endpoint "{ts}" needs a mapping of kind server_time for time_sync')
+
+    def rate_limits(self) -> None:
+        limits = _m(self.data.get("rate_limits"))
+        for lid, lim in limits.items():
+            for target in _m(_m(lim).get("linked")):
+                path: PathT = ["rate_limits", lid, "linked", target]
+                if target == lid:
+                    self.err(path, "a limit cannot link to itself", "its own weight is the weight key", key=True)
+                elif target not in limits:
+                    hint = did_you_mean(target, limits) or "define it under rate_limits"
+                    self.err(path, f'unknown rate limit id "{target}"', hint, key=True)
+
+    def endpoints_check(self) -> None:
+        limits = _m(self.data.get("rate_limits"))
+        default_recipe = default_recipe_name(self.data) if self.recipes else None
+        for name, ep in self.endpoints.items():
+            ep = _m(ep)
+            base: PathT = ["endpoints", name]
+            lid = ep.get("limit_id")
+            if isinstance(lid, str) and lid not in limits:
+                hint = did_you_mean(lid, limits) or "define it under rate_limits"
+                self.err(base + ["limit_id"], f'unknown rate limit id "{lid}"', hint)
+            auth = ep.get("auth", "none")
+            if auth in ("signed", "key"):
+                if "recipe" in ep:
+                    self.ref(base + ["recipe"], ep["recipe"], self.recipes, "recipe")
+                elif not self.recipes:
+                    self.err(base + ["auth"], f"auth {auth} needs a signing recipe, but auth.recipes is empty")
+                elif default_recipe is None:
+                    self.err(base + ["auth"], "several recipes exist; name one with recipe or set auth.default_recipe")
+            elif "recipe" in ep and auth == "none":
+                self.err(base + ["recipe"], "recipe is set but auth is none", "set auth: signed or remove the recipe")
+            role = name if name in ROLE_INPUTS else None
+            if "mapping" in ep:
+                kinds = ROLE_MAPPING_KINDS.get(role, tuple(KIND_FIELDS)) if role else tuple(KIND_FIELDS)
+                if role == "ping":
+                    kinds = tuple(KIND_FIELDS)
+                self.mapping_kind(base + ["mapping"], ep["mapping"], kinds, f"endpoint {name}")
+            elif role in ROLES_NEEDING_MAPPING:
+                kinds = ROLE_MAPPING_KINDS[role]
+                self.err(base, f'endpoint {name} needs a mapping (kind {" or ".join(kinds)}) to parse its response')
+            inputs = ROLE_INPUTS.get(role) if role else None
+            for pname, param in _m(ep.get("params")).items():
+                ppath = base + ["params", pname]
+                source = param if isinstance(param, str) else _m(param).get("from")
+                if isinstance(source, str) and inputs is not None and source not in inputs:
+                    allowed = ", ".join(inputs) if inputs else "none"
+                    self.err(ppath, f'input "{source}" is not available to endpoint {name} (inputs: {allowed})')
+                if isinstance(param, dict) and "when_order_type" in param and role not in (None, "create_order"):
+                    self.err(ppath + ["when_order_type"], "when_order_type applies only to create_order")
+            self.template(base + ["path"], ep.get("path"), "endpoint_path")
+            if "example_parsed" in ep:
+                self.example_records(base + ["example_parsed"], ep.get("example_parsed"), ep.get("mapping"))
+
+    def example_records(self, path: PathT, records: Any, mapping_name: Any) -> None:
+        if not isinstance(mapping_name, str) or mapping_name not in self.mappings:
+            if mapping_name is None:
+                self.err(path, "example_parsed needs a mapping to check against")
+            return
+        kind = _m(self.mappings[mapping_name]).get("kind")
+        fields = KIND_FIELDS.get(kind, {}) if isinstance(kind, str) else {}
+        for i, rec in enumerate(_l(records)):
+            for key in _m(rec):
+                if fields and key not in fields:
+                    hint = did_you_mean(key, fields) or f"fields of kind {kind}: {', '.join(fields)}"
+                    self.err(path + [i, key], f'"{key}" is not a field of mapping "{mapping_name}"', hint, key=True)
+
+    def auth(self) -> None:
+        auth = _m(self.data.get("auth"))
+        if "default_recipe" in auth:
+            self.ref(["auth", "default_recipe"], auth["default_recipe"], self.recipes, "recipe")
+        roles = {_m(c).get("role") for c in _l(self.data.get("credentials"))}
+        for name, recipe in self.recipes.items():
+            recipe = _m(recipe)
+            base: PathT = ["auth", "recipes", name]
+            used = set(self._part_kinds(recipe.get("parts")))
+            place = _m(recipe.get("place"))
+            needs = used | set(place)
+            if "timestamp" in needs and "timestamp" not in recipe:
+                self.err(base, 'the recipe signs or places a timestamp but has no "timestamp" settings', "add timestamp: {unit: ms}")
+            if "nonce" in needs and "nonce" not in recipe:
+                self.err(base, 'the recipe signs or places a nonce but has no "nonce" settings', "add nonce: {source: timestamp_ms}")
+            if "recv_window" in needs and "recv_window" not in recipe:
+                self.err(base, 'the recipe signs or places recv_window but has no "recv_window" value')
+            if ("passphrase" in needs or recipe.get("passphrase") == "hmac") and "passphrase" not in roles:
+                self.err(base, "the recipe uses a passphrase but no credential has role passphrase")
+            if "passphrase" in recipe and "passphrase" not in place:
+                self.err(base + ["passphrase"], "passphrase mode is set but place.passphrase is missing")
+            if "hook" in recipe:
+                self.hook_ref(base + ["hook"], recipe["hook"], "auth.sign")
+        for i, vec in enumerate(_l(auth.get("test_vectors"))):
+            self.ref(["auth", "test_vectors", i, "recipe"], _m(vec).get("recipe"), self.recipes, "recipe")
+
+    def _part_kinds(self, parts: Any) -> Iterable[str]:
+        for part in _l(parts):
+            if isinstance(part, str):
+                yield part
+            elif isinstance(part, dict) and "of" in part:
+                yield from self._part_kinds(part.get("of"))
+
+    def symbols(self) -> None:
+        sym = _m(self.data.get("symbols"))
+        if not sym:
+            return
+        self.ref(["symbols", "endpoint"], sym.get("endpoint"), self.endpoints, "endpoint")
+        self.mapping_kind(["symbols", "mapping"], sym.get("mapping"), ("instrument",), "symbols")
+        self.predicates(["symbols", "active"], sym.get("active"))
+
+    def mappings_check(self) -> None:
+        for name, mapping in self.mappings.items():
+            mapping = _m(mapping)
+            base: PathT = ["mappings", name]
+            kind = mapping.get("kind")
+            targets = KIND_FIELDS.get(kind, {}) if isinstance(kind, str) else {}
+            self.path(base + ["each"], mapping.get("each"))
+            self.predicates(base + ["filter"], mapping.get("filter"))
+            if "hook" in mapping:
+                self.hook_ref(base + ["hook"], mapping["hook"], "mapping.parse")
+            fields = _m(mapping.get("fields"))
+            each_prefixes: set[str] = set()
+            for fname, expr in fields.items():
+                fpath = base + ["fields", fname]
+                target = targets.get(fname, (None,))[0]
+                for sub, text in self._expr_paths(expr):
+                    self.path(fpath + sub, text)
+                    if isinstance(text, str) and "[]" in text:
+                        if "each" in mapping:
+                            self.err(fpath + sub, '"[]" in a field path cannot be combined with each', "write the path relative to the item")
+                        each_prefixes.add(text[: text.index("[]")])
+                if target is not None:
+                    self.field_types(fpath, expr, target)
+            if len(each_prefixes) > 1:
+                listed = ", ".join(sorted(p + "[]" for p in each_prefixes))
+                self.err(base + ["fields"], f"field paths iterate different lists ({listed})", "a mapping iterates one list")
+            if kind == "order_update" and fields and not ({"client_order_id", "exchange_order_id"} & set(fields)):
+                self.err(base + ["fields"], "an order_update needs client_order_id or exchange_order_id")
+
+    def _expr_paths(self, expr: Any) -> Iterable[tuple[PathT, Any]]:
+        if isinstance(expr, str):
+            yield [], expr
+        elif isinstance(expr, dict):
+            if "path" in expr:
+                yield ["path"], expr["path"]
+            for op in ("sum", "product", "first_nonempty"):
+                for i, text in enumerate(_l(expr.get(op))):
+                    yield [op, i], text
+
+    def field_types(self, path: PathT, expr: Any, target: str) -> None:
+        if not isinstance(expr, dict):
+            return
+        allowed = VALUE_TYPES_FOR_TARGET[target]
+        vtype = expr.get("type")
+        if isinstance(vtype, str) and vtype not in allowed:
+            self.err(path + ["type"], f"type {vtype} cannot produce a {target} field (allowed: {', '.join(allowed)})")
+        if ("sum" in expr or "product" in expr) and target not in ("decimal", "int"):
+            self.err(path, f"sum and product give numbers, but the field is a {target}")
+        if "map" in expr and "type" in expr:
+            self.err(path + ["type"], "type does not apply with map: map values are the final results")
+        for raw, result in _m(expr.get("map")).items():
+            self.result_value(path + ["map", raw], result, target)
+        if "value" in expr and "path" not in expr:
+            self.result_value(path + ["value"], expr["value"], target)
+
+    def result_value(self, path: PathT, value: Any, target: str) -> None:
+        if target == "order_state":
+            if value not in ORDER_STATES:
+                self.err(path, f"expected an OrderState name, got {value!r}", did_you_mean(value, ORDER_STATES))
+        elif target == "trade_side":
+            if value not in ("BUY", "SELL"):
+                self.err(path, f"expected BUY or SELL, got {value!r}", did_you_mean(value, ("BUY", "SELL")))
+        elif target == "bool":
+            if not isinstance(value, bool):
+                self.err(path, f"expected true or false, got {value!r}")
+
+    def order_book(self) -> None:
+        ob = _m(self.data.get("order_book"))
+        public = _m(_m(self.data.get("ws")).get("public"))
+        channels = _m(public.get("channels"))
+        diff_mappings = []
+        for cname, ch in channels.items():
+            mname = _m(ch).get("mapping")
+            if isinstance(mname, str) and _m(self.mappings.get(mname)).get("kind") == "order_book_diff":
+                diff_mappings.append((cname, mname))
+        if not ob:
+            if diff_mappings:
+                self.err(["ws", "public", "channels", diff_mappings[0][0]], "an order book channel needs an order_book section (snapshot and integrity)")
+            return
+        snap = _m(ob.get("snapshot"))
+        source = snap.get("source")
+        snap_mapping: str | None = None
+        if source == "rest":
+            endpoint = snap.get("endpoint", "order_book_snapshot" if "order_book_snapshot" in self.endpoints else None)
+            if endpoint is None:
+                self.err(["order_book", "snapshot"], "snapshot source rest needs an endpoint (or an order_book_snapshot endpoint)")
+            elif self.ref(["order_book", "snapshot", "endpoint"], endpoint, self.endpoints, "endpoint"):
+                snap_mapping = _s(_m(self.endpoints[endpoint]).get("mapping"))
+            if "channel" in snap:
+                self.err(["order_book", "snapshot", "channel"], "channel applies to snapshot source websocket", key=True)
+        elif source == "websocket":
+            if "channel" not in snap:
+                self.err(["order_book", "snapshot"], "snapshot source websocket needs a channel")
+            elif self.ref(["order_book", "snapshot", "channel"], snap["channel"], channels, "channel"):
+                snap_mapping = _s(_m(channels[snap["channel"]]).get("mapping"))
+        if snap_mapping is not None:
+            self.mapping_kind(["order_book", "snapshot"], snap_mapping, ("order_book_snapshot",), "the order book snapshot")
+        integ = _m(ob.get("integrity"))
+        policy = integ.get("policy")
+        needs = {
+            "first_last_update_id": ("first_update_id", "update_id"),
+            "prev_update_id": ("prev_update_id", "update_id"),
+            "sequence": ("update_id",),
+            "checksum": ("checksum",),
+        }.get(policy if isinstance(policy, str) else "", ())
+        for cname, mname in diff_mappings:
+            fields = _m(_m(self.mappings.get(mname)).get("fields"))
+            missing = [f for f in needs if f not in fields]
+            if missing and "hook" not in _m(self.mappings.get(mname)):
+                self.err(
+                    ["order_book", "integrity", "policy"],
+                    f'policy {policy} needs mapping "{mname}" (channel {cname}) to map {", ".join(missing)}',
+                )
+        if policy in ("first_last_update_id", "prev_update_id", "sequence") and snap_mapping in self.mappings:
+            if "update_id" not in _m(_m(self.mappings[snap_mapping]).get("fields")):
+                self.err(["order_book", "integrity", "policy"], f'policy {policy} needs snapshot mapping "{snap_mapping}" to map update_id')
+        checksum = integ.get("checksum")
+        if policy == "checksum" and checksum is None:
+            self.err(["order_book", "integrity"], 'policy checksum needs "checksum" settings (levels and hook)')
+        if isinstance(checksum, dict):
+            self.hook_ref(["order_book", "integrity", "checksum", "hook"], checksum.get("hook"), "order_book.checksum")
+
+    def ws_urls(self, path: PathT, name: Any) -> None:
+        if not isinstance(name, str):
+            return
+        for dname, dom in _m(self.data.get("domains")).items():
+            urls = _m(_m(dom).get("ws"))
+            if name not in urls:
+                hint = did_you_mean(name, urls) or f'add ws: {{{name}: "wss://..."}} to domain {dname}'
+                self.err(path, f'domain "{dname}" has no websocket URL named "{name}"', hint)
+
+    def ws(self) -> None:
+        ws = _m(self.data.get("ws"))
+        public = _m(ws.get("public"))
+        if public:
+            base: PathT = ["ws", "public"]
+            self.ws_urls(base + ["url"], public.get("url"))
+            channels = _m(public.get("channels"))
+            seen: dict[str, str] = {}
+            for cname, ch in channels.items():
+                ch = _m(ch)
+                cpath = base + ["channels", cname]
+                self.mapping_kind(cpath + ["mapping"], ch.get("mapping"), PUBLIC_CHANNEL_KINDS, f"channel {cname}")
+                self.template(cpath + ["stream"], ch.get("stream"), "stream")
+                self.match_values(cpath, ch.get("match"), seen, cname, len(channels), "route_by" in public, "channel")
+                if "example_parsed" in ch:
+                    self.example_records(cpath + ["example_parsed"], ch.get("example_parsed"), ch.get("mapping"))
+            for key in ("subscribe", "unsubscribe"):
+                self.template(base + [key, "message"], _m(public.get(key)).get("message"), "subscription")
+            self.heartbeat(base + ["heartbeat"], public.get("heartbeat"))
+            self.predicates(base + ["ack"], public.get("ack"))
+            self.path(base + ["envelope"], public.get("envelope"))
+            self.path(base + ["route_by"], public.get("route_by"))
+        private = _m(ws.get("private"))
+        if private:
+            base = ["ws", "private"]
+            self.ws_urls(base + ["url"], private.get("url"))
+            self.login(private.get("login"))
+            events = _m(private.get("events"))
+            seen = {}
+            for ename, ev in events.items():
+                ev = _m(ev)
+                epath = base + ["events", ename]
+                for i, mname in enumerate(_l(ev.get("mappings"))):
+                    self.mapping_kind(epath + ["mappings", i], mname, PRIVATE_EVENT_KINDS, f"event {ename}")
+                self.match_values(epath, ev.get("match"), seen, ename, len(events), "route_by" in private, "event")
+                for mname, records in _m(ev.get("example_parsed")).items():
+                    ppath = epath + ["example_parsed", mname]
+                    if mname not in _l(ev.get("mappings")):
+                        self.err(ppath, f'"{mname}" is not one of this event\'s mappings', key=True)
+                    else:
+                        self.example_records(ppath, records, mname)
+            self.template(base + ["subscribe", "message"], _m(private.get("subscribe")).get("message"), "subscription")
+            self.heartbeat(base + ["heartbeat"], private.get("heartbeat"))
+            for key in ("ignore", "terminated"):
+                self.predicates(base + [key], private.get(key))
+            self.path(base + ["envelope"], private.get("envelope"))
+            self.path(base + ["route_by"], private.get("route_by"))
+
+    def match_values(
+        self, path: PathT, match: Any, seen: dict[str, str], name: str, count: int, routed: bool, what: str
+    ) -> None:
+        values = [match] if isinstance(match, str) else [v for v in _l(match) if isinstance(v, str)]
+        if match is None and count > 1:
+            self.err(path, f"with several {what}s, each needs a match value for route_by")
+        if match is not None and not routed:
+            self.err(path + ["match"], f"match is set but the connection has no route_by", key=True)
+        for v in values:
+            if v in seen:
+                self.err(path + ["match"], f'match value "{v}" is already used by {what} {seen[v]}')
+            else:
+                seen[v] = name
+
+    def heartbeat(self, path: PathT, hb: Any) -> None:
+        hb = _m(hb)
+        if not hb:
+            return
+        style = hb.get("style", "ping_frame")
+        if style in ("text", "json") and "message" not in hb:
+            self.err(path, f"heartbeat style {style} needs a message")
+        if style == "ping_frame" and "message" in hb:
+            self.err(path + ["message"], "ping_frame heartbeats have no message", key=True)
+        if style == "text" and "message" in hb and not isinstance(hb["message"], str):
+            self.err(path + ["message"], "a text heartbeat message must be a string")
+        self.template(path + ["message"], hb.get("message"), "heartbeat")
+
+    def login(self, login: Any) -> None:
+        login = _m(login)
+        base: PathT = ["ws", "private", "login"]
+        style = login.get("style")
+        if not isinstance(style, str) or style not in LOGIN_STYLE_KEYS:
+            return
+        applicable = LOGIN_STYLE_KEYS[style]
+        for key in login:
+            if key != "style" and key not in applicable:
+                self.err(base + [key], f"{key} does not apply to login style {style}", f"keys of {style}: {', '.join(applicable)}", key=True)
+        if "recipe" in login and "recipe" in applicable:
+            self.ref(base + ["recipe"], login["recipe"], self.recipes, "recipe")
+        for key in ("create", "keep_alive", "close", "endpoint"):
+            if key in login and key in applicable:
+                self.ref(base + [key], login[key], self.endpoints, "endpoint")
+        if "hook" in login:
+            self.hook_ref(base + ["hook"], login["hook"], "ws.login")
+        self.template(base + ["message"], login.get("message"), "login")
+        self.template(base + ["url_template"], login.get("url_template"), "url")
+        self.predicates(base + ["success"], login.get("success"))
+        for key in ("key_field", "token_field", "url_field"):
+            self.path(base + [key], login.get(key))
+
+    def orders(self) -> None:
+        orders = _m(self.data.get("orders"))
+        tifs = _m(orders.get("time_in_force"))
+        for otype, wire in _m(orders.get("types")).items():
+            tif = _m(wire).get("time_in_force")
+            if isinstance(tif, str) and tif not in tifs:
+                hint = did_you_mean(tif, tifs) or "define it under orders.time_in_force"
+                self.err(["orders", "types", otype, "time_in_force"], f'unknown time in force "{tif}"', hint)
+        create = _m(self.endpoints.get("create_order"))
+        for pname, param in _m(create.get("params")).items():
+            source = param if isinstance(param, str) else _m(param).get("from")
+            if source == "time_in_force" and not tifs:
+                self.err(["endpoints", "create_order", "params", pname], "input time_in_force needs orders.time_in_force")
+            when = _m(param).get("when_order_type") if isinstance(param, dict) else None
+            for i, t in enumerate(_l(when)):
+                if isinstance(t, str) and orders and t not in _m(orders.get("types")):
+                    self.err(["endpoints", "create_order", "params", pname, "when_order_type", i], f"order type {t} is not in orders.types")
+
+    def order_states(self) -> None:
+        states = _m(self.data.get("order_states"))
+        if not states or self.data.get("type") == "gateway":
+            return
+        targets = set(states.values())
+        missing = [s for s in ("OPEN", "FILLED", "CANCELED") if s not in targets]
+        if missing:
+            self.err(["order_states"], f"no exchange status maps to {', '.join(missing)}")
+
+    def errors(self) -> None:
+        errors = _m(self.data.get("errors"))
+        for key, matchers in errors.items():
+            for i, m in enumerate(_l(matchers)):
+                m = _m(m)
+                if "code" in m and "code_field" not in errors:
+                    self.err(["errors", key, i, "code"], "matching a code needs errors.code_field", key=True)
+                if "message" in m and "message_field" not in errors:
+                    self.err(["errors", key, i, "message"], "matching a message needs errors.message_field", key=True)
+        for key in ("code_field", "message_field"):
+            self.path(["errors", key], errors.get(key))
+
+    def credentials(self) -> None:
+        name = self.data.get("name")
+        creds = _l(self.data.get("credentials"))
+        seen: dict[str, int] = {}
+        roles: dict[str, int] = {}
+        for i, cred in enumerate(creds):
+            cred = _m(cred)
+            key = cred.get("key")
+            if isinstance(key, str) and isinstance(name, str) and not key.startswith(name + "_"):
+                self.err(["credentials", i, "key"], f'config key "{key}" must start with "{name}_"', "Hummingbot derives constructor arguments from key names")
+            if isinstance(key, str):
+                if key in seen:
+                    self.err(["credentials", i, "key"], f'duplicate config key "{key}" (also credentials[{seen[key]}])')
+                seen.setdefault(key, i)
+            role = cred.get("role")
+            if isinstance(role, str) and role != "other":
+                if role in roles:
+                    self.err(["credentials", i, "role"], f"role {role} is already taken by credentials[{roles[role]}]")
+                roles.setdefault(role, i)
+        signed = any(_m(ep).get("auth") in ("signed", "key") for ep in self.endpoints.values())
+        if signed or _m(self.data.get("ws")).get("private"):
+            for role in ("api_key", "api_secret"):
+                if role not in roles:
+                    self.err(["credentials"], f"authenticated endpoints need a credential with role {role}")
+
+    def polling(self) -> None:
+        fills = _m(_m(self.data.get("polling")).get("fills"))
+        if "endpoint" in fills and self.ref(["polling", "fills", "endpoint"], fills["endpoint"], self.endpoints, "endpoint"):
+            ep = _m(self.endpoints[fills["endpoint"]])
+            if "mapping" in ep:
+                self.mapping_kind(["polling", "fills", "endpoint"], ep["mapping"], ("fill",), "fill polling")
+
+    def hooks_check(self) -> None:
+        for name, hook in self.hooks.items():
+            at = _m(hook).get("at")
+            if isinstance(at, str) and at in REFERENCED_HOOK_SITES and name not in self.hook_refs:
+                self.err(
+                    ["hooks", name],
+                    f'hook "{name}" (at {at}) is declared but never referenced',
+                    f"name it in {REFERENCED_HOOK_SITES[at]}, or remove it",
+                    key=True,
+                )
+
+    # -- capabilities ---------------------------------------------------------------------------------------------
+    def _kinds_of(self, names: Iterable[Any]) -> set[str]:
+        return {_m(self.mappings.get(n)).get("kind") for n in names if isinstance(n, str)} - {None}
+
+    def present(self) -> dict[str, bool]:
+        eps = self.endpoints
+        ws = _m(self.data.get("ws"))
+        channel_kinds = self._kinds_of(_m(c).get("mapping") for c in _m(_m(ws.get("public")).get("channels")).values())
+        event_kinds = self._kinds_of(
+            m for ev in _m(_m(ws.get("private")).get("events")).values() for m in _l(_m(ev).get("mappings"))
+        )
+        return {
+            "rest_trading_rules": "trading_rules" in eps,
+            "rest_server_status": "ping" in eps or "server_time" in eps,
+            "rest_order_status": "order_status" in eps or "open_orders" in eps,
+            "rest_create_order": "create_order" in eps,
+            "rest_cancel_order": "cancel_order" in eps,
+            "rest_balances": "balances" in eps,
+            "rate_limits": bool(_m(self.data.get("rate_limits"))),
+            "ws_order_book": bool({"order_book_diff", "order_book_snapshot"} & channel_kinds),
+            "ws_trades": "trade" in channel_kinds,
+            "ws_private_orders": "order_update" in event_kinds,
+            "ws_private_trades": "fill" in event_kinds,
+        }
+
+    _WHAT = {
+        "rest_trading_rules": ('no "trading_rules" endpoint', ["endpoints"], ("trading_rules",)),
+        "rest_server_status": ('no "ping" or "server_time" endpoint', ["endpoints"], ("ping", "server_time")),
+        "rest_order_status": ('no "order_status" or "open_orders" endpoint', ["endpoints"], ("order_status", "open_orders")),
+        "rest_create_order": ('no "create_order" endpoint', ["endpoints"], ("create_order",)),
+        "rest_cancel_order": ('no "cancel_order" endpoint', ["endpoints"], ("cancel_order",)),
+        "rest_balances": ('no "balances" endpoint', ["endpoints"], ("balances",)),
+        "rate_limits": ("no rate_limits", [], ()),
+        "ws_order_book": ("no public channel with an order_book_diff or order_book_snapshot mapping", ["ws", "public"], ()),
+        "ws_trades": ("no public channel with a trade mapping", ["ws", "public"], ()),
+        "ws_private_orders": ("no private event with an order_update mapping", ["ws", "private"], ()),
+        "ws_private_trades": ("no private event with a fill mapping", ["ws", "private"], ()),
+    }
+
+    def requirements(self) -> None:
+        ctype = self.data.get("type")
+        required = GATEWAY_CAPABILITIES if ctype == "gateway" else CAPABILITIES
+        waivers = _m(self.data.get("waivers"))
+        present = self.present()
+        for cap in required:
+            what, where, names = self._WHAT[cap]
+            if present[cap]:
+                if cap in waivers:
+                    self.err(["waivers", cap], f"{cap} is waived but the spec provides it", "remove the waiver", key=True)
+                continue
+            if cap in waivers:
+                continue
+            hint = f"add it, or waive it with a reason under waivers.{cap}"
+            for wanted in names:
+                close = suggest(wanted, [n for n in self.endpoints if n not in ROLE_INPUTS])
+                if close:
+                    hint = f'endpoint "{close}" looks like "{wanted}": roles go by name, rename it; or waive {cap}'
+                    break
+            anchor = where if where and self._exists(where) else []
+            self.err(anchor, f"missing capability {cap}: {what}", hint)
+
+    def _exists(self, path: PathT) -> bool:
+        node: Any = self.data
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+        return True
+
+
+def semantic_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:
+    """Every semantic problem of a loaded document (the document may also have schema errors)."""
+    if not isinstance(doc.data, dict):
+        return []
+    return _Checker(doc).run()

@@ -1,0 +1,268 @@
+"""Closed vocabularies of the spec language that the semantic checks, the model and the templates share.
+
+The JSON Schema states the same sets for editors; ``tests/hbgen/test_vocabulary.py`` keeps the two in agreement.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+#: hbrt ``OrderState`` member names (Hummingbot's order, see hummingbot-contract.md §5.2).
+ORDER_STATES: Final = (
+    "PENDING_CREATE",
+    "OPEN",
+    "PENDING_CANCEL",
+    "CANCELED",
+    "PARTIALLY_FILLED",
+    "FILLED",
+    "FAILED",
+    "PENDING_APPROVAL",
+    "APPROVED",
+    "CREATED",
+    "COMPLETED",
+)
+
+#: Target types of record fields: what the generated parser must produce.
+#: decimal -> Decimal; int; str; bool; timestamp -> float seconds; levels -> list of (Decimal price, Decimal amount);
+#: order_state -> OrderState; trade_side -> TradeType; trading_pair -> "BASE-QUOTE" from an exchange symbol;
+#: asset -> client asset name (after symbols.aliases).
+TARGET_TYPES: Final = (
+    "decimal",
+    "int",
+    "str",
+    "bool",
+    "timestamp",
+    "levels",
+    "order_state",
+    "trade_side",
+    "trading_pair",
+    "asset",
+)
+
+#: Value types (how a raw JSON value is read) allowed for each target type.
+VALUE_TYPES_FOR_TARGET: Final = MappingProxyType(
+    {
+        "decimal": ("decimal", "int", "float"),
+        "int": ("int",),
+        "str": ("str",),
+        "bool": ("bool",),
+        "timestamp": ("timestamp_s", "timestamp_ms", "timestamp_us", "timestamp_ns", "iso8601"),
+        "levels": ("levels",),
+        "order_state": ("order_state",),
+        "trade_side": ("trade_side",),
+        "trading_pair": ("symbol",),
+        "asset": ("asset", "str"),
+    }
+)
+
+#: Record kinds: field name -> (target type, required).
+KIND_FIELDS: Final = MappingProxyType(
+    {
+        "instrument": {"symbol": ("str", True), "base": ("asset", True), "quote": ("asset", True)},
+        "trading_rule": {
+            "symbol": ("trading_pair", True),
+            "min_order_size": ("decimal", False),
+            "max_order_size": ("decimal", False),
+            "min_price_increment": ("decimal", True),
+            "min_base_amount_increment": ("decimal", True),
+            "min_quote_amount_increment": ("decimal", False),
+            "min_notional_size": ("decimal", False),
+            "min_order_value": ("decimal", False),
+            "max_price_significant_digits": ("decimal", False),
+            "supports_limit_orders": ("bool", False),
+            "supports_market_orders": ("bool", False),
+            "buy_order_collateral_token": ("asset", False),
+            "sell_order_collateral_token": ("asset", False),
+        },
+        "order_book_snapshot": {
+            "symbol": ("trading_pair", False),
+            "update_id": ("int", False),
+            "bids": ("levels", True),
+            "asks": ("levels", True),
+            "timestamp": ("timestamp", False),
+        },
+        "order_book_diff": {
+            "symbol": ("trading_pair", False),
+            "update_id": ("int", False),
+            "first_update_id": ("int", False),
+            "prev_update_id": ("int", False),
+            "bids": ("levels", True),
+            "asks": ("levels", True),
+            "timestamp": ("timestamp", False),
+            "checksum": ("int", False),
+        },
+        "trade": {
+            "symbol": ("trading_pair", True),
+            "trade_id": ("str", True),
+            "price": ("decimal", True),
+            "amount": ("decimal", True),
+            "side": ("trade_side", True),
+            "timestamp": ("timestamp", True),
+            "update_id": ("int", False),
+        },
+        "order_update": {
+            "symbol": ("trading_pair", False),
+            "client_order_id": ("str", False),
+            "exchange_order_id": ("str", False),
+            "state": ("order_state", True),
+            "timestamp": ("timestamp", False),
+        },
+        "fill": {
+            "symbol": ("trading_pair", False),
+            "trade_id": ("str", True),
+            "client_order_id": ("str", False),
+            "exchange_order_id": ("str", False),
+            "price": ("decimal", True),
+            "amount": ("decimal", True),
+            "quote_amount": ("decimal", False),
+            "fee_amount": ("decimal", False),
+            "fee_asset": ("asset", False),
+            "timestamp": ("timestamp", True),
+            "is_taker": ("bool", False),
+            "side": ("trade_side", False),
+        },
+        "balance": {"asset": ("asset", True), "available": ("decimal", True), "total": ("decimal", True)},
+        "order_ack": {
+            "exchange_order_id": ("str", True),
+            "client_order_id": ("str", False),
+            "timestamp": ("timestamp", False),
+            "state": ("order_state", False),
+        },
+        "cancel_ack": {
+            "client_order_id": ("str", False),
+            "exchange_order_id": ("str", False),
+            "state": ("order_state", False),
+        },
+        "server_time": {"time": ("timestamp", True)},
+        "last_price": {"symbol": ("trading_pair", False), "price": ("decimal", True)},
+    }
+)
+
+#: Connector inputs an endpoint of each well-known role receives (custom endpoints may use any input).
+ALL_INPUTS: Final = (
+    "symbol",
+    "trading_pair",
+    "side",
+    "order_type",
+    "time_in_force",
+    "amount",
+    "price",
+    "client_order_id",
+    "exchange_order_id",
+    "start_time",
+    "depth",
+    "listen_key",
+    "token",
+)
+_PAIR = ("symbol", "trading_pair")
+ROLE_INPUTS: Final = MappingProxyType(
+    {
+        "server_time": (),
+        "ping": (),
+        "trading_rules": (),
+        "order_book_snapshot": _PAIR + ("depth",),
+        "last_price": _PAIR,
+        "ticker_24h": _PAIR,
+        "book_ticker": _PAIR,
+        "create_order": _PAIR
+        + ("side", "order_type", "time_in_force", "amount", "price", "client_order_id"),
+        "cancel_order": _PAIR + ("client_order_id", "exchange_order_id"),
+        "order_status": _PAIR + ("client_order_id", "exchange_order_id"),
+        "open_orders": _PAIR,
+        "balances": (),
+        "my_trades": _PAIR + ("exchange_order_id", "start_time"),
+    }
+)
+
+#: Mapping kinds an endpoint of each role may use to parse its response.
+ROLE_MAPPING_KINDS: Final = MappingProxyType(
+    {
+        "server_time": ("server_time",),
+        "ping": (),
+        "trading_rules": ("trading_rule",),
+        "order_book_snapshot": ("order_book_snapshot",),
+        "last_price": ("last_price",),
+        "ticker_24h": ("last_price",),
+        "book_ticker": ("last_price",),
+        "create_order": ("order_ack",),
+        "cancel_order": ("cancel_ack", "order_update"),
+        "order_status": ("order_update",),
+        "open_orders": ("order_update",),
+        "balances": ("balance",),
+        "my_trades": ("fill",),
+    }
+)
+
+#: Roles whose endpoint must name a mapping (the connector cannot work without parsing their replies).
+ROLES_NEEDING_MAPPING: Final = (
+    "server_time",
+    "trading_rules",
+    "order_book_snapshot",
+    "create_order",
+    "order_status",
+    "balances",
+    "my_trades",
+)
+
+PUBLIC_CHANNEL_KINDS: Final = ("order_book_diff", "order_book_snapshot", "trade")
+PRIVATE_EVENT_KINDS: Final = ("order_update", "fill", "balance")
+
+#: Hook plug points that a spec element names (the element is replaced by the hook) -> the element's description.
+REFERENCED_HOOK_SITES: Final = MappingProxyType(
+    {
+        "auth.sign": "a signing recipe's hook",
+        "ws.login": "ws.private.login.hook",
+        "order_book.checksum": "order_book.integrity.checksum.hook",
+        "mapping.parse": "a mapping's hook",
+    }
+)
+FREE_HOOK_SITES: Final = (
+    "exchange.place_order",
+    "exchange.cancel_order",
+    "exchange.status_polling",
+    "exchange.user_stream_event",
+    "symbols.resolve_duplicates",
+    "order_book.sequence",
+)
+
+#: Hummingbot capabilities a spot or perpetual connector needs, each present in the spec or waived.
+CAPABILITIES: Final = (
+    "rest_trading_rules",
+    "rest_server_status",
+    "rest_order_status",
+    "rest_create_order",
+    "rest_cancel_order",
+    "rest_balances",
+    "rate_limits",
+    "ws_order_book",
+    "ws_trades",
+    "ws_private_orders",
+    "ws_private_trades",
+)
+GATEWAY_CAPABILITIES: Final = ("rest_order_status", "rest_create_order", "rest_cancel_order", "rest_balances")
+
+#: Placeholders allowed in each kind of template string (``${name}``).
+PLACEHOLDERS: Final = MappingProxyType(
+    {
+        "endpoint_path": ("symbol", "trading_pair", "client_order_id", "exchange_order_id"),
+        "stream": ("symbol", "trading_pair"),
+        "subscription": ("streams", "stream", "symbol", "trading_pair", "id", "channel", "time_s", "token", "uuid"),
+        "login": ("uuid", "id", "signed_params", "api_key", "timestamp", "signature", "passphrase", "token", "time_s"),
+        "url": ("url", "listen_key", "token"),
+        "heartbeat": ("id", "time_s", "uuid"),
+    }
+)
+
+#: Keys of ws.private.login that apply to each login style (besides style).
+LOGIN_STYLE_KEYS: Final = MappingProxyType(
+    {
+        "signed_subscribe": ("message", "recipe", "success"),
+        "signed_login": ("message", "recipe", "success"),
+        "listen_key": ("create", "keep_alive", "close", "keep_alive_interval", "key_field", "url_template"),
+        "rest_token": ("endpoint", "token_field", "url_field", "url_template", "message", "success"),
+        "hook": ("hook",),
+    }
+)
+
+PREDICATE_OPERATORS: Final = ("equals", "not_equals", "in", "contains", "any_contains", "present")
