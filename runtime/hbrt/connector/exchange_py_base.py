@@ -715,6 +715,20 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     # ------------------------------------------------------------------------------------------------------------
     # Order books, prices, quantisation, fees
 
+    async def add_trading_pair(self, trading_pair: str) -> bool:
+        """Start tracking the order book of ``trading_pair`` while running (delegates to the tracker)."""
+        added = bool(await self._order_book_tracker.add_trading_pair(trading_pair))
+        if added and trading_pair not in self.trading_pairs:
+            self.trading_pairs.append(trading_pair)
+        return added
+
+    async def remove_trading_pair(self, trading_pair: str) -> bool:
+        """Stop tracking the order book of ``trading_pair`` (delegates to the tracker)."""
+        removed = bool(await self._order_book_tracker.remove_trading_pair(trading_pair))
+        if removed and trading_pair in self.trading_pairs:
+            self.trading_pairs.remove(trading_pair)
+        return removed
+
     def get_order_book(self, trading_pair: str) -> OrderBook:
         order_books = self._order_book_tracker.order_books
         if trading_pair not in order_books:

@@ -25,7 +25,7 @@ class FakexAPIUserStreamDataSource(UserStreamTrackerDataSource):
 
     async def _connected_websocket_assistant(self) -> WSAssistant:
         ws = await self._api_factory.get_ws_assistant()
-        await ws.connect(ws_url=web_utils.wss_url(self._domain), ping_timeout=CONSTANTS.WS_PING_TIMEOUT)
+        await ws.connect(ws_url=web_utils.private_wss_url(self._domain), ping_timeout=CONSTANTS.WS_PING_TIMEOUT)
         await ws.send(WSJSONRequest(payload={"op": "login"}, is_auth_required=True))
         return ws
 

@@ -12,6 +12,7 @@ MAX_ORDER_ID_LEN = 32
 
 REST_URLS = {"com": "https://api.fakex.test/api/v1", "testnet": "https://testnet.fakex.test/api/v1"}
 WSS_URLS = {"com": "wss://stream.fakex.test/ws", "testnet": "wss://testnet-stream.fakex.test/ws"}
+WSS_PRIVATE_URLS = {"com": "wss://stream.fakex.test/private", "testnet": "wss://testnet-stream.fakex.test/private"}
 
 PING_PATH_URL = "/ping"
 SERVER_TIME_PATH_URL = "/time"

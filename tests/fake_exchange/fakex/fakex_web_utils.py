@@ -26,6 +26,10 @@ def wss_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
     return CONSTANTS.WSS_URLS[domain]
 
 
+def private_wss_url(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
+    return CONSTANTS.WSS_PRIVATE_URLS[domain]
+
+
 def build_api_factory(
     throttler: AsyncThrottler,
     time_synchronizer: TimeSynchronizer,
