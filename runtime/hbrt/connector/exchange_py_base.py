@@ -827,8 +827,13 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         """Run ``coroutine`` as a task kept referenced until done."""
         task = asyncio.ensure_future(coroutine)
         self._pending_tasks.add(task)
-        task.add_done_callback(self._pending_tasks.discard)
+        task.add_done_callback(self._on_spawned_task_done)
         return task
+
+    def _on_spawned_task_done(self, task: asyncio.Task[Any]) -> None:
+        self._pending_tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.logger().error("Unexpected error in a background order task.", exc_info=task.exception())
 
     # ------------------------------------------------------------------------------------------------------------
     # Placing orders
@@ -899,9 +904,27 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         As in Hummingbot the order is tracked *before* validation, so a rejected order is visible as a FAILED
         update (carrying ``error_message``/``error_type``) and a ``MarketOrderFailureEvent``.
         """
-        trading_rule = self._trading_rules[trading_pair]
         if price is None:
             price = s_decimal_NaN
+        trading_rule = self._trading_rules.get(trading_pair)
+        if trading_rule is None:
+            # Hummingbot raises KeyError inside the background task, so the returned id is never tracked and no
+            # event tells the caller; here the order is tracked and fails like any other rejected order.
+            self.start_tracking_order(
+                order_id=order_id,
+                exchange_order_id=None,
+                trading_pair=trading_pair,
+                order_type=order_type,
+                trade_type=trade_type,
+                price=price,
+                amount=amount,
+                position=position_action,
+                **kwargs,
+            )
+            error = ValueError(f"No trading rule is known for {trading_pair}. The order will not be created.")
+            self.logger().warning(str(error))
+            self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=error)
+            return
         if order_type.is_limit_type():
             price = self.quantize_order_price(trading_pair, price)
             amount = self.quantize_order_amount(
@@ -1202,7 +1225,11 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     # Background loops
 
     async def _status_polling_loop(self) -> None:
-        """Wait for the tick-driven notifier, then resync time and poll balances and orders."""
+        """Wait for the tick-driven notifier, then resync time and poll balances and orders.
+
+        A failed time resync is logged and does not hold back the balance and order polling (in Hummingbot it
+        raises and the whole poll is retried every 0.5 s).
+        """
         while True:
             try:
                 await self._poll_notifier.wait()

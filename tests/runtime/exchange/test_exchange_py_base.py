@@ -19,6 +19,7 @@ from hbrt.data_type.common import OrderType, TradeType
 from hbrt.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
 from hbrt.data_type.trade_fee import AddedToCostTradeFee, TradeFeeBase
 from hbrt.data_type.trading_rule import TradingRule
+from hbrt.event.events import MarketEvent
 from hbrt.network_base import NetworkStatus
 
 PAIR = "BTC-USDT"
@@ -437,6 +438,35 @@ class NotFoundCountingTests(ExchangePyBaseTestCase):
         self.exchange.cancel_results["o1"] = OSError("order not found")
         self.assertIsNone(await self.exchange._execute_cancel(PAIR, "o1"))
         self.assertEqual(1, records["o1"])
+
+
+class OrderCreationTests(ExchangePyBaseTestCase):
+    async def test_order_without_trading_rule_is_tracked_and_fails(self) -> None:
+        failures: list[Any] = []
+        self.exchange.add_listener(MarketEvent.OrderFailure, failures.append)
+        order_id = self.exchange.buy(PAIR, Decimal("1"), OrderType.LIMIT, Decimal("10"))
+        await asyncio.gather(*self.exchange._pending_tasks)
+        await self.settle()
+        self.assertEqual([order_id], [event.order_id for event in failures])
+        self.assertIn("No trading rule", failures[0].error_message)
+        self.assertNotIn(order_id, self.exchange.in_flight_orders)
+
+    async def test_order_is_quantized_validated_and_opened(self) -> None:
+        self.exchange._trading_rules[PAIR] = TradingRule(
+            PAIR,
+            min_order_size=Decimal("0.1"),
+            min_price_increment=Decimal("0.5"),
+            min_base_amount_increment=Decimal("0.01"),
+            min_notional_size=Decimal("1"),
+        )
+        order_id = self.exchange.sell(PAIR, Decimal("1.239"), OrderType.LIMIT, Decimal("10.7"))
+        self.assertTrue(order_id.startswith("ST-S"))
+        await asyncio.gather(*self.exchange._pending_tasks)
+        await self.settle()
+        order = self.exchange.in_flight_orders[order_id]
+        self.assertEqual((Decimal("1.23"), Decimal("10.5")), (order.amount, order.price))
+        self.assertEqual(OrderState.OPEN, order.current_state)
+        self.assertEqual("EX-" + order_id, order.exchange_order_id)
 
 
 class CancelAllTests(ExchangePyBaseTestCase):
