@@ -37,7 +37,11 @@ class _SpecLoader(yaml.SafeLoader):
 
 # Rebuild the implicit resolvers without bool (re-added strictly) and timestamp.
 _SpecLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _SpecLoader.add_implicit_resolver(
@@ -169,16 +173,22 @@ def load_text(text: str, file: str) -> LoadedDocument:
             hint = exc.context or ""
             if exc.context_mark and exc.problem_mark and exc.context:
                 hint = f"{exc.context} at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
-            return LoadedDocument(file, None, Positions(), [Diagnostic(file, line, col, "", f"YAML syntax error: {problem}", hint)])
+            return LoadedDocument(
+                file, None, Positions(), [Diagnostic(file, line, col, "", f"YAML syntax error: {problem}", hint)]
+            )
         except yaml.YAMLError as exc:  # ReaderError and friends carry no marks of the Marked kind
             position = getattr(exc, "position", None)
             text_before = text[:position] if isinstance(position, int) else ""
             line = text_before.count("\n") + 1
             col = len(text_before) - (text_before.rfind("\n") + 1) + 1
             reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
-            return LoadedDocument(file, None, Positions(), [Diagnostic(file, line, col, "", f"YAML syntax error: {reason}")])
+            return LoadedDocument(
+                file, None, Positions(), [Diagnostic(file, line, col, "", f"YAML syntax error: {reason}")]
+            )
         if node is None:
-            return LoadedDocument(file, None, Positions(), [Diagnostic(file, 1, 1, "", "the spec is empty; expected a mapping")])
+            return LoadedDocument(
+                file, None, Positions(), [Diagnostic(file, 1, 1, "", "the spec is empty; expected a mapping")]
+            )
         assert loader is not None
         converter = _Converter(file, loader)
         data = converter.convert(node, (), ())
@@ -194,7 +204,9 @@ def load_file(path: str | Path, display_name: str | None = None) -> LoadedDocume
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        return LoadedDocument(name, None, Positions(), [Diagnostic(name, 1, 1, "", f"cannot read file: {exc.strerror or exc}")])
+        return LoadedDocument(
+            name, None, Positions(), [Diagnostic(name, 1, 1, "", f"cannot read file: {exc.strerror or exc}")]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

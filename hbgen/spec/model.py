@@ -209,6 +209,7 @@ class SigningRecipe:
     parts: tuple[AnyPart, ...]
     timestamp_unit: str | None
     timestamp_clock: str
+    timestamp_offset: float
     nonce_source: str | None
     recv_window: int | None
     placements: Mapping[str, Placement]
@@ -277,7 +278,8 @@ class Symbols:
 class FieldExpr:
     """How one record field is read.
 
-    ``op``: ``path`` (one path), ``sum``/``product`` (of paths), ``first_nonempty`` (first present, non-empty path)
+    ``op``: ``path`` (one path), ``sum``/``product``/``difference`` (of paths, difference = first minus the
+    rest), ``first_nonempty`` (first present, non-empty path)
     or ``value`` (``constant``). ``target`` is the field's target type (see vocabulary.TARGET_TYPES);
     ``value_type`` how the raw value is read (None for ``value`` and when ``map`` is used). ``map`` pairs raw
     value text (``true``/``false`` for booleans) with the final result. ``optional``: the path may be missing,
@@ -603,7 +605,9 @@ def _part(raw: Any) -> AnyPart:
     if "literal" in raw:
         return Part("literal", literal=raw["literal"])
     if "hash" in raw:
-        return HashPart(raw["hash"], tuple(_part(p) for p in raw["of"]), raw.get("joiner", ""), raw.get("output", "hex"))
+        return HashPart(
+            raw["hash"], tuple(_part(p) for p in raw["of"]), raw.get("joiner", ""), raw.get("output", "hex")
+        )
     kind = "query" if "query" in raw else "params"
     opts = raw[kind] or {}
     return Part(kind, sort=opts.get("sort", False), urlencode=opts.get("urlencode", True))
@@ -621,6 +625,7 @@ def _recipe(name: str, raw: Mapping[str, Any]) -> SigningRecipe:
         parts=tuple(_part(p) for p in raw["parts"]),
         timestamp_unit=ts.get("unit"),
         timestamp_clock=ts.get("clock", "server"),
+        timestamp_offset=float(ts.get("offset", 0)),
         nonce_source=(raw.get("nonce") or {}).get("source"),
         recv_window=raw.get("recv_window"),
         placements=_frozen({k: Placement(v["in"], v["name"]) for k, v in place.items()}),
@@ -724,7 +729,7 @@ def _field_path_texts(fields: Mapping[str, Any]) -> list[str]:
         elif isinstance(expr, dict):
             if isinstance(expr.get("path"), str):
                 texts.append(expr["path"])
-            for op in ("sum", "product", "first_nonempty"):
+            for op in ("sum", "product", "difference", "first_nonempty"):
                 texts.extend(t for t in expr.get(op, ()) if isinstance(t, str))
     return texts
 
@@ -741,9 +746,7 @@ def _rebase(path: FieldPath) -> FieldPath:
     return FieldPath("$." + path.text, True, path.steps)
 
 
-def _field(
-    name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool
-) -> FieldExpr:
+def _field(name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool) -> FieldExpr:
     def p(text: str) -> FieldPath:
         parsed = parse_path(text)
         return _rebase(parsed) if rebase else parsed
@@ -764,7 +767,7 @@ def _field(
         return FieldExpr(name, target, "path", (p(raw),), default_type, None, False, None, None)
     if "value" in raw and "path" not in raw:
         return FieldExpr(name, target, "value", (), None, None, False, None, raw["value"])
-    for op in ("sum", "product", "first_nonempty"):
+    for op in ("sum", "product", "difference", "first_nonempty"):
         if op in raw:
             vt = raw.get("type", default_type)
             return FieldExpr(name, target, op, tuple(p(t) for t in raw[op]), vt, None, False, None, None)
@@ -915,7 +918,8 @@ def _private_ws(raw: Any) -> PrivateWs | None:
 
 def _matchers(raw: Any) -> tuple[ErrorMatcher, ...]:
     return tuple(
-        ErrorMatcher(m.get("code"), m.get("message"), m.get("message_contains"), m.get("http_status")) for m in raw or ()
+        ErrorMatcher(m.get("code"), m.get("message"), m.get("message_contains"), m.get("http_status"))
+        for m in raw or ()
     )
 
 
@@ -927,7 +931,9 @@ def _orders(raw: Any) -> Orders | None:
         if isinstance(wire, str):
             types[hb_type] = OrderTypeWire(hb_type, wire, None, False)
         else:
-            types[hb_type] = OrderTypeWire(hb_type, wire["type"], wire.get("time_in_force"), wire.get("post_only", False))
+            types[hb_type] = OrderTypeWire(
+                hb_type, wire["type"], wire.get("time_in_force"), wire.get("post_only", False)
+            )
     cid = raw["client_order_id"]
     return Orders(
         types=_frozen(types),
@@ -1014,7 +1020,9 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         default_domain=data["default_domain"],
         domains=_frozen(
             {
-                name: Domain(name, d["rest"], _frozen(d.get("ws", {})), d.get("testnet", False), d.get("description", ""))
+                name: Domain(
+                    name, d["rest"], _frozen(d.get("ws", {})), d.get("testnet", False), d.get("description", "")
+                )
                 for name, d in data["domains"].items()
             }
         ),
@@ -1076,4 +1084,3 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         if gw is None
         else GatewaySpec(gw["chain"], gw["network"], gw["connector"], tuple(gw.get("trading_types", ()))),
     )
-

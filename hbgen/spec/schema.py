@@ -160,7 +160,9 @@ class _Translator:
         if v == "enum":
             options = err.validator_value
             listed = ", ".join(_fmt_option(o) for o in options)
-            return [self.diag(path, f"expected one of {listed}, got {describe_value(inst)}", did_you_mean(inst, options))]
+            return [
+                self.diag(path, f"expected one of {listed}, got {describe_value(inst)}", did_you_mean(inst, options))
+            ]
         if v == "const":
             return [self.diag(path, f"expected {json.dumps(err.validator_value)}, got {describe_value(inst)}")]
         if v == "pattern":
@@ -198,7 +200,9 @@ class _Translator:
         if err.validator == "enum":
             options = err.validator_value
             listed = ", ".join(_fmt_option(o) for o in options)
-            return self.diag(key_path, f'invalid key "{name}": expected one of {listed}', did_you_mean(name, options), key=True)
+            return self.diag(
+                key_path, f'invalid key "{name}": expected one of {listed}', did_you_mean(name, options), key=True
+            )
         if err.validator == "pattern":
             expected = schema.get("x-expected") or f"a name matching {err.validator_value}"
             return self.diag(key_path, f'invalid key "{name}": expected {expected}', key=True)
@@ -260,4 +264,3 @@ def schema_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:
     for err in _validator().iter_errors(doc.data):
         found.extend(translator.translate(err))
     return sorted(set(found))
-

@@ -9,6 +9,7 @@ schema reports those) so that no malformed spec can raise here.
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 from collections.abc import Iterable, Sequence
@@ -161,7 +162,9 @@ class _Checker:
         named += [(["ws", "private", "events", k], k) for k in _m(_m(ws.get("private")).get("events"))]
         for path, name in named:
             if isinstance(name, str) and (keyword.iskeyword(name) or keyword.issoftkeyword(name)):
-                self.err(path, f'"{name}" is a Python keyword and cannot name a generated identifier', key=len(path) > 1)
+                self.err(
+                    path, f'"{name}" is a Python keyword and cannot name a generated identifier', key=len(path) > 1
+                )
 
     def identity(self) -> None:
         d = self.data
@@ -176,9 +179,13 @@ class _Checker:
                 self.err([section], f"{section} settings apply only to type {wanted}, but type is {ctype}", key=True)
         ts = _m(d.get("time_sync")).get("endpoint")
         if self.ref(["time_sync", "endpoint"], ts, self.endpoints, "endpoint"):
-            self.mapping_kind(["endpoints", ts, "mapping"], _m(self.endpoints[ts]).get("mapping"), ("server_time",), "time_sync")
+            self.mapping_kind(
+                ["endpoints", ts, "mapping"], _m(self.endpoints[ts]).get("mapping"), ("server_time",), "time_sync"
+            )
             if "mapping" not in _m(self.endpoints[ts]):
-                self.err(["time_sync", "endpoint"], f'endpoint "{ts}" needs a mapping of kind server_time for time_sync')
+                self.err(
+                    ["time_sync", "endpoint"], f'endpoint "{ts}" needs a mapping of kind server_time for time_sync'
+                )
 
     def rate_limits(self) -> None:
         limits = _m(self.data.get("rate_limits"))
@@ -219,7 +226,7 @@ class _Checker:
                 self.mapping_kind(base + ["mapping"], ep["mapping"], kinds, f"endpoint {name}")
             elif role in ROLES_NEEDING_MAPPING:
                 kinds = ROLE_MAPPING_KINDS[role]
-                self.err(base, f'endpoint {name} needs a mapping (kind {" or ".join(kinds)}) to parse its response')
+                self.err(base, f"endpoint {name} needs a mapping (kind {' or '.join(kinds)}) to parse its response")
             inputs = ROLE_INPUTS.get(role) if role else None
             for pname, param in _m(ep.get("params")).items():
                 ppath = base + ["params", pname]
@@ -258,9 +265,17 @@ class _Checker:
             place = _m(recipe.get("place"))
             needs = used | set(place)
             if "timestamp" in needs and "timestamp" not in recipe:
-                self.err(base, 'the recipe signs or places a timestamp but has no "timestamp" settings', "add timestamp: {unit: ms}")
+                self.err(
+                    base,
+                    'the recipe signs or places a timestamp but has no "timestamp" settings',
+                    "add timestamp: {unit: ms}",
+                )
             if "nonce" in needs and "nonce" not in recipe:
-                self.err(base, 'the recipe signs or places a nonce but has no "nonce" settings', "add nonce: {source: timestamp_ms}")
+                self.err(
+                    base,
+                    'the recipe signs or places a nonce but has no "nonce" settings',
+                    "add nonce: {source: timestamp_ms}",
+                )
             if "recv_window" in needs and "recv_window" not in recipe:
                 self.err(base, 'the recipe signs or places recv_window but has no "recv_window" value')
             if ("passphrase" in needs or recipe.get("passphrase") == "hmac") and "passphrase" not in roles:
@@ -269,6 +284,22 @@ class _Checker:
                 self.err(base + ["passphrase"], "passphrase mode is set but place.passphrase is missing")
             if "hook" in recipe:
                 self.hook_ref(base + ["hook"], recipe["hook"], "auth.sign")
+        placed: dict[str, PathT] = {}
+        default = default_recipe_name(self.data) if self.recipes else None
+        for name, ep in self.endpoints.items():
+            if _m(ep).get("auth") in ("signed", "key"):
+                used_recipe = _m(ep).get("recipe", default)
+                if isinstance(used_recipe, str):
+                    placed.setdefault(used_recipe, ["endpoints", name, "auth"])
+        login = _m(_m(_m(self.data.get("ws")).get("private")).get("login"))
+        signs_params = "${signed_params}" in json.dumps(login.get("message"))
+        if login.get("style") == "signed_subscribe" and isinstance(login.get("recipe"), str) and signs_params:
+            placed.setdefault(login["recipe"], ["ws", "private", "login", "recipe"])
+        for name, user in placed.items():
+            recipe = _m(self.recipes.get(name))
+            if recipe and "hook" not in recipe and "signature" not in _m(recipe.get("place")):
+                where = ".".join(str(p) for p in user)
+                self.err(["auth", "recipes", name], f"the recipe signs requests ({where}) but has no place.signature")
         for i, vec in enumerate(_l(auth.get("test_vectors"))):
             self.ref(["auth", "test_vectors", i, "recipe"], _m(vec).get("recipe"), self.recipes, "recipe")
 
@@ -306,13 +337,19 @@ class _Checker:
                     self.path(fpath + sub, text)
                     if isinstance(text, str) and "[]" in text:
                         if "each" in mapping:
-                            self.err(fpath + sub, '"[]" in a field path cannot be combined with each', "write the path relative to the item")
+                            self.err(
+                                fpath + sub,
+                                '"[]" in a field path cannot be combined with each',
+                                "write the path relative to the item",
+                            )
                         each_prefixes.add(text[: text.index("[]")])
                 if target is not None:
                     self.field_types(fpath, expr, target)
             if len(each_prefixes) > 1:
                 listed = ", ".join(sorted(p + "[]" for p in each_prefixes))
-                self.err(base + ["fields"], f"field paths iterate different lists ({listed})", "a mapping iterates one list")
+                self.err(
+                    base + ["fields"], f"field paths iterate different lists ({listed})", "a mapping iterates one list"
+                )
             if kind == "order_update" and fields and not ({"client_order_id", "exchange_order_id"} & set(fields)):
                 self.err(base + ["fields"], "an order_update needs client_order_id or exchange_order_id")
 
@@ -322,7 +359,7 @@ class _Checker:
         elif isinstance(expr, dict):
             if "path" in expr:
                 yield ["path"], expr["path"]
-            for op in ("sum", "product", "first_nonempty"):
+            for op in ("sum", "product", "difference", "first_nonempty"):
                 for i, text in enumerate(_l(expr.get(op))):
                     yield [op, i], text
 
@@ -333,8 +370,8 @@ class _Checker:
         vtype = expr.get("type")
         if isinstance(vtype, str) and vtype not in allowed:
             self.err(path + ["type"], f"type {vtype} cannot produce a {target} field (allowed: {', '.join(allowed)})")
-        if ("sum" in expr or "product" in expr) and target not in ("decimal", "int"):
-            self.err(path, f"sum and product give numbers, but the field is a {target}")
+        if ("sum" in expr or "product" in expr or "difference" in expr) and target not in ("decimal", "int"):
+            self.err(path, f"sum, product and difference give numbers, but the field is a {target}")
         if "map" in expr and "type" in expr:
             self.err(path + ["type"], "type does not apply with map: map values are the final results")
         for raw, result in _m(expr.get("map")).items():
@@ -364,7 +401,10 @@ class _Checker:
                 diff_mappings.append((cname, mname))
         if not ob:
             if diff_mappings:
-                self.err(["ws", "public", "channels", diff_mappings[0][0]], "an order book channel needs an order_book section (snapshot and integrity)")
+                self.err(
+                    ["ws", "public", "channels", diff_mappings[0][0]],
+                    "an order book channel needs an order_book section (snapshot and integrity)",
+                )
             return
         snap = _m(ob.get("snapshot"))
         source = snap.get("source")
@@ -372,18 +412,25 @@ class _Checker:
         if source == "rest":
             endpoint = snap.get("endpoint", "order_book_snapshot" if "order_book_snapshot" in self.endpoints else None)
             if endpoint is None:
-                self.err(["order_book", "snapshot"], "snapshot source rest needs an endpoint (or an order_book_snapshot endpoint)")
+                self.err(
+                    ["order_book", "snapshot"],
+                    "snapshot source rest needs an endpoint (or an order_book_snapshot endpoint)",
+                )
             elif self.ref(["order_book", "snapshot", "endpoint"], endpoint, self.endpoints, "endpoint"):
                 snap_mapping = _s(_m(self.endpoints[endpoint]).get("mapping"))
             if "channel" in snap:
-                self.err(["order_book", "snapshot", "channel"], "channel applies to snapshot source websocket", key=True)
+                self.err(
+                    ["order_book", "snapshot", "channel"], "channel applies to snapshot source websocket", key=True
+                )
         elif source == "websocket":
             if "channel" not in snap:
                 self.err(["order_book", "snapshot"], "snapshot source websocket needs a channel")
             elif self.ref(["order_book", "snapshot", "channel"], snap["channel"], channels, "channel"):
                 snap_mapping = _s(_m(channels[snap["channel"]]).get("mapping"))
         if snap_mapping is not None:
-            self.mapping_kind(["order_book", "snapshot"], snap_mapping, ("order_book_snapshot",), "the order book snapshot")
+            self.mapping_kind(
+                ["order_book", "snapshot"], snap_mapping, ("order_book_snapshot",), "the order book snapshot"
+            )
         integ = _m(ob.get("integrity"))
         policy = integ.get("policy")
         needs = {
@@ -402,7 +449,10 @@ class _Checker:
                 )
         if policy in ("first_last_update_id", "prev_update_id", "sequence") and snap_mapping in self.mappings:
             if "update_id" not in _m(_m(self.mappings[snap_mapping]).get("fields")):
-                self.err(["order_book", "integrity", "policy"], f'policy {policy} needs snapshot mapping "{snap_mapping}" to map update_id')
+                self.err(
+                    ["order_book", "integrity", "policy"],
+                    f'policy {policy} needs snapshot mapping "{snap_mapping}" to map update_id',
+                )
         checksum = integ.get("checksum")
         if policy == "checksum" and checksum is None:
             self.err(["order_book", "integrity"], 'policy checksum needs "checksum" settings (levels and hook)')
@@ -473,7 +523,7 @@ class _Checker:
         if match is None and count > 1:
             self.err(path, f"with several {what}s, each needs a match value for route_by")
         if match is not None and not routed:
-            self.err(path + ["match"], f"match is set but the connection has no route_by", key=True)
+            self.err(path + ["match"], "match is set but the connection has no route_by", key=True)
         for v in values:
             if v in seen:
                 self.err(path + ["match"], f'match value "{v}" is already used by {what} {seen[v]}')
@@ -502,7 +552,12 @@ class _Checker:
         applicable = LOGIN_STYLE_KEYS[style]
         for key in login:
             if key != "style" and key not in applicable:
-                self.err(base + [key], f"{key} does not apply to login style {style}", f"keys of {style}: {', '.join(applicable)}", key=True)
+                self.err(
+                    base + [key],
+                    f"{key} does not apply to login style {style}",
+                    f"keys of {style}: {', '.join(applicable)}",
+                    key=True,
+                )
         if "recipe" in login and "recipe" in applicable:
             self.ref(base + ["recipe"], login["recipe"], self.recipes, "recipe")
         for key in ("create", "keep_alive", "close", "endpoint"):
@@ -528,11 +583,16 @@ class _Checker:
         for pname, param in _m(create.get("params")).items():
             source = param if isinstance(param, str) else _m(param).get("from")
             if source == "time_in_force" and not tifs:
-                self.err(["endpoints", "create_order", "params", pname], "input time_in_force needs orders.time_in_force")
+                self.err(
+                    ["endpoints", "create_order", "params", pname], "input time_in_force needs orders.time_in_force"
+                )
             when = _m(param).get("when_order_type") if isinstance(param, dict) else None
             for i, t in enumerate(_l(when)):
                 if isinstance(t, str) and orders and t not in _m(orders.get("types")):
-                    self.err(["endpoints", "create_order", "params", pname, "when_order_type", i], f"order type {t} is not in orders.types")
+                    self.err(
+                        ["endpoints", "create_order", "params", pname, "when_order_type", i],
+                        f"order type {t} is not in orders.types",
+                    )
 
     def order_states(self) -> None:
         states = _m(self.data.get("order_states"))
@@ -564,7 +624,11 @@ class _Checker:
             cred = _m(cred)
             key = cred.get("key")
             if isinstance(key, str) and isinstance(name, str) and not key.startswith(name + "_"):
-                self.err(["credentials", i, "key"], f'config key "{key}" must start with "{name}_"', "Hummingbot derives constructor arguments from key names")
+                self.err(
+                    ["credentials", i, "key"],
+                    f'config key "{key}" must start with "{name}_"',
+                    "Hummingbot derives constructor arguments from key names",
+                )
             if isinstance(key, str):
                 if key in seen:
                     self.err(["credentials", i, "key"], f'duplicate config key "{key}" (also credentials[{seen[key]}])')
@@ -582,7 +646,9 @@ class _Checker:
 
     def polling(self) -> None:
         fills = _m(_m(self.data.get("polling")).get("fills"))
-        if "endpoint" in fills and self.ref(["polling", "fills", "endpoint"], fills["endpoint"], self.endpoints, "endpoint"):
+        if "endpoint" in fills and self.ref(
+            ["polling", "fills", "endpoint"], fills["endpoint"], self.endpoints, "endpoint"
+        ):
             ep = _m(self.endpoints[fills["endpoint"]])
             if "mapping" in ep:
                 self.mapping_kind(["polling", "fills", "endpoint"], ep["mapping"], ("fill",), "fill polling")
@@ -626,12 +692,20 @@ class _Checker:
     _WHAT = {
         "rest_trading_rules": ('no "trading_rules" endpoint', ["endpoints"], ("trading_rules",)),
         "rest_server_status": ('no "ping" or "server_time" endpoint', ["endpoints"], ("ping", "server_time")),
-        "rest_order_status": ('no "order_status" or "open_orders" endpoint', ["endpoints"], ("order_status", "open_orders")),
+        "rest_order_status": (
+            'no "order_status" or "open_orders" endpoint',
+            ["endpoints"],
+            ("order_status", "open_orders"),
+        ),
         "rest_create_order": ('no "create_order" endpoint', ["endpoints"], ("create_order",)),
         "rest_cancel_order": ('no "cancel_order" endpoint', ["endpoints"], ("cancel_order",)),
         "rest_balances": ('no "balances" endpoint', ["endpoints"], ("balances",)),
         "rate_limits": ("no rate_limits", [], ()),
-        "ws_order_book": ("no public channel with an order_book_diff or order_book_snapshot mapping", ["ws", "public"], ()),
+        "ws_order_book": (
+            "no public channel with an order_book_diff or order_book_snapshot mapping",
+            ["ws", "public"],
+            (),
+        ),
         "ws_trades": ("no public channel with a trade mapping", ["ws", "public"], ()),
         "ws_private_orders": ("no private event with an order_update mapping", ["ws", "private"], ()),
         "ws_private_trades": ("no private event with a fill mapping", ["ws", "private"], ()),
@@ -646,7 +720,9 @@ class _Checker:
             what, where, names = self._WHAT[cap]
             if present[cap]:
                 if cap in waivers:
-                    self.err(["waivers", cap], f"{cap} is waived but the spec provides it", "remove the waiver", key=True)
+                    self.err(
+                        ["waivers", cap], f"{cap} is waived but the spec provides it", "remove the waiver", key=True
+                    )
                 continue
             if cap in waivers:
                 continue

@@ -165,8 +165,7 @@ ROLE_INPUTS: Final = MappingProxyType(
         "last_price": _PAIR,
         "ticker_24h": _PAIR,
         "book_ticker": _PAIR,
-        "create_order": _PAIR
-        + ("side", "order_type", "time_in_force", "amount", "price", "client_order_id"),
+        "create_order": _PAIR + ("side", "order_type", "time_in_force", "amount", "price", "client_order_id"),
         "cancel_order": _PAIR + ("client_order_id", "exchange_order_id"),
         "order_status": _PAIR + ("client_order_id", "exchange_order_id"),
         "open_orders": _PAIR,
