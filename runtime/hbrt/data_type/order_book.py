@@ -35,6 +35,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from functools import partial
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,20 @@ ZERO_AMOUNTS: frozenset[Any] = frozenset(
 )
 
 _Level = tuple[Any, int]  # (raw row, update id)
+_new_result = partial(tuple.__new__, OrderBookQueryResult)  # skips NamedTuple's Python-level __new__
+
+# Decimal -> float conversions of query volumes are memoised (bounded): ``float(Decimal)`` costs more than the whole
+# bisect, and strategies ask for the same few order sizes over and over. Decimal hashes are cheap.
+_FLOAT_MEMO: dict[Decimal, float] = {}
+_FLOAT_MEMO_SIZE = 4096
+_PRICE_CACHE_SIZE = 4096
+
+
+def _float_memo(value: Decimal) -> float:
+    if len(_FLOAT_MEMO) >= _FLOAT_MEMO_SIZE:
+        _FLOAT_MEMO.clear()
+    result = _FLOAT_MEMO[value] = float(value)
+    return result
 
 
 class OrderBookInconsistentError(OSError):
@@ -95,6 +110,8 @@ class OrderBook(PubSub):
         self._ask_cum: list[float] | None = None
         self._bid_px: tuple[float, Decimal] | None = None
         self._ask_px: tuple[float, Decimal] | None = None
+        # float key -> Decimal price, for query results. Entries never go stale: a key is one exact price.
+        self._price_cache: dict[float, Decimal] = {}
         self.snapshot_uid: int = 0
         self.last_diff_uid: int = 0
         self.last_trade_price: Decimal = _NAN
@@ -389,18 +406,37 @@ class OrderBook(PubSub):
         """
         if not self.is_consistent:
             self._raise_inconsistent()
-        query = to_decimal(volume)
-        target = float(query)
-        keys, cum = self._cumulative(is_buy, target)
+        if type(volume) is not Decimal:
+            volume = to_decimal(volume)
+        target = _FLOAT_MEMO.get(volume)
+        if target is None:
+            target = _float_memo(volume)
+        if is_buy:
+            keys, cum = self._ask_keys, self._ask_cum
+        else:
+            keys, cum = self._bid_keys, self._bid_cum
+        if keys is None or cum is None or not cum or (cum[-1] < target and len(cum) < len(keys)):
+            keys, cum = self._cumulative(is_buy, target)
         index = bisect_left(cum, target)
-        tolerance = abs(target) * _FLOAT_TIE_TOLERANCE
-        if (index < len(cum) and cum[index] - target <= tolerance) or (index and target - cum[index - 1] <= tolerance):
-            return self._price_for_volume_exact(is_buy, query)
-        if index == len(cum):
+        size = len(cum)
+        tolerance = target * _FLOAT_TIE_TOLERANCE if target > 0 else 0.0
+        if (index < size and cum[index] - target <= tolerance) or (index and target - cum[index - 1] <= tolerance):
+            return self._price_for_volume_exact(is_buy, volume)
+        if index == size:
             total = sum((to_decimal(row[1]) for row, _ in self._levels(is_buy)), _ZERO)
-            return OrderBookQueryResult(_NAN, query, _NAN, min(total, query))
-        side = self._asks if is_buy else self._bids
-        return OrderBookQueryResult(_NAN, query, to_decimal(side[keys[index]][0][0]), query)
+            return _new_result((_NAN, volume, _NAN, min(total, volume)))
+        key = keys[index]
+        price = self._price_cache.get(key)
+        if price is None:
+            price = self._decimal_price(key, is_buy)
+        return _new_result((_NAN, volume, price, volume))
+
+    def _decimal_price(self, key: float, is_ask: bool) -> Decimal:
+        cache = self._price_cache
+        if len(cache) >= _PRICE_CACHE_SIZE:
+            cache.clear()
+        price = cache[key] = to_decimal((self._asks if is_ask else self._bids)[key][0][0])
+        return price
 
     def _price_for_volume_exact(self, is_buy: bool, volume: Decimal) -> OrderBookQueryResult:
         cumulative = _ZERO
