@@ -90,7 +90,7 @@ def suggest(value: object, options: Iterable[object]) -> str | None:
         if sorted(cand.lower()) == sorted(value.lower()):
             return cand
     lowered = {c.lower(): c for c in candidates}
-    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.5)
     return lowered[close[0]] if close else None
 
 

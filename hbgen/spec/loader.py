@@ -49,6 +49,17 @@ _SpecLoader.add_implicit_resolver(
 )
 
 
+if hasattr(yaml, "CSafeLoader"):
+
+    class _FastSpecLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
+        """The same loader on libyaml's parser, used first for speed; errors are re-read with the pure one."""
+
+    _FastSpecLoader.yaml_implicit_resolvers = _SpecLoader.yaml_implicit_resolvers
+    _LOADERS: tuple[type, ...] = (_FastSpecLoader, _SpecLoader)
+else:  # pragma: no cover - PyYAML without libyaml
+    _LOADERS = (_SpecLoader,)
+
+
 @dataclass
 class Positions:
     """1-based (line, column) of every value node and every mapping key, indexed by document path."""
@@ -88,7 +99,7 @@ class LoadedDocument:
 class _Converter:
     """Turns a composed node graph into dicts, lists and scalars while recording positions."""
 
-    def __init__(self, file: str, loader: _SpecLoader) -> None:
+    def __init__(self, file: str, loader: Any) -> None:
         self.file = file
         self.loader = loader
         self.positions = Positions()
@@ -160,11 +171,23 @@ class _Converter:
 
 
 def load_text(text: str, file: str) -> LoadedDocument:
-    """Load spec text; ``file`` is the name used in diagnostics. Never raises for malformed YAML."""
-    loader: _SpecLoader | None = None
+    """Load spec text; ``file`` is the name used in diagnostics. Never raises for malformed YAML.
+
+    libyaml parses first (fast); any document it rejects is parsed again by the pure-Python parser, so syntax
+    error messages are the same with or without libyaml.
+    """
+    for loader_class in _LOADERS[:-1]:
+        fast = _load_with(loader_class, text, file)
+        if not any(d.message.startswith("YAML syntax error") for d in fast.diagnostics):
+            return fast
+    return _load_with(_LOADERS[-1], text, file)
+
+
+def _load_with(loader_class: type, text: str, file: str) -> LoadedDocument:
+    loader: Any = None
     try:
         try:
-            loader = _SpecLoader(text)
+            loader = loader_class(text)
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
