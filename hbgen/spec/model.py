@@ -665,11 +665,13 @@ def _vector(raw: Mapping[str, Any]) -> TestVector:
 
 def default_recipe_name(data: Mapping[str, Any]) -> str | None:
     """The recipe used by signed endpoints that name none: auth.default_recipe, else the only recipe."""
-    auth = data.get("auth") or {}
-    if auth.get("default_recipe"):
+    auth = data.get("auth")
+    if not isinstance(auth, dict):
+        return None
+    if isinstance(auth.get("default_recipe"), str):
         return str(auth["default_recipe"])
-    recipes = auth.get("recipes") or {}
-    return next(iter(recipes)) if len(recipes) == 1 else None
+    recipes = auth.get("recipes")
+    return next(iter(recipes)) if isinstance(recipes, dict) and len(recipes) == 1 else None
 
 
 def _param(name: str, raw: Any) -> Param:

@@ -20,6 +20,7 @@ from hbgen.spec.loader import LoadedDocument
 from hbgen.spec.model import default_recipe_name
 from hbgen.spec.paths import PathSyntaxError, parse_path
 from hbgen.spec.vocabulary import (
+    ALL_INPUTS,
     CAPABILITIES,
     GATEWAY_CAPABILITIES,
     KIND_FIELDS,
@@ -231,7 +232,7 @@ class _Checker:
             for pname, param in _m(ep.get("params")).items():
                 ppath = base + ["params", pname]
                 source = param if isinstance(param, str) else _m(param).get("from")
-                if isinstance(source, str) and inputs is not None and source not in inputs:
+                if isinstance(source, str) and source in ALL_INPUTS and inputs is not None and source not in inputs:
                     allowed = ", ".join(inputs) if inputs else "none"
                     self.err(ppath, f'input "{source}" is not available to endpoint {name} (inputs: {allowed})')
                 if isinstance(param, dict) and "when_order_type" in param and role not in (None, "create_order"):
@@ -257,7 +258,7 @@ class _Checker:
         auth = _m(self.data.get("auth"))
         if "default_recipe" in auth:
             self.ref(["auth", "default_recipe"], auth["default_recipe"], self.recipes, "recipe")
-        roles = {_m(c).get("role") for c in _l(self.data.get("credentials"))}
+        roles = {r for r in (_m(c).get("role") for c in _l(self.data.get("credentials"))) if isinstance(r, str)}
         for name, recipe in self.recipes.items():
             recipe = _m(recipe)
             base: PathT = ["auth", "recipes", name]
@@ -599,9 +600,9 @@ class _Checker:
         states = _m(self.data.get("order_states"))
         if not states or self.data.get("type") == "gateway":
             return
-        targets = set(states.values())
-        if not targets <= set(ORDER_STATES):
+        if not all(isinstance(v, str) and v in ORDER_STATES for v in states.values()):
             return  # the schema reports the invalid names; the coverage check would only repeat them
+        targets = set(states.values())
         missing = [s for s in ("OPEN", "FILLED", "CANCELED") if s not in targets]
         if missing:
             self.err(["order_states"], f"no exchange status maps to {', '.join(missing)}")
@@ -669,7 +670,8 @@ class _Checker:
 
     # -- capabilities ---------------------------------------------------------------------------------------------
     def _kinds_of(self, names: Iterable[Any]) -> set[str]:
-        return {_m(self.mappings.get(n)).get("kind") for n in names if isinstance(n, str)} - {None}
+        kinds = (_m(self.mappings.get(n)).get("kind") for n in names if isinstance(n, str))
+        return {k for k in kinds if isinstance(k, str)}
 
     def present(self) -> dict[str, bool]:
         eps = self.endpoints
@@ -724,9 +726,7 @@ class _Checker:
             events = _m(_m(ws.get("private")).get("events")).values()
             names = [m for ev in events for m in (_l(_m(ev).get("mappings")) or [None])]
             allowed = PRIVATE_EVENT_KINDS
-        return any(
-            not isinstance(n, str) or _m(self.mappings.get(n)).get("kind") not in allowed for n in names
-        )
+        return any(not isinstance(n, str) or _m(self.mappings.get(n)).get("kind") not in allowed for n in names)
 
     def requirements(self) -> None:
         ctype = self.data.get("type")
@@ -743,7 +743,9 @@ class _Checker:
                 continue
             if cap in waivers:
                 continue
-            if cap.startswith("ws_") and self._unresolved("public" if cap in ("ws_order_book", "ws_trades") else "private"):
+            if cap.startswith("ws_") and self._unresolved(
+                "public" if cap in ("ws_order_book", "ws_trades") else "private"
+            ):
                 continue
             hint = f"add it, or waive it with a reason under waivers.{cap}"
             for wanted in names:

@@ -36,7 +36,9 @@ def test_unknown_key_is_reported_at_the_key_with_a_suggestion(binance_text, diag
 def test_unknown_key_without_close_match_lists_the_allowed_keys(binance_text, diagnostics_of, pos) -> None:
     text = mutate(binance_text, "conventions:\n  timestamp_unit: ms", "conventions:\n  timestamp_unit: ms\n  zzz: 1")
     line, col = pos(text, "zzz")
-    assert diagnostics_of(text) == [f'{F}:{line}:{col}: conventions.zzz: unknown key "zzz" (allowed keys: timestamp_unit)']
+    assert diagnostics_of(text) == [
+        f'{F}:{line}:{col}: conventions.zzz: unknown key "zzz" (allowed keys: timestamp_unit)'
+    ]
 
 
 def test_wrong_type_names_the_expected_type(binance_text, diagnostics_of, pos) -> None:
@@ -90,7 +92,11 @@ def test_unknown_rate_limit_id(binance_text, diagnostics_of, pos) -> None:
 
 
 def test_unknown_linked_pool(binance_text, diagnostics_of, pos) -> None:
-    text = mutate(binance_text, "/ping: {limit: 5000, interval: 60, linked: {REQUEST_WEIGHT: 1", "/ping: {limit: 5000, interval: 60, linked: {REQUEST_WEIGHTS: 1")
+    text = mutate(
+        binance_text,
+        "/ping: {limit: 5000, interval: 60, linked: {REQUEST_WEIGHT: 1",
+        "/ping: {limit: 5000, interval: 60, linked: {REQUEST_WEIGHTS: 1",
+    )
     line, col = pos(text, "REQUEST_WEIGHTS")
     assert diagnostics_of(text) == [
         f'{F}:{line}:{col}: rate_limits["/ping"].linked.REQUEST_WEIGHTS: unknown rate limit id "REQUEST_WEIGHTS" '
@@ -99,13 +105,20 @@ def test_unknown_linked_pool(binance_text, diagnostics_of, pos) -> None:
 
 
 def test_unknown_hook_reference(binance_text, diagnostics_of, pos) -> None:
-    text = mutate(binance_text, "  balances:\n    kind: balance\n", "  balances:\n    kind: balance\n    hook: custom_balances\n")
+    text = mutate(
+        binance_text, "  balances:\n    kind: balance\n", "  balances:\n    kind: balance\n    hook: custom_balances\n"
+    )
     line, col = pos(text, "custom_balances")
-    assert diagnostics_of(text) == [f'{F}:{line}:{col}: mappings.balances.hook: unknown hook "custom_balances" (no hook is defined)']
+    assert diagnostics_of(text) == [
+        f'{F}:{line}:{col}: mappings.balances.hook: unknown hook "custom_balances" (no hook is defined)'
+    ]
 
 
 def test_declared_hook_never_referenced(binance_text, diagnostics_of, pos) -> None:
-    text = binance_text + "hooks:\n  book_checksum:\n    at: order_book.checksum\n    description: CRC32 over the top levels.\n"
+    text = (
+        binance_text
+        + "hooks:\n  book_checksum:\n    at: order_book.checksum\n    description: CRC32 over the top levels.\n"
+    )
     line, col = pos(text, "book_checksum")
     assert diagnostics_of(text) == [
         f'{F}:{line}:{col}: hooks.book_checksum: hook "book_checksum" (at order_book.checksum) is declared but never '
@@ -114,12 +127,17 @@ def test_declared_hook_never_referenced(binance_text, diagnostics_of, pos) -> No
 
 
 def test_free_hook_needs_no_reference(binance_text, diagnostics_of) -> None:
-    text = binance_text + "hooks:\n  recover_fills:\n    at: exchange.status_polling\n    description: Recreate fills of orders known only from the database.\n"
+    text = (
+        binance_text
+        + "hooks:\n  recover_fills:\n    at: exchange.status_polling\n    description: Recreate fills of orders known only from the database.\n"  # noqa: E501 - literal fixture text
+    )
     assert diagnostics_of(text) == []
 
 
 def test_hook_used_at_the_wrong_plug_point(binance_text, diagnostics_of, pos) -> None:
-    text = mutate(binance_text, "  balances:\n    kind: balance\n", "  balances:\n    kind: balance\n    hook: sign_it\n")
+    text = mutate(
+        binance_text, "  balances:\n    kind: balance\n", "  balances:\n    kind: balance\n    hook: sign_it\n"
+    )
     text += "hooks:\n  sign_it:\n    at: auth.sign\n    description: A signing hook used as a parser.\n"
     line, col = pos(text, "sign_it")
     assert diagnostics_of(text) == [
@@ -160,7 +178,7 @@ def test_missing_capability_without_waiver(binance_text, diagnostics_of, pos) ->
     text = mutate(binance_text, "  balances:\n    method: GET", "  balance:\n    method: GET")
     line, col = pos(text, "server_time:\n    method")
     assert diagnostics_of(text) == [
-        f"{F}:{line}:{col}: endpoints: missing capability rest_balances: no \"balances\" endpoint "
+        f'{F}:{line}:{col}: endpoints: missing capability rest_balances: no "balances" endpoint '
         '(endpoint "balance" looks like "balances": roles go by name, rename it; or waive rest_balances)'
     ]
 
@@ -192,7 +210,7 @@ def test_invalid_order_state_name(binance_text, diagnostics_of, pos) -> None:
     out = diagnostics_of(text)
     assert out[0] == (
         f"{F}:{line}:{col}: order_states.CANCELED: expected one of PENDING_CREATE, OPEN, PENDING_CANCEL, CANCELED, "
-        "PARTIALLY_FILLED, FILLED, FAILED, PENDING_APPROVAL, APPROVED, CREATED, COMPLETED, got \"CANCELLED\" "
+        'PARTIALLY_FILLED, FILLED, FAILED, PENDING_APPROVAL, APPROVED, CREATED, COMPLETED, got "CANCELLED" '
         '(did you mean "CANCELED"?)'
     )
 
@@ -201,7 +219,7 @@ def test_connector_name_must_be_an_identifier(binance_text, diagnostics_of) -> N
     text = mutate(binance_text, "name: binance\n", "name: Binance-Spot\n")
     out = diagnostics_of(text)
     assert out[0] == (
-        f'{F}:6:7: name: expected a lowercase identifier (letters, digits, underscores, starting with a letter), '
+        f"{F}:6:7: name: expected a lowercase identifier (letters, digits, underscores, starting with a letter), "
         'got "Binance-Spot"'
     )
 
@@ -283,8 +301,7 @@ def test_unknown_placeholder_in_a_stream_template(binance_text, diagnostics_of, 
     text = mutate(binance_text, "stream: ${symbol}@trade", "stream: ${sym}@trade")
     line, col = pos(text, "${sym}@trade")
     assert diagnostics_of(text) == [
-        f'{F}:{line}:{col}: ws.public.channels.trade.stream: unknown placeholder "${{sym}}" '
-        '(did you mean "symbol"?)'
+        f'{F}:{line}:{col}: ws.public.channels.trade.stream: unknown placeholder "${{sym}}" (did you mean "symbol"?)'
     ]
 
 
