@@ -1248,45 +1248,36 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     async def _status_polling_loop_fetch_updates(self) -> None:
         await asyncio.gather(self._update_all_balances(), self._update_order_status())
 
-    async def _trading_rules_polling_loop(self) -> None:
+    async def _run_periodically(self, step: Callable[[], Awaitable[None]], interval: float, what: str) -> None:
+        """Run ``step`` every ``interval`` seconds forever.
+
+        An error is logged at NETWORK level and retried after ``ERROR_RETRY_INTERVAL``. ``NotImplementedError``
+        propagates on purpose, so a connector that forgot an override fails loudly instead of logging forever.
+        """
         while True:
             try:
-                await self._update_trading_rules()
-                await self._sleep(self.TRADING_RULES_INTERVAL)
+                await step()
+                await self._sleep(interval)
             except asyncio.CancelledError:
                 raise
             except NotImplementedError:
                 raise
             except Exception:
-                self.logger().network("Unexpected error while fetching trading rules.", exc_info=True)
+                self.logger().network(f"Unexpected error while {what}.", exc_info=True)
                 await self._sleep(self.ERROR_RETRY_INTERVAL)
+
+    async def _trading_rules_polling_loop(self) -> None:
+        await self._run_periodically(self._update_trading_rules, self.TRADING_RULES_INTERVAL, "fetching trading rules")
 
     async def _trading_fees_polling_loop(self) -> None:
-        while True:
-            try:
-                await self._update_trading_fees()
-                await self._sleep(self.TRADING_FEES_INTERVAL)
-            except asyncio.CancelledError:
-                raise
-            except NotImplementedError:
-                raise
-            except Exception:
-                self.logger().network("Unexpected error while fetching trading fees.", exc_info=True)
-                await self._sleep(self.ERROR_RETRY_INTERVAL)
+        await self._run_periodically(self._update_trading_fees, self.TRADING_FEES_INTERVAL, "fetching trading fees")
 
     async def _lost_orders_update_polling_loop(self) -> None:
-        while True:
-            try:
-                await self._cancel_lost_orders()
-                await self._update_lost_orders_status()
-                await self._sleep(self.SHORT_POLL_INTERVAL)
-            except asyncio.CancelledError:
-                raise
-            except NotImplementedError:
-                raise
-            except Exception:
-                self.logger().network("Unexpected error while updating lost orders.", exc_info=True)
-                await self._sleep(self.ERROR_RETRY_INTERVAL)
+        async def step() -> None:
+            await self._cancel_lost_orders()
+            await self._update_lost_orders_status()
+
+        await self._run_periodically(step, self.SHORT_POLL_INTERVAL, "updating lost orders")
 
     async def _iter_user_event_queue(self) -> AsyncIterable[Any]:
         """Yield user-stream events forever."""

@@ -538,3 +538,27 @@ class LifecycleTests(ExchangePyBaseTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class BackgroundLoopTests(ExchangePyBaseTestCase):
+    async def test_periodic_loop_logs_errors_retries_and_lets_not_implemented_escape(self) -> None:
+        calls: list[str] = []
+        sleeps: list[float] = []
+
+        async def step() -> None:
+            calls.append("step")
+            if len(calls) == 1:
+                raise OSError("exchange down")
+            if len(calls) == 3:
+                raise NotImplementedError
+
+        async def fake_sleep(delay: float) -> None:
+            sleeps.append(delay)
+
+        self.exchange._sleep = fake_sleep  # type: ignore[method-assign]
+        with self.assertLogs(self.exchange.logger().name, level="NETWORK") as logs:
+            with self.assertRaises(NotImplementedError):
+                await self.exchange._run_periodically(step, 7.0, "doing the thing")
+        self.assertEqual(3, len(calls))
+        self.assertEqual([self.exchange.ERROR_RETRY_INTERVAL, 7.0], sleeps)
+        self.assertTrue(any("Unexpected error while doing the thing." in line for line in logs.output))
