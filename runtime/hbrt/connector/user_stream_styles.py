@@ -1,0 +1,297 @@
+"""User-stream data sources for the four private-websocket login styles, written once for every connector.
+
+A generated ``<name>_api_user_stream_data_source.py`` subclasses one of these classes and supplies only facts: the
+URL, the login message, how to recognise a successful login, which replies to drop, the envelope, the terminated
+event, and (for listen keys and REST tokens) the REST calls. The behaviour lives here:
+
+* :class:`SignedSubscribeUserStreamDataSource` (Binance spot WS API, Gate): connect, send one signed subscribe
+  request, read its reply *before* streaming and require success.
+* :class:`SignedLoginUserStreamDataSource` (OKX, Bybit): connect, send a signed login message, read the reply and
+  require success, then send the subscriptions.
+* :class:`ListenKeyUserStreamDataSource` (Binance futures): create a listen key over REST, connect to a URL that
+  carries it, keep it alive every ``KEEP_ALIVE_INTERVAL`` seconds; a new key after every reconnect.
+* :class:`RestTokenUserStreamDataSource` (KuCoin, Kraken): mint a token over REST (which may also assign the URL),
+  connect with it, optionally log in with it, then subscribe.
+
+All four share :class:`StyledUserStreamDataSource`: message filtering (drop non-JSON frames, empty payloads and
+ignored replies such as request acknowledgements), envelope unwrapping, and a ``ConnectionError`` on the exchange's
+"stream terminated" event so the base loop reconnects and logs in afresh. Login replies never reach the queue.
+
+Templates in messages use ``${name}`` placeholders (see :func:`fill_template`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from hbrt.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
+from hbrt.web_assistant.connections.data_types import WSJSONRequest
+
+if TYPE_CHECKING:
+    from hbrt.web_assistant.auth import AuthBase
+    from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
+    from hbrt.web_assistant.ws_assistant import WSAssistant
+
+__all__ = [
+    "LoginFailedError",
+    "fill_template",
+    "StyledUserStreamDataSource",
+    "SignedSubscribeUserStreamDataSource",
+    "SignedLoginUserStreamDataSource",
+    "ListenKeyUserStreamDataSource",
+    "RestTokenUserStreamDataSource",
+]
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: Longest piece of a rejected login reply quoted in the error message.
+_MAX_REPLY_IN_MESSAGE = 512
+
+
+class LoginFailedError(IOError):
+    """The exchange did not accept the private websocket login; the base loop logs it and reconnects."""
+
+
+def fill_template(template: Any, values: Mapping[str, Any]) -> Any:
+    """A copy of a JSON-like ``template`` with ``${name}`` placeholders replaced from ``values``.
+
+    A string that is exactly one placeholder becomes the value itself, with its own type (``"${id}"`` -> ``7``,
+    ``"${signed_params}"`` -> a dict); placeholders inside a longer string are replaced by ``str(value)``. Mapping
+    keys are kept as they are. An unknown placeholder raises ``KeyError`` naming it.
+    """
+    if isinstance(template, str):
+        whole = _PLACEHOLDER.fullmatch(template)
+        if whole is not None:
+            return values[whole.group(1)]
+        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
+    if isinstance(template, Mapping):
+        return {key: fill_template(value, values) for key, value in template.items()}
+    if isinstance(template, list | tuple):
+        return [fill_template(value, values) for value in template]
+    return template
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_REPLY_IN_MESSAGE else text[:_MAX_REPLY_IN_MESSAGE] + "..."
+
+
+class StyledUserStreamDataSource(UserStreamTrackerDataSource, ABC):
+    """What every login style shares: construction, connecting, the optional login exchange, subscriptions and
+    message filtering.
+
+    Facts a subclass supplies (defaults in parentheses): :meth:`_ws_url` (required), :meth:`_login_message`
+    (None: no login message), :meth:`_is_login_success` (True), :meth:`_subscription_messages` (none),
+    :meth:`_is_ignored` (False), :meth:`_unwrap` (the message itself), :meth:`_is_terminated` (False) and the class
+    attribute ``HEARTBEAT_INTERVAL`` (the ping timeout passed to ``connect``).
+    """
+
+    HEARTBEAT_INTERVAL: ClassVar[float] = 30.0
+    #: Seconds to wait for the reply to the login message.
+    LOGIN_REPLY_TIMEOUT: ClassVar[float] = 10.0
+
+    def __init__(
+        self,
+        auth: AuthBase | None,
+        trading_pairs: Sequence[str],
+        connector: Any,
+        api_factory: WebAssistantsFactory,
+        domain: str,
+    ) -> None:
+        super().__init__()
+        self._auth = auth
+        self._trading_pairs = trading_pairs
+        self._connector = connector
+        self._api_factory = api_factory
+        self._domain = domain
+        self._request_ids = itertools.count(1)
+
+    # ------------------------------------------------------------------ facts (override)
+
+    @abstractmethod
+    def _ws_url(self) -> str:
+        """The private websocket URL for ``self._domain``."""
+
+    async def _login_message(self) -> Mapping[str, Any] | None:
+        """The (signed) login or subscribe request sent right after connecting, or None when there is none."""
+        return None
+
+    def _is_login_success(self, reply: Any) -> bool:
+        """Whether the reply to the login message means success."""
+        return True
+
+    def _subscription_messages(self) -> list[Mapping[str, Any]]:
+        """Messages sent after a successful login (channel subscriptions)."""
+        return []
+
+    def _is_ignored(self, message: Any) -> bool:
+        """Whether a message is a reply or notice that carries no user event (it is dropped)."""
+        return False
+
+    def _unwrap(self, message: Any) -> Any:
+        """The event inside an envelope (``{"subscriptionId": 0, "event": {...}}`` -> the event)."""
+        return message
+
+    def _is_terminated(self, event: Any) -> bool:
+        """Whether the event says the exchange ended the stream (the socket is dropped and the login redone)."""
+        return False
+
+    # ------------------------------------------------------------------ helpers for subclasses
+
+    def _next_request_id(self) -> int:
+        """1, 2, 3... per data source instance (never shared between instances)."""
+        return next(self._request_ids)
+
+    @staticmethod
+    def _new_uuid() -> str:
+        return str(uuid.uuid4())
+
+    # ------------------------------------------------------------------ behaviour
+
+    async def _connection_url(self) -> str:
+        """The URL to connect to; styles that need a key or token obtain it here."""
+        return self._ws_url()
+
+    async def _connected_websocket_assistant(self) -> WSAssistant:
+        url = await self._connection_url()
+        ws = await self._api_factory.get_ws_assistant()
+        await ws.connect(ws_url=url, ping_timeout=self.HEARTBEAT_INTERVAL)
+        return ws
+
+    async def _subscribe_channels(self, websocket_assistant: WSAssistant) -> None:
+        await self._login(websocket_assistant)
+        for message in self._subscription_messages():
+            await websocket_assistant.send(WSJSONRequest(payload=message))
+
+    async def _login(self, websocket_assistant: WSAssistant) -> None:
+        """Send the login message (if any) and read its reply synchronously, before any event is streamed."""
+        message = await self._login_message()
+        if message is None:
+            return
+        await websocket_assistant.send(WSJSONRequest(payload=message))
+        response = await asyncio.wait_for(websocket_assistant.receive(), self.LOGIN_REPLY_TIMEOUT)
+        reply = response.data if response is not None else None
+        if not self._is_login_success(reply):
+            raise LoginFailedError(f"The private websocket login was rejected: {_short(reply)}")
+
+    async def _process_event_message(self, event_message: Any, queue: asyncio.Queue[Any]) -> None:
+        """Drop frames that are not JSON objects/arrays, empty payloads and ignored replies; unwrap the envelope;
+        raise ``ConnectionError`` on the terminated event; queue the rest."""
+        if not event_message or not isinstance(event_message, Mapping | list):
+            return
+        if self._is_ignored(event_message):
+            return
+        event = self._unwrap(event_message)
+        if not event:
+            return
+        if self._is_terminated(event):
+            raise ConnectionError("The exchange terminated the user data stream.")
+        queue.put_nowait(event)
+
+
+class SignedSubscribeUserStreamDataSource(StyledUserStreamDataSource):
+    """Style ``signed_subscribe``: the login message *is* the signed subscription (Binance's
+    ``userDataStream.subscribe.signature``); its reply is read before streaming and must be a success."""
+
+    @abstractmethod
+    async def _login_message(self) -> Mapping[str, Any] | None:
+        """The signed subscribe request."""
+
+    @abstractmethod
+    def _is_login_success(self, reply: Any) -> bool:
+        """Whether the subscribe reply means success."""
+
+
+class SignedLoginUserStreamDataSource(StyledUserStreamDataSource):
+    """Style ``signed_login``: a signed login message, its reply checked, then the channel subscriptions."""
+
+    @abstractmethod
+    async def _login_message(self) -> Mapping[str, Any] | None:
+        """The signed login request."""
+
+    @abstractmethod
+    def _is_login_success(self, reply: Any) -> bool:
+        """Whether the login reply means success."""
+
+
+class ListenKeyUserStreamDataSource(StyledUserStreamDataSource):
+    """Style ``listen_key``: a REST-created key in the URL, kept alive periodically; a fresh key per connection.
+
+    Subclasses supply :meth:`_create_listen_key`, :meth:`_keep_alive_listen_key` and :meth:`_ws_url_for`. A failed
+    keep-alive disconnects (see the base class), and the next connection creates a new key.
+    """
+
+    KEEP_ALIVE_INTERVAL: ClassVar[float | None] = 30 * 60.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._listen_key: str | None = None
+
+    def _ws_url(self) -> str:
+        if self._listen_key is None:
+            raise RuntimeError("No listen key yet.")
+        return self._ws_url_for(self._listen_key)
+
+    @abstractmethod
+    async def _create_listen_key(self) -> str:
+        """Create a listen key over REST."""
+
+    @abstractmethod
+    async def _keep_alive_listen_key(self, listen_key: str) -> None:
+        """Extend the key's life over REST (raise on failure)."""
+
+    @abstractmethod
+    def _ws_url_for(self, listen_key: str) -> str:
+        """The websocket URL carrying ``listen_key``."""
+
+    async def _connection_url(self) -> str:
+        self._listen_key = await self._create_listen_key()
+        return self._ws_url()
+
+    async def _keep_alive(self) -> None:
+        if self._listen_key is not None:
+            await self._keep_alive_listen_key(self._listen_key)
+
+    async def _on_user_stream_interruption(self, websocket_assistant: WSAssistant | None) -> None:
+        await super()._on_user_stream_interruption(websocket_assistant)
+        self._listen_key = None
+
+
+class RestTokenUserStreamDataSource(StyledUserStreamDataSource):
+    """Style ``rest_token``: a REST call mints a token (and may assign the URL); connect with it, optionally send a
+    login message that carries it, then subscribe. A fresh token per connection.
+
+    Subclasses supply :meth:`_mint_token` (returning ``(token, url or None)``) and :meth:`_ws_url_for`.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._token: str | None = None
+        self._token_url: str | None = None
+
+    def _ws_url(self) -> str:
+        if self._token is None:
+            raise RuntimeError("No token yet.")
+        return self._ws_url_for(self._token, self._token_url)
+
+    @abstractmethod
+    async def _mint_token(self) -> tuple[str, str | None]:
+        """Obtain ``(token, websocket URL assigned by the exchange or None)`` over REST."""
+
+    @abstractmethod
+    def _ws_url_for(self, token: str, url: str | None) -> str:
+        """The websocket URL to connect to with ``token``."""
+
+    async def _connection_url(self) -> str:
+        self._token, self._token_url = await self._mint_token()
+        return self._ws_url()
+
+    async def _on_user_stream_interruption(self, websocket_assistant: WSAssistant | None) -> None:
+        await super()._on_user_stream_interruption(websocket_assistant)
+        self._token = None
+        self._token_url = None
