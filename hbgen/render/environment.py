@@ -28,4 +28,35 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    _register_codegen(env)
     return env
+
+
+def _register_codegen(env: jinja2.Environment) -> None:
+    """The code generator core (:mod:`hbgen.codegen`) as filters (first argument piped) and globals.
+
+    Filters: ``field_expr(var, root)``, ``access(var, root, tolerant=...)``, ``each_expr(var)``,
+    ``predicate(var, root)``, ``predicates(var, root)``, ``convert(value_type, target)``,
+    ``record_type(expr)``, ``target_literal(target)``, ``message_expr(names)``, ``string_expr(names)``,
+    ``signing_statements``, ``timestamp_expr``. Globals: ``vector_clock_seconds``, ``placeholders_in``,
+    ``uses_time``.
+    """
+    from hbgen import codegen
+
+    for name in (
+        "access",
+        "convert",
+        "each_expr",
+        "field_expr",
+        "message_expr",
+        "predicate",
+        "predicates",
+        "record_type",
+        "signing_statements",
+        "string_expr",
+        "target_literal",
+        "timestamp_expr",
+    ):
+        env.filters[name] = getattr(codegen, name)
+    for name in ("vector_clock_seconds", "placeholders_in", "uses_time"):
+        env.globals[name] = getattr(codegen, name)
