@@ -17,6 +17,7 @@ The same functions are Jinja filters/globals (see :mod:`hbgen.render.environment
 from hbgen.codegen.messages import message_expr, placeholders_in, string_expr
 from hbgen.codegen.paths import (
     access,
+    comment_lines,
     convert,
     each_expr,
     field_expr,
@@ -29,6 +30,7 @@ from hbgen.codegen.signing import signing_statements, timestamp_expr, uses_time,
 
 __all__ = [
     "access",
+    "comment_lines",
     "convert",
     "each_expr",
     "field_expr",

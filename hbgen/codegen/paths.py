@@ -24,6 +24,7 @@ from hbgen.spec.model import FieldExpr, Predicate
 from hbgen.spec.paths import FieldPath, Step
 
 __all__ = [
+    "comment_lines",
     "access",
     "field_expr",
     "convert",
@@ -186,7 +187,7 @@ def field_expr(expr: FieldExpr, var: str, root: str | None = None) -> str:
         return target_literal(expr.constant, target)
     if expr.op == "first_nonempty":
         raws = [access(p, var, root, tolerant=True) for p in expr.paths]
-        return convert("(" + " or ".join(raws) + ")", expr.value_type, target)
+        return convert(" or ".join(raws), expr.value_type, target)
     if expr.op in ("sum", "product", "difference"):
         symbol = {"sum": " + ", "product": " * ", "difference": " - "}[expr.op]
         terms = [convert(access(p, var, root), expr.value_type, target) for p in expr.paths]
@@ -273,7 +274,14 @@ def predicates(preds: Sequence[Predicate], var: str, root: str | None = None) ->
     """All predicates hold (``True`` when there are none)."""
     if not preds:
         return "True"
-    parts = [predicate(p, var, root) for p in preds]
-    if len(parts) == 1:
-        return parts[0]
-    return " and ".join(f"({p})" if " or " in p else p for p in parts)
+    # No predicate compiles to a top-level "or" (negations are parenthesised), so "and" needs no parentheses.
+    return " and ".join(predicate(p, var, root) for p in preds)
+
+
+def comment_lines(text: object, width: int = 100) -> list[str]:
+    """Text flattened (no control characters) and wrapped into lines for ``# `` comments."""
+    import textwrap
+
+    from hbgen.render.filters import comment
+
+    return textwrap.wrap(comment(text), width=width, break_on_hyphens=False) or [""]

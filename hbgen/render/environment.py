@@ -39,12 +39,13 @@ def _register_codegen(env: jinja2.Environment) -> None:
     ``predicate(var, root)``, ``predicates(var, root)``, ``convert(value_type, target)``,
     ``record_type(expr)``, ``target_literal(target)``, ``message_expr(names)``, ``string_expr(names)``,
     ``signing_statements``, ``timestamp_expr``. Globals: ``vector_clock_seconds``, ``placeholders_in``,
-    ``uses_time``.
+    ``uses_time``, and ``kind_fields`` (``vocabulary.KIND_FIELDS``).
     """
     from hbgen import codegen
 
     for name in (
         "access",
+        "comment_lines",
         "convert",
         "each_expr",
         "field_expr",
@@ -60,3 +61,6 @@ def _register_codegen(env: jinja2.Environment) -> None:
         env.filters[name] = getattr(codegen, name)
     for name in ("vector_clock_seconds", "placeholders_in", "uses_time"):
         env.globals[name] = getattr(codegen, name)
+    from hbgen.spec.vocabulary import KIND_FIELDS
+
+    env.globals["kind_fields"] = KIND_FIELDS
