@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jinja2
@@ -64,3 +65,4 @@ def _register_codegen(env: jinja2.Environment) -> None:
     from hbgen.spec.vocabulary import KIND_FIELDS
 
     env.globals["kind_fields"] = KIND_FIELDS
+    env.filters["from_json"] = json.loads  # the model keeps example payloads and templates as JSON text
