@@ -21,10 +21,11 @@ message may need, keyed by the login placeholders: ``api_key``, ``timestamp``, `
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import parse_qsl
 
 from hbgen.render.environment import RenderError
 from hbgen.render.filters import py, py_str
-from hbgen.spec.model import AnyPart, HashPart, Part, SigningRecipe
+from hbgen.spec.model import AnyPart, HashPart, Part, SigningRecipe, TestVector
 
 __all__ = ["signing_statements", "timestamp_expr", "uses_time", "vector_clock_seconds"]
 
@@ -242,13 +243,29 @@ def _signs(recipe: SigningRecipe, kind: str) -> bool:
     return walk(recipe.parts)
 
 
-def vector_clock_seconds(recipe: SigningRecipe, timestamp: str, nonce: str) -> float | None:
+def _placed_in_vector(vector: TestVector, name: str) -> str:
+    for carrier in (vector.query, vector.body, vector.params):
+        fields = dict(parse_qsl(carrier, keep_blank_values=True)) if isinstance(carrier, str) else carrier
+        if name in fields:
+            return str(fields[name])
+    return ""
+
+
+def vector_clock_seconds(recipe: SigningRecipe, vector: TestVector) -> float | None:
     """The clock reading (seconds) at which the recipe produces a test vector's timestamp or nonce.
 
-    Used by the generated tests to feed a fake time provider; None when the vector does not fix the clock.
+    The value comes from the vector's ``timestamp``/``nonce``, or from where the recipe places them in the vector's
+    query, body or params. Used by the generated tests to feed a fake time provider; None when the vector does not
+    fix the clock.
     """
     from datetime import datetime
 
+    timestamp = vector.timestamp
+    if not timestamp and "timestamp" in recipe.placements:
+        timestamp = _placed_in_vector(vector, recipe.placements["timestamp"].name)
+    nonce = vector.nonce
+    if not nonce and "nonce" in recipe.placements:
+        nonce = _placed_in_vector(vector, recipe.placements["nonce"].name)
     if timestamp and recipe.timestamp_unit is not None:
         unit = recipe.timestamp_unit
         if unit == "iso8601":

@@ -65,4 +65,5 @@ def _register_codegen(env: jinja2.Environment) -> None:
     from hbgen.spec.vocabulary import KIND_FIELDS
 
     env.globals["kind_fields"] = KIND_FIELDS
+    env.add_extension("jinja2.ext.do")  # {% do list.append(...) %} to collect test cases
     env.filters["from_json"] = json.loads  # the model keeps example payloads and templates as JSON text
