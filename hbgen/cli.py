@@ -1,10 +1,21 @@
-"""The ``hbgen`` command line: a thin shell over the generator's stages."""
+"""The ``hbgen`` command line: a thin shell over the generator's stages.
+
+Exit codes everywhere: 0 success, 1 the operation failed (hand-edited generated files, a template bug, failing
+generated tests), 2 bad input (an invalid or missing spec, a bad name, conflicting options). Heavy imports (the spec
+front end, Jinja, rich tables, pytest) happen inside the commands, so ``hbgen --help`` and a cold ``hbgen generate``
+stay fast.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from hbgen.spec.model import ConnectorSpec
 
 from hbgen import __version__
 
@@ -86,3 +97,424 @@ def schema_cmd(
         typer.echo(render_reference(), nl=False)
     else:
         typer.echo(json.dumps(load_schema(), indent=2, ensure_ascii=False))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Shared helpers
+
+SPECS_DIR = Path("specs")
+OUTPUT_DIR = Path("generated")
+#: Hummingbot's Binance spot connector, for the size comparison (hummingbot-contract.md §11).
+HUMMINGBOT_BINANCE_SOURCE_LINES = 1287
+HUMMINGBOT_BINANCE_TEST_LINES = 2447
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def _spec_paths(names: list[str] | None, all_: bool, specs_dir: Path) -> list[Path]:
+    """The spec files selected by NAME arguments or --all; exits with 2 on a bad selection."""
+    if names and all_:
+        raise _fail("give connector names or --all, not both", 2)
+    if all_:
+        paths = sorted(specs_dir.glob("*.yaml"))
+        if not paths:
+            raise _fail(f"no spec files found (looked for {specs_dir}/*.yaml)", 2)
+        return paths
+    if not names:
+        raise _fail("name at least one connector (its spec is specs/NAME.yaml) or pass --all", 2)
+    paths = []
+    for name in names:
+        path = Path(name) if name.endswith((".yaml", ".yml")) else specs_dir / f"{name}.yaml"
+        paths.append(path)
+    return paths
+
+
+def _load(path: Path) -> tuple[ConnectorSpec, str]:
+    """The model and text of a spec; prints every diagnostic (file:line:col) and exits 2 when it is invalid."""
+    from hbgen.spec import check_file
+
+    model, diagnostics = check_file(path, str(path))
+    if model is None:
+        for diagnostic in diagnostics:
+            typer.echo(str(diagnostic), err=True)
+        count = len(diagnostics)
+        raise _fail(f"{path}: invalid spec ({count} error{'s' if count != 1 else ''}); nothing generated", 2)
+    return model, path.read_text(encoding="utf-8")
+
+
+def _count_lines(root: Path) -> dict[str, int]:
+    """Lines of the generated package: source, tests, hooks (hand-owned), files."""
+    from hbgen.writer import Manifest
+
+    manifest = Manifest.read(root)
+    hand_owned = set(manifest.hand_owned) if manifest else set()
+    counts = {"files": 0, "source": 0, "tests": 0, "hooks": 0}
+    for path in sorted(root.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        rel = path.relative_to(root).as_posix()
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        counts["files"] += 1
+        if rel in hand_owned:
+            counts["hooks"] += lines
+        elif rel.startswith("tests/"):
+            counts["tests"] += lines
+        else:
+            counts["source"] += lines
+    return counts
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# generate
+
+
+def generate_one(
+    spec_path: Path, output_dir: Path, *, force: bool = False, dry_run: bool = False, quiet: bool = False
+) -> Path:
+    """Generate the package of one spec into ``output_dir/<name>``; prints the report. Exits 1/2 on failure."""
+    from hbgen.generator import GenerationError, generate
+    from hbgen.writer import HandEditError, WriteError
+
+    model, text = _load(spec_path)
+    package_dir = output_dir / model.name
+    try:
+        report = generate(model, spec_path, text, package_dir, force=force, dry_run=dry_run)
+    except HandEditError as exc:
+        raise _fail(str(exc), 1) from None
+    except (GenerationError, WriteError) as exc:
+        raise _fail(f"{spec_path}: {exc}", 1) from None
+    if dry_run:
+        if report.diff:
+            typer.echo(report.diff, nl=False)
+    if not quiet:
+        verb = "would change" if dry_run else "generated"
+        summary = (
+            f"{model.name}: {verb} {package_dir} - {len(report.created)} created, {len(report.updated)} updated, "
+            f"{len(report.removed)} removed, {len(report.unchanged)} unchanged"
+        )
+        if report.hand_owned_created:
+            summary += f", {len(report.hand_owned_created)} hand-owned created"
+        typer.echo(summary)
+        for label, paths in (
+            ("created", report.created),
+            ("updated", report.updated),
+            ("removed", report.removed),
+            ("hand-owned created", report.hand_owned_created),
+            ("backed up (hand-edited, overwritten)", report.backups),
+        ):
+            for rel in paths:
+                typer.echo(f"  {label}: {rel}")
+    return package_dir
+
+
+@app.command("generate")
+def generate_cmd(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Connector names (spec specs/NAME.yaml) or spec file paths.", show_default=False),
+    ] = None,
+    all_: bool = typer.Option(False, "--all", help="Generate every specs/*.yaml."),
+    force: bool = typer.Option(
+        False, "--force", help="Overwrite hand-edited generated files (a backup is kept in .hbgen-backup/)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; print the diff of what would change."),
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages.")
+    ] = OUTPUT_DIR,
+    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where specs/NAME.yaml are looked up.")] = SPECS_DIR,
+) -> None:
+    """Generate connector packages from their specs into OUTPUT_DIR/NAME. Exit 0, 1 (failed) or 2 (bad spec)."""
+    for path in _spec_paths(names, all_, specs_dir):
+        generate_one(path, output_dir, force=force, dry_run=dry_run)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# test
+
+
+@dataclass
+class TestRun:
+    """What one generated suite run produced."""
+
+    __test__ = False  # not a pytest test class
+
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    returncode: int = 0
+    output: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.failed and not self.errors and self.passed > 0
+
+
+def run_generated_tests(package_dir: Path, extra_args: list[str] | None = None) -> TestRun:
+    """Run a generated package's tests with pytest in a subprocess, ``package_dir``'s parent on PYTHONPATH."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    import xml.etree.ElementTree as ET
+
+    env = dict(os.environ)
+    parent = str(package_dir.resolve().parent)
+    env["PYTHONPATH"] = parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    run = TestRun()
+    with tempfile.TemporaryDirectory(prefix="hbgen-test-") as scratch:
+        junit = Path(scratch) / "junit.xml"
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--import-mode=importlib",
+            f"--junitxml={junit}",
+            str(package_dir / "tests"),
+            *(extra_args or []),
+        ]
+        started = time.perf_counter()
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        run.seconds = time.perf_counter() - started
+        run.returncode = proc.returncode
+        run.output = proc.stdout + proc.stderr
+        if junit.is_file():
+            root = ET.parse(junit).getroot()
+            for suite in [root] if root.tag == "testsuite" else list(root):
+                tests = int(suite.get("tests", 0))
+                failed = int(suite.get("failures", 0))
+                errors = int(suite.get("errors", 0))
+                skipped = int(suite.get("skipped", 0))
+                run.failed += failed
+                run.errors += errors
+                run.skipped += skipped
+                run.passed += tests - failed - errors - skipped
+    return run
+
+
+def _connector_names(names: list[str] | None, all_: bool, output_dir: Path) -> list[str]:
+    if names and all_:
+        raise _fail("give connector names or --all, not both", 2)
+    if all_:
+        found = sorted(p.name for p in output_dir.iterdir() if (p / "tests").is_dir()) if output_dir.is_dir() else []
+        if not found:
+            raise _fail(f"no generated connectors with tests under {output_dir}/", 2)
+        return found
+    if not names:
+        raise _fail("name at least one generated connector or pass --all", 2)
+    return list(names)
+
+
+@app.command("test")
+def test_cmd(
+    names: Annotated[list[str] | None, typer.Argument(help="Generated connectors to test.", show_default=False)] = None,
+    all_: bool = typer.Option(False, "--all", help="Test every package under OUTPUT_DIR."),
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages.")
+    ] = OUTPUT_DIR,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print pytest's output for every connector."),
+) -> None:
+    """Run generated test suites (pytest, one subprocess each) and print a summary table. Exit 1 on any failure."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="generated connector tests")
+    for column in ("connector", "passed", "failed", "skipped", "time"):
+        table.add_column(column, justify="left" if column == "connector" else "right")
+    failures = 0
+    for name in _connector_names(names, all_, output_dir):
+        package_dir = output_dir / name
+        if not (package_dir / "tests").is_dir():
+            raise _fail(f"{package_dir}: no generated package with tests (run `hbgen generate {name}`)", 2)
+        run = run_generated_tests(package_dir)
+        if not run.ok or verbose:
+            console.print(run.output, markup=False, highlight=False)
+        failures += not run.ok
+        table.add_row(name, str(run.passed), str(run.failed + run.errors), str(run.skipped), f"{run.seconds:.1f}s")
+    console.print(table)
+    if failures:
+        raise typer.Exit(1)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# list
+
+
+@app.command("list")
+def list_cmd(
+    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Folder of specs.")] = SPECS_DIR,
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages.")
+    ] = OUTPUT_DIR,
+) -> None:
+    """List specs with their type and domains, whether they are generated, and whether the package is up to date."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hbgen import __version__ as version
+    from hbgen.generator import templates_sha256
+    from hbgen.spec import check_file
+    from hbgen.writer import Manifest, WriteError, sha256_text
+
+    paths = sorted(specs_dir.glob("*.yaml"))
+    if not paths:
+        raise _fail(f"no spec files found (looked for {specs_dir}/*.yaml)", 2)
+    templates = templates_sha256()
+    table = Table(title="connectors")
+    for column in ("spec", "name", "type", "domains", "generated", "up to date"):
+        table.add_column(column)
+    for path in paths:
+        model, _ = check_file(path, str(path))
+        name = model.name if model else path.stem
+        package_dir = output_dir / name
+        try:
+            manifest = Manifest.read(package_dir)
+        except WriteError:
+            manifest = None
+        generated = "yes" if manifest is not None else "no"
+        if model is None:
+            up_to_date = "spec invalid"
+        elif manifest is None:
+            up_to_date = "-"
+        else:
+            fresh = (
+                manifest.spec_sha256 == sha256_text(path.read_text(encoding="utf-8"))
+                and manifest.templates_sha256 == templates
+                and manifest.hbgen_version == version
+            )
+            up_to_date = "yes" if fresh else "no (run hbgen generate)"
+        table.add_row(
+            str(path),
+            name,
+            model.type if model else "?",
+            ", ".join(model.domains) if model else "?",
+            generated,
+            up_to_date,
+        )
+    Console().print(table)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# new-connector
+
+
+def _valid_name(name: str) -> bool:
+    import keyword
+    import re
+
+    return bool(re.fullmatch(r"[a-z][a-z0-9_]*", name)) and not keyword.iskeyword(name) and not name.endswith("_")
+
+
+def scaffold_text(name: str, connector_type: str = "spot") -> str:
+    """The text of a new spec: a complete, valid example with TODO comments where the real exchange's facts go."""
+    from hbgen.generator import TEMPLATE_DIR
+    from hbgen.render import make_environment
+
+    env = make_environment(TEMPLATE_DIR)
+    display = " ".join(part.capitalize() for part in name.split("_"))
+    return env.get_template(f"new_connector/{connector_type}.yaml.j2").render(name=name, display_name=display)
+
+
+def like_text(name: str, existing_text: str, existing_name: str) -> str:
+    """``existing_text`` with the connector name replaced (top-level name, display name, credential key prefixes)."""
+    import re
+
+    display = " ".join(part.capitalize() for part in name.split("_"))
+    text = re.sub(r"(?m)^name:\s*\S+\s*$", f"name: {name}", existing_text, count=1)
+    text = re.sub(r"(?m)^display_name:.*$", f"display_name: {display}", text, count=1)
+    text = re.sub(rf"(?m)^(\s*-\s*key:\s*){re.escape(existing_name)}_", rf"\g<1>{name}_", text)
+    return text
+
+
+@app.command("new-connector")
+def new_connector_cmd(
+    name: Annotated[str, typer.Argument(help="Connector name: a lowercase identifier, e.g. my_exchange.")],
+    connector_type: str = typer.Option("spot", "--type", help="Connector type (spot is the one with templates)."),
+    like: str | None = typer.Option(None, "--like", help="Copy the spec of this existing connector instead."),
+    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where the new spec is written.")] = SPECS_DIR,
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages.")
+    ] = OUTPUT_DIR,
+    no_generate: bool = typer.Option(False, "--no-generate", help="Only write the spec."),
+) -> None:
+    """Write specs/NAME.yaml (a scaffold with TODOs, or a copy of --like) and generate its package."""
+    from hbgen.generator import FILES_BY_TYPE
+
+    if not _valid_name(name):
+        raise _fail(f"invalid connector name {name!r}: use a lowercase identifier such as my_exchange", 2)
+    if connector_type not in FILES_BY_TYPE:
+        known = ", ".join(sorted(FILES_BY_TYPE))
+        raise _fail(f"connector type {connector_type!r} has no templates yet (available: {known})", 2)
+    target = specs_dir / f"{name}.yaml"
+    if target.exists():
+        raise _fail(f"{target} already exists; refusing to overwrite it", 2)
+    if like is not None:
+        source = specs_dir / f"{like}.yaml"
+        if not source.is_file():
+            raise _fail(f"--like {like}: {source} does not exist", 2)
+        text = like_text(name, source.read_text(encoding="utf-8"), like)
+    else:
+        text = scaffold_text(name, connector_type)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {target}")
+    if no_generate:
+        return
+    package_dir = generate_one(target, output_dir)
+    typer.echo(f"next: fill in the TODOs in {target}, then `hbgen generate {name}` and `hbgen test {name}`")
+    del package_dir
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# demo
+
+
+@app.command("demo")
+def demo_cmd(
+    spec: Annotated[Path, typer.Option("--spec", help="The spec to demonstrate.")] = SPECS_DIR / "binance.yaml",
+    keep: bool = typer.Option(False, "--keep", help="Keep the temporary output directory and print its path."),
+) -> None:
+    """Generate a connector from its spec into a temporary directory, run its generated tests, print a summary."""
+    import shutil
+    import tempfile
+    import time
+
+    scratch = Path(tempfile.mkdtemp(prefix="hbgen-demo-"))
+    try:
+        started = time.perf_counter()
+        package_dir = generate_one(spec, scratch, quiet=True)
+        generate_s = time.perf_counter() - started
+        counts = _count_lines(package_dir)
+        spec_lines = len(spec.read_text(encoding="utf-8").splitlines())
+        typer.echo(f"generated {package_dir.name} from {spec} in {generate_s:.2f}s into {package_dir}")
+        run = run_generated_tests(package_dir)
+        if not run.ok:
+            typer.echo(run.output)
+        typer.echo(
+            f"files: {counts['files']} Python files | spec: {spec_lines} lines | generated source: "
+            f"{counts['source']} lines | generated tests: {counts['tests']} lines | hooks: {counts['hooks']} lines"
+        )
+        typer.echo(
+            f"tests: {run.passed} passed, {run.failed + run.errors} failed, {run.skipped} skipped in {run.seconds:.1f}s"
+        )
+        if package_dir.name == "binance":
+            typer.echo(
+                f"Hummingbot's hand-written Binance spot connector: {HUMMINGBOT_BINANCE_SOURCE_LINES} source lines, "
+                f"{HUMMINGBOT_BINANCE_TEST_LINES} test lines"
+            )
+        if not run.ok:
+            raise typer.Exit(1)
+    finally:
+        if keep:
+            typer.echo(f"kept {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)

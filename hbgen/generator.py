@@ -9,6 +9,7 @@ writes atomically.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -84,6 +85,118 @@ def plan(model: Any) -> list[PlannedFile]:
     return files
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Context shared by the spot templates: endpoint roles and the test-fixture data derived from the spec's examples.
+
+#: Which endpoint plays each part, first present wins.
+_ROLE_CHOICES: Mapping[str, tuple[str, ...]] = {
+    "price": ("last_price", "ticker_24h", "book_ticker"),
+    "network": ("ping", "server_time"),
+    "create": ("create_order",),
+    "cancel": ("cancel_order",),
+    "status": ("order_status",),
+    "balances": ("balances",),
+    "fills": ("my_trades",),
+    "rules": ("trading_rules",),
+}
+
+
+def path_literal(path: Any) -> tuple[Any, ...]:
+    """A ``FieldPath`` as the step tuple the generated tests' payload builder reads (see tests/__init__.py)."""
+    steps: list[Any] = ["$"] if path.from_root and path.steps else []
+    for step in path.steps:
+        if step.kind == "key":
+            steps.append(step.key)
+        elif step.kind == "index":
+            steps.append(step.index)
+        elif step.kind == "select":
+            steps.append(("=", step.key, tuple(step.values)))
+        else:
+            raise GenerationError(f"path {path.text!r}: '[]' cannot be written back by the test builder")
+    return tuple(steps)
+
+
+def _writer(model: Any, expr: Any) -> tuple[Any, ...] | None:
+    if expr.op == "value":
+        return None
+    inverse: dict[str, str] | None = None
+    value_type = expr.value_type
+    if expr.map is not None:
+        inverse = {}
+        for raw, mapped in expr.map:
+            inverse.setdefault(str(mapped), raw)
+    elif value_type == "order_state":
+        inverse = {}
+        for wire, state in model.order_states.items():
+            inverse.setdefault(state, wire)
+        value_type = "str"
+    elif value_type == "trade_side":
+        inverse = dict(model.orders.sides) if model.orders else {"BUY": "BUY", "SELL": "SELL"}
+        value_type = "str"
+    return (expr.op, tuple(path_literal(p) for p in expr.paths), value_type, inverse)
+
+
+def _predicate_literals(preds: Any) -> tuple[tuple[Any, ...], ...]:
+    return tuple((path_literal(p.field), p.op, p.value) for p in preds)
+
+
+def _unwrap(example: Any, envelope: Any) -> Any:
+    if envelope is None or example is None:
+        return example
+    node = example
+    for step in envelope.steps:
+        if step.kind == "key" and isinstance(node, dict) and step.key in node:
+            node = node[step.key]
+        elif step.kind == "index" and isinstance(node, list) and -len(node) <= step.index < len(node):
+            node = node[step.index]
+        else:
+            return example
+    return node
+
+
+def spot_context(model: Any) -> dict[str, Any]:
+    """Derived facts the exchange, user-stream and test templates share (computed once per rendering)."""
+    roles = {role: next((n for n in names if n in model.endpoints), None) for role, names in _ROLE_CHOICES.items()}
+    roles["symbols"] = model.symbols.endpoint if model.symbols else roles["rules"]
+    roles["server_time"] = model.time_sync_endpoint
+    writers = {}
+    for name, mapping in model.mappings.items():
+        try:
+            fields = {f: w for f, expr in mapping.fields.items() if (w := _writer(model, expr)) is not None}
+            each = path_literal(mapping.each) if mapping.each is not None else None
+        except GenerationError:
+            continue  # this mapping cannot be written back; tests that need it are skipped by the template
+        writers[name] = (each, fields, _predicate_literals(mapping.filter))
+    kinds = {name: m.kind for name, m in model.mappings.items()}
+    private = model.ws.private
+    events: dict[str, Any] = {"order": None, "fill": None, "balance": None, "examples": {}}
+    if private is not None:
+        for event in private.events.values():
+            events["examples"][event.name] = _unwrap(event.example, private.envelope)
+            for mapping in event.mappings:
+                role = {"order_update": "order", "fill": "fill", "balance": "balance"}.get(kinds.get(mapping, ""))
+                if role and events[role] is None and mapping in writers:
+                    events[role] = (event.name, mapping)
+    examples = {name: ep.example_response for name, ep in model.endpoints.items()}
+    private_messages = {
+        "login": json.loads(private.login.message_json) if private and private.login.message_json else None,
+        "subscribe": private.subscribe.message if private and private.subscribe else None,
+    }
+    errors = model.errors
+    error_paths = {
+        "code": path_literal(errors.code_field) if errors.code_field else ("code",),
+        "message": path_literal(errors.message_field) if errors.message_field else ("msg",),
+    }
+    return {
+        "error_paths": error_paths,
+        "roles": roles,
+        "writers": writers,
+        "events": events,
+        "examples": examples,
+        "private_messages": private_messages,
+    }
+
+
 def spec_display_path(spec_path: Path) -> str:
     """How the header names the spec: ``specs/<file>`` for specs in a ``specs`` folder, else the file name.
 
@@ -121,9 +234,10 @@ def render(model: Any, spec_path: Path, template_dir: Path = TEMPLATE_DIR) -> li
     display = spec_display_path(spec_path)
     texts: dict[str, str] = {}
     owners: dict[str, bool] = {}
+    shared = spot_context(model) if model.type == "spot" else {}
     for planned in plan(model):
         try:
-            body = env.get_template(planned.template).render(spec=model, **planned.context)
+            body = env.get_template(planned.template).render(spec=model, ctx=shared, **planned.context)
         except (RenderError, jinja2.TemplateError) as exc:
             raise GenerationError(f"{planned.template}: {exc}") from exc
         texts[planned.path] = header_line(planned.path, display, model.name, planned.hand_owned) + body
