@@ -187,7 +187,13 @@ def spot_context(model: Any) -> dict[str, Any]:
         "code": path_literal(errors.code_field) if errors.code_field else ("code",),
         "message": path_literal(errors.message_field) if errors.message_field else ("msg",),
     }
+    predicates = {
+        "login_success": _predicate_literals(private.login.success) if private else (),
+        "ignore": _predicate_literals(private.ignore) if private else (),
+        "terminated": _predicate_literals(private.terminated) if private else (),
+    }
     return {
+        "predicates": predicates,
         "error_paths": error_paths,
         "roles": roles,
         "writers": writers,
