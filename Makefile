@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Generate the Binance connector from specs/binance.yaml into a temporary directory, run its generated tests and
+# print a short summary (files, generated lines, tests passed).
+demo: $(STAMP)
+	$(BIN)/hbgen demo --spec specs/binance.yaml
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

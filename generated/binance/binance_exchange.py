@@ -67,7 +67,7 @@ def _is_error(rules: tuple[CONSTANTS.ErrorMatcher, ...], error: BaseException) -
 
 
 class BinanceExchange(ExchangePyBase):
-    """Spot connector for Binance (domains: com, us, testnet)."""
+    """Spot connector for Binance; the domain is one of ``CONSTANTS.DOMAINS``."""
 
     web_utils = binance_web_utils
 
@@ -544,7 +544,7 @@ class BinanceExchange(ExchangePyBase):
 
 
 def _with_items(message: Any, items: list[Any]) -> Any:
-    """A shallow copy of ``message`` whose ``symbols`` list is ``items``."""
+    """A shallow copy of ``message`` whose listing (the trading-rule mapping's ``each``) is ``items``."""
     copy = dict(message)
     node = copy
     node["symbols"] = items

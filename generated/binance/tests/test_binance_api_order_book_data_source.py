@@ -16,6 +16,7 @@ from typing import Any
 from aioresponses import aioresponses
 from hbrt.testing.network_mocking_assistant import NetworkMockingAssistant
 from hbrt.time_synchronizer import TimeSynchronizer
+from yarl import URL
 
 from binance import binance_constants as CONSTANTS
 from binance import binance_parsers as parsers
@@ -271,7 +272,7 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
         url = web_utils.public_rest_url(CONSTANTS.ORDER_BOOK_SNAPSHOT_PATH_URL)
         with aioresponses() as mocked:
             mocked.get(
-                re.compile("^" + re.escape(url)),
+                re.compile("^" + re.escape(str(URL(url)))),
                 payload={
                     "lastUpdateId": 1027024,
                     "bids": [["4.00000000", "431.00000000"]],

@@ -9,6 +9,7 @@ not; the terminated event makes the data source log in again.
 from __future__ import annotations
 
 import asyncio
+import json
 import unittest
 from typing import Any
 
@@ -158,7 +159,7 @@ class BinanceUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase):
             sent = self.mocking.json_messages_sent_through_websocket(self.ws)[0]
             self.assertEqual(set(LOGIN_MESSAGE), set(sent))
             for key, value in LOGIN_MESSAGE.items():
-                if not (isinstance(value, str) and value.startswith("${")):
+                if "${" not in json.dumps(value):  # values without placeholders are sent as the spec states them
                     self.assertEqual(value, sent[key])
             text = repr(sent)
             self.assertNotIn("dGVzdC1zZWNyZXQ=", text, "the secret never travels")

@@ -9,6 +9,7 @@ import unittest
 from aioresponses import aioresponses
 from hbrt.time_synchronizer import TimeSynchronizer
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
+from yarl import URL
 
 from binance import binance_constants as CONSTANTS
 from binance import binance_web_utils as web_utils
@@ -65,7 +66,7 @@ class BinanceWebUtilsTests(unittest.IsolatedAsyncioTestCase):
     async def test_get_current_server_time_reads_the_example(self) -> None:
         url = web_utils.public_rest_url(CONSTANTS.SERVER_TIME_PATH_URL)
         with aioresponses() as mocked:
-            mocked.get(re.compile("^" + re.escape(url)), payload={"serverTime": 1499827319559})
+            mocked.get(re.compile("^" + re.escape(str(URL(url)))), payload={"serverTime": 1499827319559})
             server_time_ms = await web_utils.get_current_server_time()
         self.assertAlmostEqual(1499827319.559 * 1e3, server_time_ms, places=3)
         self.assertIsInstance(server_time_ms, float)

@@ -1,0 +1,91 @@
+"""CLI: generate / test / list messages and exit codes (0 ok, 1 failed, 2 bad input), never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hbgen.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "specs").mkdir()
+    shutil.copy(ROOT / "specs" / "binance.yaml", tmp_path / "specs" / "binance.yaml")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_bad_spec_prints_positions_and_exits_2(workspace: Path) -> None:
+    spec = workspace / "specs" / "broken.yaml"
+    text = (workspace / "specs" / "binance.yaml").read_text().replace("name: binance", "name: broken")
+    spec.write_text(text.replace("type: spot", "type: spto", 1))
+    result = runner.invoke(app, ["generate", "broken"])
+    assert result.exit_code == 2
+    line = text.splitlines().index("type: spot") + 1
+    assert f"specs/broken.yaml:{line}:7: type: expected one of spot, perpetual, gateway" in result.output
+    assert "invalid spec" in result.output and "Traceback" not in result.output
+    assert not (workspace / "generated").exists()
+
+
+def test_missing_spec_and_bad_selection_exit_2(workspace: Path) -> None:
+    result = runner.invoke(app, ["generate", "nope"])
+    assert result.exit_code == 2 and "specs/nope.yaml:1:1: cannot read file" in result.output
+    assert runner.invoke(app, ["generate"]).exit_code == 2
+    assert runner.invoke(app, ["generate", "binance", "--all"]).exit_code == 2
+    assert runner.invoke(app, ["test", "nothing_here"]).exit_code == 2
+
+
+def test_generate_dry_run_hand_edit_force_and_list(workspace: Path) -> None:
+    result = runner.invoke(app, ["generate", "binance", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "+++ b/binance_exchange.py" in result.output and "would change" in result.output
+    assert not (workspace / "generated").exists()
+
+    result = runner.invoke(app, ["generate", "--all"])
+    assert result.exit_code == 0, result.output
+    assert "20 created" in result.output
+
+    result = runner.invoke(app, ["generate", "binance"])
+    assert result.exit_code == 0 and "0 created, 0 updated, 0 removed, 20 unchanged" in result.output
+
+    listed = runner.invoke(app, ["list"])
+    assert listed.exit_code == 0 and "binance" in listed.output and "yes" in listed.output
+
+    exchange = workspace / "generated" / "binance" / "binance_exchange.py"
+    exchange.write_text(exchange.read_text() + "# my edit\n")
+    result = runner.invoke(app, ["generate", "binance"])
+    assert result.exit_code == 1
+    assert "edited by hand" in result.output and "+# my edit" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["generate", "binance", "--force"])
+    assert result.exit_code == 0 and "backed up" in result.output
+    assert "# my edit" not in exchange.read_text()
+
+
+def test_test_command_reports_a_table_and_fails_on_a_failing_suite(workspace: Path) -> None:
+    assert runner.invoke(app, ["generate", "binance"]).exit_code == 0
+    tests = workspace / "generated" / "binance" / "tests"
+    keep = tests / "test_binance_utils.py"
+    for path in tests.glob("test_*.py"):
+        if path != keep:
+            path.unlink()
+    result = runner.invoke(app, ["test", "binance"])
+    assert result.exit_code == 0, result.output
+    assert "binance" in result.output and "passed" in result.output
+    keep.write_text(keep.read_text() + "\n\ndef test_broken() -> None:\n    assert False\n")
+    result = runner.invoke(app, ["test", "--all"])
+    assert result.exit_code == 1
+    assert "test_broken" in result.output
+
+
+def test_every_command_has_help() -> None:
+    for command in ("generate", "test", "list", "new-connector", "demo", "validate", "schema"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Usage" in result.output
