@@ -159,6 +159,14 @@ def spot_context(model: Any) -> dict[str, Any]:
     roles = {role: next((n for n in names if n in model.endpoints), None) for role, names in _ROLE_CHOICES.items()}
     roles["symbols"] = model.symbols.endpoint if model.symbols else roles["rules"]
     roles["server_time"] = model.time_sync_endpoint
+    missing = [
+        role for role in ("price", "network", "create", "cancel", "status", "balances", "rules") if not roles[role]
+    ]
+    if missing or model.symbols is None or model.orders is None:
+        wanted = ", ".join(" or ".join(_ROLE_CHOICES[role]) for role in missing) or "symbols and orders sections"
+        raise GenerationError(
+            f"a spot connector package needs these endpoints, which the spec waives or lacks: {wanted}"
+        )
     writers = {}
     for name, mapping in model.mappings.items():
         try:

@@ -89,3 +89,10 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, command
         assert "Usage" in result.output
+
+
+def test_spec_without_trading_endpoints_fails_with_a_clear_message(workspace: Path) -> None:
+    result = runner.invoke(app, ["generate", str(ROOT / "specs" / "examples" / "okx.yaml"), "-o", "out"])
+    assert result.exit_code == 1
+    assert "a spot connector package needs these endpoints" in result.output and "cancel_order" in result.output
+    assert "Traceback" not in result.output
