@@ -131,6 +131,10 @@ def _tokens(text: str) -> list[Any]:
 
 def test_values_round_trip(hostile: tuple[Any, dict[str, Any], Path]) -> None:
     model, _, out = hostile
+    # The real generated/binance package may already be imported (generated/ is on pytest's path): drop it so
+    # the imports below load the hostile copy, whatever ran before this test.
+    stale = [m for m in sys.modules if m == model.name or m.startswith(model.name + ".")]
+    saved = {m: sys.modules.pop(m) for m in stale}
     sys.path.insert(0, str(out))
     try:
         constants = importlib.import_module(f"{model.name}.{model.name}_constants")
@@ -160,6 +164,7 @@ def test_values_round_trip(hostile: tuple[Any, dict[str, Any], Path]) -> None:
         sys.path.remove(str(out))
         for module in [m for m in sys.modules if m == model.name or m.startswith(model.name + ".")]:
             del sys.modules[module]
+        sys.modules.update(saved)
 
 
 def test_generated_tests_pass_on_the_hostile_package(hostile: tuple[Any, dict[str, Any], Path]) -> None:
