@@ -232,6 +232,36 @@ def generate_cmd(
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# check
+
+
+@app.command("check")
+def check_cmd(
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Parent folder of the committed packages.")
+    ] = OUTPUT_DIR,
+    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Folder of connector specs.")] = SPECS_DIR,
+) -> None:
+    """Validate every spec, regenerate each connector in a temporary folder and compare with OUTPUT_DIR.
+
+    Exit 0 when generated/ matches specs/ byte for byte, 1 on any drift (missing, stale or modified file).
+    """
+    from hbgen.check import check_all
+
+    examples = sorted((specs_dir / "examples").glob("*.yaml"))
+    drifts, checked = check_all(specs_dir, output_dir, extra_specs=examples)
+    for drift in drifts:
+        typer.echo(str(drift), err=True)
+    if drifts:
+        raise _fail(
+            f"drift: {len(drifts)} difference(s) between {specs_dir}/ and {output_dir}/. Regenerate with "
+            "`hbgen generate --all` and commit the result (never edit generated files by hand).",
+            1,
+        )
+    typer.echo(f"ok: {checked} spec(s) valid; {output_dir}/ matches {specs_dir}/")
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # test
 
 

@@ -1,0 +1,107 @@
+"""Drift check: does ``generated/`` hold exactly what ``specs/`` produce?
+
+Every spec is validated; every connector spec is regenerated through the real writer into a temporary directory,
+and the result is compared file by file with the committed package. Any difference is drift: a file missing from
+the package, a stale file the spec no longer produces, or a file whose bytes differ (including the manifest).
+Hand-owned files (hooks) are only required to exist; their content is the author's.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from hbgen.spec import check_file
+
+IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".hbgen-backup"}
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One difference between a committed package and a fresh generation."""
+
+    connector: str
+    path: str
+    kind: str  # "missing" | "stale" | "modified" | "missing-package" | "invalid-spec" | "generation-failed"
+    detail: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.connector}/{self.path}" if self.path else self.connector
+        return f"{self.kind:<17} {where}" + (f"  ({self.detail})" if self.detail else "")
+
+
+def _files(root: Path) -> dict[str, Path]:
+    if not root.is_dir():
+        return {}
+    return {
+        p.relative_to(root).as_posix(): p
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not IGNORED_PARTS.intersection(p.relative_to(root).parts)
+    }
+
+
+def _change_summary(old: str, new: str) -> str:
+    added = removed = 0
+    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0):
+        if line.startswith("+") and not line.startswith("+++"):
+            added += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            removed += 1
+    return f"+{added} -{removed} lines"
+
+
+def compare_packages(connector: str, committed: Path, fresh: Path, hand_owned: set[str]) -> list[Drift]:
+    """Differences between a committed package and a fresh generation of it."""
+    have, want = _files(committed), _files(fresh)
+    drifts: list[Drift] = []
+    for rel in sorted(set(want) | set(have)):
+        if rel not in have:
+            drifts.append(Drift(connector, rel, "missing", "run hbgen generate " + connector))
+        elif rel not in want:
+            if rel not in hand_owned:
+                drifts.append(Drift(connector, rel, "stale", "the spec no longer produces it"))
+        elif rel not in hand_owned:
+            old = have[rel].read_text(encoding="utf-8", errors="replace")
+            new = want[rel].read_text(encoding="utf-8", errors="replace")
+            if old != new:
+                drifts.append(Drift(connector, rel, "modified", _change_summary(old, new)))
+    return drifts
+
+
+def check_all(specs_dir: Path, generated_dir: Path, extra_specs: list[Path] | None = None) -> tuple[list[Drift], int]:
+    """Validate ``specs_dir/*.yaml`` (and ``extra_specs``), regenerate each connector and compare.
+
+    Returns the drifts and the number of specs checked.
+    """
+    from hbgen.generator import GenerationError, generate
+    from hbgen.writer import WriteError
+
+    drifts: list[Drift] = []
+    connector_specs = sorted(specs_dir.glob("*.yaml"))
+    checked = 0
+    for path in [*connector_specs, *(extra_specs or [])]:
+        checked += 1
+        model, diagnostics = check_file(path, str(path))
+        if model is None:
+            drifts.append(
+                Drift(path.stem, "", "invalid-spec", f"{len(diagnostics)} error(s); run hbgen validate {path}")
+            )
+            continue
+        if path not in connector_specs:
+            continue
+        committed = generated_dir / model.name
+        if not committed.is_dir():
+            drifts.append(Drift(model.name, "", "missing-package", f"run hbgen generate {model.name}"))
+            continue
+        with tempfile.TemporaryDirectory(prefix="hbgen-check-") as scratch:
+            fresh = Path(scratch) / model.name
+            try:
+                report = generate(model, path, path.read_text(encoding="utf-8"), fresh)
+            except (GenerationError, WriteError) as exc:
+                drifts.append(Drift(model.name, "", "generation-failed", str(exc).splitlines()[0]))
+                continue
+            hand_owned = set(report.hand_owned_created)
+            drifts.extend(compare_packages(model.name, committed, fresh, hand_owned))
+    return drifts, checked
