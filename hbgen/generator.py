@@ -49,6 +49,7 @@ SPOT_FILES: tuple[tuple[str, str], ...] = (
     ("spot/exchange.py.j2", "{name}_exchange.py"),
     ("spot/README.md.j2", "README.md"),
     ("spot/tests/__init__.py.j2", "tests/__init__.py"),
+    ("spot/tests/examples.py.j2", "tests/examples.py"),
     ("spot/tests/test_exchange.py.j2", "tests/test_{name}_exchange.py"),
     ("spot/tests/test_auth.py.j2", "tests/test_{name}_auth.py"),
     ("spot/tests/test_parsers.py.j2", "tests/test_{name}_parsers.py"),

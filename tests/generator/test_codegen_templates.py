@@ -28,6 +28,7 @@ PUBLIC = {
     "spot/parsers.py.j2": "{name}_parsers.py",
     "spot/order_book.py.j2": "{name}_order_book.py",
     "spot/api_order_book_data_source.py.j2": "{name}_api_order_book_data_source.py",
+    "spot/tests/examples.py.j2": "tests/examples.py",
     "spot/tests/test_auth.py.j2": "tests/test_{name}_auth.py",
     "spot/tests/test_parsers.py.j2": "tests/test_{name}_parsers.py",
     "spot/tests/test_order_book.py.j2": "tests/test_{name}_order_book.py",

@@ -19,87 +19,14 @@ from hbrt.time_synchronizer import TimeSynchronizer
 from yarl import URL
 
 from binance import binance_constants as CONSTANTS
-from binance import binance_parsers as parsers
 from binance import binance_web_utils as web_utils
 from binance.binance_api_order_book_data_source import BinanceAPIOrderBookDataSource
+from binance.tests.examples import exchange_symbol_to_pair
 
 
 def example_pairs() -> dict[str, str]:
     """BASE-QUOTE -> exchange symbol, from the spec's example instrument listing."""
-    listing = {
-        "timezone": "UTC",
-        "serverTime": 1565246363776,
-        "rateLimits": [
-            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000},
-            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
-            {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 200000},
-            {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000},
-        ],
-        "exchangeFilters": [],
-        "symbols": [
-            {
-                "symbol": "COINALPHAHBOT",
-                "status": "TRADING",
-                "baseAsset": "COINALPHA",
-                "baseAssetPrecision": 8,
-                "quoteAsset": "HBOT",
-                "quotePrecision": 8,
-                "quoteAssetPrecision": 8,
-                "orderTypes": ["LIMIT", "LIMIT_MAKER"],
-                "icebergAllowed": True,
-                "ocoAllowed": True,
-                "isSpotTradingAllowed": True,
-                "isMarginTradingAllowed": True,
-                "filters": [
-                    {
-                        "filterType": "PRICE_FILTER",
-                        "minPrice": "0.00000100",
-                        "maxPrice": "100000.00000000",
-                        "tickSize": "0.00000100",
-                    },
-                    {
-                        "filterType": "LOT_SIZE",
-                        "minQty": "0.00100000",
-                        "maxQty": "200000.00000000",
-                        "stepSize": "0.00100000",
-                    },
-                    {"filterType": "MIN_NOTIONAL", "minNotional": "0.00100000"},
-                ],
-                "permissionSets": [["SPOT", "MARGIN"]],
-            },
-            {
-                "symbol": "WITHDRAWNHBOT",
-                "status": "BREAK",
-                "baseAsset": "WITHDRAWN",
-                "baseAssetPrecision": 8,
-                "quoteAsset": "HBOT",
-                "quotePrecision": 8,
-                "quoteAssetPrecision": 8,
-                "orderTypes": ["LIMIT"],
-                "icebergAllowed": False,
-                "ocoAllowed": False,
-                "isSpotTradingAllowed": True,
-                "isMarginTradingAllowed": False,
-                "filters": [
-                    {
-                        "filterType": "PRICE_FILTER",
-                        "minPrice": "0.01000000",
-                        "maxPrice": "1000.00000000",
-                        "tickSize": "0.01000000",
-                    },
-                    {
-                        "filterType": "LOT_SIZE",
-                        "minQty": "1.00000000",
-                        "maxQty": "1000.00000000",
-                        "stepSize": "1.00000000",
-                    },
-                    {"filterType": "NOTIONAL", "minNotional": "5.00000000", "maxNotional": "9000000.00000000"},
-                ],
-                "permissionSets": [["SPOT"]],
-            },
-        ],
-    }
-    return {f"{r.base}-{r.quote}": r.symbol for r in parsers.parse_instrument(listing)}
+    return {pair: symbol for symbol, pair in exchange_symbol_to_pair().items()}
 
 
 class ExampleConnector:

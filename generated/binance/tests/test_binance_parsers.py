@@ -14,91 +14,14 @@ from hbrt.data_type.common import TradeType
 from hbrt.data_type.in_flight_order import OrderState
 
 from binance import binance_parsers as parsers
-
-
-def trading_pairs() -> dict[str, str]:
-    """Exchange symbol -> BASE-QUOTE, from the example instrument listing."""
-    listing = {
-        "timezone": "UTC",
-        "serverTime": 1565246363776,
-        "rateLimits": [
-            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000},
-            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
-            {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 200000},
-            {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000},
-        ],
-        "exchangeFilters": [],
-        "symbols": [
-            {
-                "symbol": "COINALPHAHBOT",
-                "status": "TRADING",
-                "baseAsset": "COINALPHA",
-                "baseAssetPrecision": 8,
-                "quoteAsset": "HBOT",
-                "quotePrecision": 8,
-                "quoteAssetPrecision": 8,
-                "orderTypes": ["LIMIT", "LIMIT_MAKER"],
-                "icebergAllowed": True,
-                "ocoAllowed": True,
-                "isSpotTradingAllowed": True,
-                "isMarginTradingAllowed": True,
-                "filters": [
-                    {
-                        "filterType": "PRICE_FILTER",
-                        "minPrice": "0.00000100",
-                        "maxPrice": "100000.00000000",
-                        "tickSize": "0.00000100",
-                    },
-                    {
-                        "filterType": "LOT_SIZE",
-                        "minQty": "0.00100000",
-                        "maxQty": "200000.00000000",
-                        "stepSize": "0.00100000",
-                    },
-                    {"filterType": "MIN_NOTIONAL", "minNotional": "0.00100000"},
-                ],
-                "permissionSets": [["SPOT", "MARGIN"]],
-            },
-            {
-                "symbol": "WITHDRAWNHBOT",
-                "status": "BREAK",
-                "baseAsset": "WITHDRAWN",
-                "baseAssetPrecision": 8,
-                "quoteAsset": "HBOT",
-                "quotePrecision": 8,
-                "quoteAssetPrecision": 8,
-                "orderTypes": ["LIMIT"],
-                "icebergAllowed": False,
-                "ocoAllowed": False,
-                "isSpotTradingAllowed": True,
-                "isMarginTradingAllowed": False,
-                "filters": [
-                    {
-                        "filterType": "PRICE_FILTER",
-                        "minPrice": "0.01000000",
-                        "maxPrice": "1000.00000000",
-                        "tickSize": "0.01000000",
-                    },
-                    {
-                        "filterType": "LOT_SIZE",
-                        "minQty": "1.00000000",
-                        "maxQty": "1000.00000000",
-                        "stepSize": "1.00000000",
-                    },
-                    {"filterType": "NOTIONAL", "minNotional": "5.00000000", "maxNotional": "9000000.00000000"},
-                ],
-                "permissionSets": [["SPOT"]],
-            },
-        ],
-    }
-    return {record.symbol: f"{record.base}-{record.quote}" for record in parsers.parse_instrument(listing)}
+from binance.tests.examples import exchange_symbol_to_pair
 
 
 class BinanceParsersTests(unittest.TestCase):
     maxDiff = None
 
     def assert_records(self, records: list[Any], expected: list[dict[str, Any]]) -> None:
-        pairs = trading_pairs()
+        pairs = exchange_symbol_to_pair()
         self.assertEqual(len(expected), len(records))
         for record, fields in zip(records, expected, strict=True):
             for name, value in fields.items():

@@ -9,83 +9,12 @@ from typing import Any
 from hbrt.connector.config import SecretStr, connector_settings_from_utils
 
 from binance import binance_utils as utils
+from binance.tests.examples import INSTRUMENT_LISTING
 
 
 class BinanceUtilsTests(unittest.TestCase):
     def test_validity_rule_on_the_example_listing(self) -> None:
-        listing: Any = {
-            "timezone": "UTC",
-            "serverTime": 1565246363776,
-            "rateLimits": [
-                {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000},
-                {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
-                {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 200000},
-                {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000},
-            ],
-            "exchangeFilters": [],
-            "symbols": [
-                {
-                    "symbol": "COINALPHAHBOT",
-                    "status": "TRADING",
-                    "baseAsset": "COINALPHA",
-                    "baseAssetPrecision": 8,
-                    "quoteAsset": "HBOT",
-                    "quotePrecision": 8,
-                    "quoteAssetPrecision": 8,
-                    "orderTypes": ["LIMIT", "LIMIT_MAKER"],
-                    "icebergAllowed": True,
-                    "ocoAllowed": True,
-                    "isSpotTradingAllowed": True,
-                    "isMarginTradingAllowed": True,
-                    "filters": [
-                        {
-                            "filterType": "PRICE_FILTER",
-                            "minPrice": "0.00000100",
-                            "maxPrice": "100000.00000000",
-                            "tickSize": "0.00000100",
-                        },
-                        {
-                            "filterType": "LOT_SIZE",
-                            "minQty": "0.00100000",
-                            "maxQty": "200000.00000000",
-                            "stepSize": "0.00100000",
-                        },
-                        {"filterType": "MIN_NOTIONAL", "minNotional": "0.00100000"},
-                    ],
-                    "permissionSets": [["SPOT", "MARGIN"]],
-                },
-                {
-                    "symbol": "WITHDRAWNHBOT",
-                    "status": "BREAK",
-                    "baseAsset": "WITHDRAWN",
-                    "baseAssetPrecision": 8,
-                    "quoteAsset": "HBOT",
-                    "quotePrecision": 8,
-                    "quoteAssetPrecision": 8,
-                    "orderTypes": ["LIMIT"],
-                    "icebergAllowed": False,
-                    "ocoAllowed": False,
-                    "isSpotTradingAllowed": True,
-                    "isMarginTradingAllowed": False,
-                    "filters": [
-                        {
-                            "filterType": "PRICE_FILTER",
-                            "minPrice": "0.01000000",
-                            "maxPrice": "1000.00000000",
-                            "tickSize": "0.01000000",
-                        },
-                        {
-                            "filterType": "LOT_SIZE",
-                            "minQty": "1.00000000",
-                            "maxQty": "1000.00000000",
-                            "stepSize": "1.00000000",
-                        },
-                        {"filterType": "NOTIONAL", "minNotional": "5.00000000", "maxNotional": "9000000.00000000"},
-                    ],
-                    "permissionSets": [["SPOT"]],
-                },
-            ],
-        }
+        listing: Any = INSTRUMENT_LISTING
         items = listing["symbols"]
         valid = [item for item in items if utils.is_exchange_information_valid(item)]
         self.assertEqual(1, len(valid))  # the spec's example_parsed lists the valid ones
