@@ -16,6 +16,7 @@ import typer
 
 if TYPE_CHECKING:
     from hbgen.spec.model import ConnectorSpec
+    from hbgen.writer import WriteReport
 
 from hbgen import __version__
 
@@ -171,43 +172,147 @@ def _count_lines(root: Path) -> dict[str, int]:
 # generate
 
 
+@dataclass
+class GenerateOutcome:
+    """What generating one spec did: exit code 0 (ok), 1 (failed) or 2 (invalid spec), report or error text."""
+
+    spec: Path
+    name: str
+    code: int = 0
+    report: WriteReport | None = None
+    package_dir: Path | None = None
+    message: str = ""
+
+    @property
+    def result(self) -> str:
+        if self.code == 2:
+            return "invalid spec"
+        if self.code or self.report is None:
+            return "failed"
+        return "changed" if self.report.changed else "unchanged"
+
+
+def run_generate(spec_path: Path, output_dir: Path, *, force: bool = False, dry_run: bool = False) -> GenerateOutcome:
+    """Generate one spec's package into ``output_dir/<name>``; failures come back in the outcome, never raised."""
+    from hbgen.generator import GenerationError, generate
+    from hbgen.spec import check_file
+    from hbgen.writer import WriteError
+
+    model, diagnostics = check_file(spec_path, str(spec_path))
+    if model is None:
+        count = len(diagnostics)
+        lines = [str(d) for d in diagnostics]
+        lines.append(f"{spec_path}: invalid spec ({count} error{'s' if count != 1 else ''}); nothing generated")
+        return GenerateOutcome(spec_path, spec_path.stem, 2, message="\n".join(lines))
+    package_dir = output_dir / model.name
+    outcome = GenerateOutcome(spec_path, model.name, package_dir=package_dir)
+    try:
+        text = spec_path.read_text(encoding="utf-8")
+        outcome.report = generate(model, spec_path, text, package_dir, force=force, dry_run=dry_run)
+    except WriteError as exc:  # hand edits (HandEditError) and unreadable manifests: the message says it all
+        outcome.code, outcome.message = 1, str(exc)
+    except GenerationError as exc:
+        outcome.code, outcome.message = 1, f"{spec_path}: {exc}"
+    except OSError as exc:
+        outcome.code, outcome.message = 1, f"{spec_path}: cannot write {package_dir}: {exc}"
+    return outcome
+
+
+def _print_report(outcome: GenerateOutcome, dry_run: bool) -> None:
+    report = outcome.report
+    assert report is not None
+    verb = "would change" if dry_run else "generated"
+    summary = (
+        f"{outcome.name}: {verb} {outcome.package_dir} - {len(report.created)} created, {len(report.updated)} "
+        f"updated, {len(report.removed)} removed, {len(report.unchanged)} unchanged"
+    )
+    if report.hand_owned_created:
+        summary += f", {len(report.hand_owned_created)} hand-owned created"
+    typer.echo(summary)
+    for label, paths in (
+        ("created", report.created),
+        ("updated", report.updated),
+        ("removed", report.removed),
+        ("hand-owned created", report.hand_owned_created),
+        ("backed up (hand-edited, overwritten)", report.backups),
+    ):
+        for rel in paths:
+            typer.echo(f"  {label}: {rel}")
+
+
 def generate_one(
     spec_path: Path, output_dir: Path, *, force: bool = False, dry_run: bool = False, quiet: bool = False
 ) -> Path:
     """Generate the package of one spec into ``output_dir/<name>``; prints the report. Exits 1/2 on failure."""
-    from hbgen.generator import GenerationError, generate
-    from hbgen.writer import HandEditError, WriteError
-
-    model, text = _load(spec_path)
-    package_dir = output_dir / model.name
-    try:
-        report = generate(model, spec_path, text, package_dir, force=force, dry_run=dry_run)
-    except HandEditError as exc:
-        raise _fail(str(exc), 1) from None
-    except (GenerationError, WriteError) as exc:
-        raise _fail(f"{spec_path}: {exc}", 1) from None
-    if dry_run:
-        if report.diff:
-            typer.echo(report.diff, nl=False)
+    outcome = run_generate(spec_path, output_dir, force=force, dry_run=dry_run)
+    if outcome.code:
+        raise _fail(outcome.message, outcome.code)
+    assert outcome.report is not None and outcome.package_dir is not None
+    if dry_run and outcome.report.diff:
+        typer.echo(outcome.report.diff, nl=False)
     if not quiet:
-        verb = "would change" if dry_run else "generated"
-        summary = (
-            f"{model.name}: {verb} {package_dir} - {len(report.created)} created, {len(report.updated)} updated, "
-            f"{len(report.removed)} removed, {len(report.unchanged)} unchanged"
+        _print_report(outcome, dry_run)
+    return outcome.package_dir
+
+
+def generate_many(paths: list[Path], output_dir: Path, *, force: bool = False, dry_run: bool = False) -> int:
+    """Generate every spec of ``paths`` with a progress bar, then a summary table; returns the exit code.
+
+    One failing connector does not stop the others: a template change that affects many connectors is one command,
+    and its summary lists every connector that needs attention.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    errors = Console(stderr=True)
+    outcomes: list[GenerateOutcome] = []
+    with Progress(
+        TextColumn("[bold]generate[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=len(paths))
+        for path in paths:
+            progress.update(task, description=path.stem)
+            outcomes.append(run_generate(path, output_dir, force=force, dry_run=dry_run))
+            progress.advance(task)
+
+    for outcome in outcomes:
+        if outcome.code:
+            typer.echo(outcome.message, err=True)
+        elif dry_run and outcome.report is not None and outcome.report.diff:
+            typer.echo(outcome.report.diff, nl=False)
+
+    table = Table(title="dry run: what would change" if dry_run else "generate")
+    table.add_column("connector", no_wrap=True)
+    table.add_column("result", no_wrap=True)
+    for column in ("created", "updated", "removed", "unchanged", "hooks created"):
+        table.add_column(column, justify="right")
+    for outcome in outcomes:
+        report = outcome.report
+        counts = (
+            [str(len(x)) for x in (report.created, report.updated, report.removed, report.unchanged)]
+            + [str(len(report.hand_owned_created))]
+            if report is not None and not outcome.code
+            else ["-"] * 5
         )
-        if report.hand_owned_created:
-            summary += f", {len(report.hand_owned_created)} hand-owned created"
-        typer.echo(summary)
-        for label, paths in (
-            ("created", report.created),
-            ("updated", report.updated),
-            ("removed", report.removed),
-            ("hand-owned created", report.hand_owned_created),
-            ("backed up (hand-edited, overwritten)", report.backups),
-        ):
-            for rel in paths:
-                typer.echo(f"  {label}: {rel}")
-    return package_dir
+        style = {"failed": "red", "invalid spec": "red", "changed": "yellow"}.get(outcome.result, "green")
+        table.add_row(outcome.name, f"[{style}]{outcome.result}[/{style}]", *counts)
+    Console().print(table)
+
+    failed = [o for o in outcomes if o.code]
+    changed = sum(1 for o in outcomes if o.result == "changed")
+    typer.echo(
+        f"{len(outcomes)} connector(s): {changed} {'would change' if dry_run else 'changed'}, "
+        f"{len(outcomes) - changed - len(failed)} unchanged, {len(failed)} failed"
+    )
+    if not failed:
+        return 0
+    return 2 if any(o.code == 2 for o in failed) else 1
 
 
 @app.command("generate")
@@ -216,7 +321,7 @@ def generate_cmd(
         list[str] | None,
         typer.Argument(help="Connector names (spec specs/NAME.yaml) or spec file paths.", show_default=False),
     ] = None,
-    all_: bool = typer.Option(False, "--all", help="Generate every specs/*.yaml."),
+    all_: bool = typer.Option(False, "--all", help="Generate every specs/*.yaml (progress bar, summary table)."),
     force: bool = typer.Option(
         False, "--force", help="Overwrite hand-edited generated files (a backup is kept in .hbgen-backup/)."
     ),
@@ -226,9 +331,18 @@ def generate_cmd(
     ] = OUTPUT_DIR,
     specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where specs/NAME.yaml are looked up.")] = SPECS_DIR,
 ) -> None:
-    """Generate connector packages from their specs into OUTPUT_DIR/NAME. Exit 0, 1 (failed) or 2 (bad spec)."""
-    for path in _spec_paths(names, all_, specs_dir):
-        generate_one(path, output_dir, force=force, dry_run=dry_run)
+    """Generate connector packages from their specs into OUTPUT_DIR/NAME.
+
+    Exit 0, 1 (a connector failed: hand edits, template bug) or 2 (an invalid spec). With several connectors every
+    one is attempted and a summary table lists each result.
+    """
+    paths = _spec_paths(names, all_, specs_dir)
+    if len(paths) == 1 and not all_:
+        generate_one(paths[0], output_dir, force=force, dry_run=dry_run)
+        return
+    code = generate_many(paths, output_dir, force=force, dry_run=dry_run)
+    if code:
+        raise typer.Exit(code)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -276,6 +277,26 @@ def build_manifest(model: Any, spec_path: Path, spec_text: str, files: Sequence[
     )
 
 
+def committed_text(path: Path) -> str | None:
+    """``path`` as committed at git ``HEAD``, or None (not in a git work tree, not committed, git missing)."""
+    try:
+        proc = subprocess.run(
+            ["git", "show", f"HEAD:./{path.name}"],
+            cwd=path.parent,
+            capture_output=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    try:
+        return proc.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def generate(
     model: Any,
     spec_path: Path,
@@ -298,7 +319,10 @@ def generate(
 
     def pristine(rel: str) -> str | None:
         # With the same spec, templates and hbgen, the new rendering is exactly what was written before, so the
-        # difference from the file on disk is precisely the hand edit.
-        return rendered.get(rel) if same_inputs else None
+        # difference from the file on disk is precisely the hand edit. When the spec changed too, the committed
+        # copy is what hbgen wrote last, provided its hash is the one the manifest recorded.
+        if same_inputs:
+            return rendered.get(rel)
+        return committed_text(package_dir / rel)
 
     return write_package(package_dir, files, manifest, force=force, dry_run=dry_run, pristine=pristine)

@@ -180,12 +180,17 @@ def find_hand_edits(
     package_dir: Path,
     manifest: Manifest | None,
     pristine: Callable[[str], str | None] | None = None,
+    new: Mapping[str, str] | None = None,
 ) -> list[HandEdit]:
     """Generated files on disk whose hash differs from the manifest.
 
-    ``pristine(path)`` may return what hbgen originally wrote for ``path`` (for example the new rendering when the
-    spec and templates did not change); the reported diff is then exactly the hand edit. Without it the diff is
-    against nothing and only says the file changed.
+    ``pristine(path)`` may return what hbgen originally wrote for ``path`` (the new rendering when the spec and
+    templates did not change, or the committed copy); the reported diff is then exactly the hand edit. Without it
+    the diff is against nothing and only says the file changed.
+
+    ``new`` maps paths to the content about to be written. A file that already holds exactly that content is not
+    an edit to protect: an earlier run was interrupted after writing it but before writing the manifest (the
+    manifest is written last), or the hand edit equals what the spec now produces. Either way nothing is lost.
     """
     if manifest is None:
         return []
@@ -193,6 +198,8 @@ def find_hand_edits(
     for rel, expected in sorted(manifest.files.items()):
         current = _read(package_dir / rel)
         if current is None or sha256_text(current) == expected:
+            continue
+        if new is not None and new.get(rel) == current:
             continue
         original = pristine(rel) if pristine else None
         if original is not None and sha256_text(original) == expected:
@@ -228,7 +235,7 @@ def write_package(
     """
     old = Manifest.read(package_dir)
     new, stale = plan_changes(package_dir, files, old)
-    edits = find_hand_edits(package_dir, old, pristine)
+    edits = find_hand_edits(package_dir, old, pristine, {rel: f.content for rel, f in new.items()})
     if edits and not force and not dry_run:
         raise HandEditError(edits, package_dir)
 

@@ -52,7 +52,9 @@ def test_generate_dry_run_hand_edit_force_and_list(workspace: Path) -> None:
     result = runner.invoke(app, ["generate", "--all"])
     assert result.exit_code == 0, result.output
     generated_files = len(SPOT_FILES)  # Binance names no hooks, so every planned file is generated
-    assert f"{generated_files} created" in result.output
+    row = next(line for line in result.output.splitlines() if "binance" in line)
+    assert [cell.strip() for cell in row.split("│")[2:4]] == ["changed", str(generated_files)], row
+    assert "1 connector(s): 1 changed, 0 unchanged, 0 failed" in result.output
 
     result = runner.invoke(app, ["generate", "binance"])
     assert result.exit_code == 0 and f"0 created, 0 updated, 0 removed, {generated_files} unchanged" in result.output
@@ -98,3 +100,36 @@ def test_spec_without_trading_endpoints_fails_with_a_clear_message(workspace: Pa
     assert result.exit_code == 1
     assert "a spot connector package needs these endpoints" in result.output and "cancel_order" in result.output
     assert "Traceback" not in result.output
+
+
+def test_generate_all_attempts_every_connector_and_summarises(workspace: Path) -> None:
+    text = (workspace / "specs" / "binance.yaml").read_text()
+    (workspace / "specs" / "aaa_broken.yaml").write_text(
+        text.replace("name: binance", "name: aaa_broken", 1) + "x: 1\n"
+    )
+    (workspace / "specs" / "mirror.yaml").write_text(
+        text.replace("name: binance", "name: mirror", 1).replace("binance_api_", "mirror_api_")
+    )
+    result = runner.invoke(app, ["generate", "--all"])
+    assert result.exit_code == 2, result.output
+    # The broken spec comes first alphabetically; the two good ones are still generated.
+    assert (workspace / "generated" / "binance" / "binance_exchange.py").is_file()
+    assert (workspace / "generated" / "mirror" / "mirror_exchange.py").is_file()
+    assert "aaa_broken.yaml" in result.output and 'unknown key "x"' in result.output
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[2].strip() for line in result.output.splitlines() if "│" in line
+    }
+    assert rows["aaa_broken"].startswith("invalid") and rows["binance"] == rows["mirror"] == "changed", rows
+    assert "3 connector(s): 2 changed, 0 unchanged, 1 failed" in result.output
+
+    (workspace / "specs" / "aaa_broken.yaml").unlink()
+    exchange = workspace / "generated" / "mirror" / "mirror_exchange.py"
+    exchange.write_text(exchange.read_text() + "# edited\n")
+    result = runner.invoke(app, ["generate", "--all", "--dry-run"])
+    assert result.exit_code == 0, result.output  # a dry run reports hand edits as changes and writes nothing
+    assert "+# edited" not in result.output and "-# edited" in result.output
+    assert exchange.read_text().endswith("# edited\n")
+    result = runner.invoke(app, ["generate", "--all"])
+    assert result.exit_code == 1, result.output
+    assert "edited by hand" in result.output and "+# edited" in result.output
+    assert "2 connector(s): 0 changed, 1 unchanged, 1 failed" in result.output

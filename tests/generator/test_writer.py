@@ -94,3 +94,35 @@ def test_interrupted_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
         writer.atomic_write(target, "new content\n" * 1000)
     assert target.read_text() == "old content\n"
     assert [p.name for p in tmp_path.iterdir()] == ["a.py"], "no temporary file may be left behind"
+
+
+def test_rerun_after_an_interrupted_run_finishes_the_job(tmp_path: Path) -> None:
+    old = [RenderedFile("a.py", "A = 1\n"), RenderedFile("b.py", "B = 1\n")]
+    _write(tmp_path, old)
+    new = [RenderedFile("a.py", "A = 2\n"), RenderedFile("b.py", "B = 2\n")]
+    real = writer.atomic_write
+    calls: list[Path] = []
+
+    def dies_on_second_write(path: Path, text: str) -> None:
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process is killed between two files
+        real(path, text)
+
+    with mock.patch.object(writer, "atomic_write", dies_on_second_write), pytest.raises(KeyboardInterrupt):
+        _write(tmp_path, new)
+    # Each file is whole (old or new), the manifest still describes the old run, no temporary file is left.
+    assert (tmp_path / "a.py").read_text() == "A = 2\n" and (tmp_path / "b.py").read_text() == "B = 1\n"
+    assert Manifest.read(tmp_path) == _manifest(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".hbgen-manifest.json", "a.py", "b.py"]
+    # a.py differs from the manifest but holds exactly the new content: not a hand edit, the re-run completes.
+    report = _write(tmp_path, new)
+    assert report.unchanged == ["a.py"] and report.updated == ["b.py"]
+    assert Manifest.read(tmp_path) == _manifest(new)
+
+
+def test_a_real_hand_edit_is_still_caught_after_an_interrupted_run(tmp_path: Path) -> None:
+    _write(tmp_path, [RenderedFile("a.py", "A = 1\n")])
+    (tmp_path / "a.py").write_text("A = 3\n")
+    with pytest.raises(HandEditError):
+        _write(tmp_path, [RenderedFile("a.py", "A = 2\n")])
