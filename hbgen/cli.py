@@ -662,3 +662,26 @@ def demo_cmd(
             typer.echo(f"kept {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# doctor
+
+
+@app.command("doctor")
+def doctor_cmd(
+    name: Annotated[str, typer.Argument(help="Connector name (specs/NAME.yaml or specs/examples/) or a spec file.")],
+    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where specs/NAME.yaml are looked up.")] = SPECS_DIR,
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages (for the hook rows).")
+    ] = OUTPUT_DIR,
+) -> None:
+    """Check a spec against the exchange API requirements: one row each, ok/missing/waived/optional/n-a.
+
+    Exit 0 when every required row is ok or waived, 1 when one is missing (or a hook is unwritten), 2 on bad input.
+    """
+    from hbgen.doctor import main as doctor_main
+
+    code = doctor_main(name, specs_dir, output_dir)
+    if code:
+        raise typer.Exit(code)

@@ -13,7 +13,8 @@ import json
 import keyword
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from hbgen.spec.errors import Diagnostic, did_you_mean, suggest
 from hbgen.spec.loader import LoadedDocument
@@ -37,7 +38,13 @@ from hbgen.spec.vocabulary import (
     VALUE_TYPES_FOR_TARGET,
 )
 
-__all__ = ["semantic_diagnostics"]
+__all__ = [
+    "CAPABILITY_GAPS",
+    "capability_sources",
+    "missing_capability_diagnostics",
+    "required_capabilities",
+    "semantic_diagnostics",
+]
 
 PathT = list[str | int]
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
@@ -55,6 +62,81 @@ def _s(x: Any) -> str | None:
     return x if isinstance(x, str) else None
 
 
+#: Why each capability counts as absent, where its diagnostic points, and the endpoint names that would provide it.
+CAPABILITY_GAPS: Final = MappingProxyType(
+    {
+        "rest_trading_rules": ('no "trading_rules" endpoint', ["endpoints"], ("trading_rules",)),
+        "rest_server_status": ('no "ping" or "server_time" endpoint', ["endpoints"], ("ping", "server_time")),
+        "rest_order_status": (
+            'no "order_status" or "open_orders" endpoint',
+            ["endpoints"],
+            ("order_status", "open_orders"),
+        ),
+        "rest_create_order": ('no "create_order" endpoint', ["endpoints"], ("create_order",)),
+        "rest_cancel_order": ('no "cancel_order" endpoint', ["endpoints"], ("cancel_order",)),
+        "rest_balances": ('no "balances" endpoint', ["endpoints"], ("balances",)),
+        "rate_limits": ("no rate_limits", [], ()),
+        "ws_order_book": (
+            "no public channel with an order_book_diff or order_book_snapshot mapping",
+            ["ws", "public"],
+            (),
+        ),
+        "ws_trades": ("no public channel with a trade mapping", ["ws", "public"], ()),
+        "ws_private_orders": ("no private event with an order_update mapping", ["ws", "private"], ()),
+        "ws_private_trades": ("no private event with a fill mapping", ["ws", "private"], ()),
+    }
+)
+
+
+def required_capabilities(data: Any) -> tuple[str, ...]:
+    """The capabilities a document of its connector type must provide or waive."""
+    return GATEWAY_CAPABILITIES if _m(data).get("type") == "gateway" else CAPABILITIES
+
+
+def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
+    """For every capability, the document paths that provide it; an empty tuple means the capability is absent.
+
+    Endpoints count by role name (``endpoints.<role>``), rate limits by a non-empty ``rate_limits``, websocket
+    capabilities by the kind of the mapping that a public channel (``ws.public.channels.<name>.mapping``) or a
+    private event (``ws.private.events.<name>.mappings[i]``) names. Tolerates any malformed document.
+    """
+    d = _m(data)
+    eps = _m(d.get("endpoints"))
+    mappings = _m(d.get("mappings"))
+    ws = _m(d.get("ws"))
+
+    def kind(name: Any) -> Any:
+        return _m(mappings.get(name)).get("kind") if isinstance(name, str) else None
+
+    refs: list[tuple[PathT, Any]] = [
+        (["ws", "public", "channels", name, "mapping"], kind(_m(channel).get("mapping")))
+        for name, channel in _m(_m(ws.get("public")).get("channels")).items()
+    ]
+    for name, event in _m(_m(ws.get("private")).get("events")).items():
+        for i, mapping in enumerate(_l(_m(event).get("mappings"))):
+            refs.append((["ws", "private", "events", name, "mappings", i], kind(mapping)))
+
+    def endpoints(*names: str) -> tuple[PathT, ...]:
+        return tuple(["endpoints", n] for n in names if n in eps)
+
+    def routed(section: str, *kinds: str) -> tuple[PathT, ...]:
+        return tuple(path for path, k in refs if path[1] == section and k in kinds)
+
+    return {
+        "rest_trading_rules": endpoints("trading_rules"),
+        "rest_server_status": endpoints("ping", "server_time"),
+        "rest_order_status": endpoints("order_status", "open_orders"),
+        "rest_create_order": endpoints("create_order"),
+        "rest_cancel_order": endpoints("cancel_order"),
+        "rest_balances": endpoints("balances"),
+        "rate_limits": (["rate_limits"],) if _m(d.get("rate_limits")) else (),
+        "ws_order_book": routed("public", "order_book_diff", "order_book_snapshot"),
+        "ws_trades": routed("public", "trade"),
+        "ws_private_orders": routed("private", "order_update"),
+        "ws_private_trades": routed("private", "fill"),
+    }
+
+
 class _Checker:
     def __init__(self, doc: LoadedDocument) -> None:
         self.doc = doc
@@ -65,6 +147,7 @@ class _Checker:
         self.recipes = _m(_m(self.data.get("auth")).get("recipes"))
         self.hooks = _m(self.data.get("hooks"))
         self.hook_refs: dict[str, list[PathT]] = {}
+        self.gaps: list[Diagnostic] = []  # the "missing capability" diagnostics (also in self.out)
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def err(self, path: Sequence[str | int], message: str, hint: str = "", *, key: bool = False) -> None:
@@ -669,52 +752,8 @@ class _Checker:
                 )
 
     # -- capabilities ---------------------------------------------------------------------------------------------
-    def _kinds_of(self, names: Iterable[Any]) -> set[str]:
-        kinds = (_m(self.mappings.get(n)).get("kind") for n in names if isinstance(n, str))
-        return {k for k in kinds if isinstance(k, str)}
-
     def present(self) -> dict[str, bool]:
-        eps = self.endpoints
-        ws = _m(self.data.get("ws"))
-        channel_kinds = self._kinds_of(_m(c).get("mapping") for c in _m(_m(ws.get("public")).get("channels")).values())
-        event_kinds = self._kinds_of(
-            m for ev in _m(_m(ws.get("private")).get("events")).values() for m in _l(_m(ev).get("mappings"))
-        )
-        return {
-            "rest_trading_rules": "trading_rules" in eps,
-            "rest_server_status": "ping" in eps or "server_time" in eps,
-            "rest_order_status": "order_status" in eps or "open_orders" in eps,
-            "rest_create_order": "create_order" in eps,
-            "rest_cancel_order": "cancel_order" in eps,
-            "rest_balances": "balances" in eps,
-            "rate_limits": bool(_m(self.data.get("rate_limits"))),
-            "ws_order_book": bool({"order_book_diff", "order_book_snapshot"} & channel_kinds),
-            "ws_trades": "trade" in channel_kinds,
-            "ws_private_orders": "order_update" in event_kinds,
-            "ws_private_trades": "fill" in event_kinds,
-        }
-
-    _WHAT = {
-        "rest_trading_rules": ('no "trading_rules" endpoint', ["endpoints"], ("trading_rules",)),
-        "rest_server_status": ('no "ping" or "server_time" endpoint', ["endpoints"], ("ping", "server_time")),
-        "rest_order_status": (
-            'no "order_status" or "open_orders" endpoint',
-            ["endpoints"],
-            ("order_status", "open_orders"),
-        ),
-        "rest_create_order": ('no "create_order" endpoint', ["endpoints"], ("create_order",)),
-        "rest_cancel_order": ('no "cancel_order" endpoint', ["endpoints"], ("cancel_order",)),
-        "rest_balances": ('no "balances" endpoint', ["endpoints"], ("balances",)),
-        "rate_limits": ("no rate_limits", [], ()),
-        "ws_order_book": (
-            "no public channel with an order_book_diff or order_book_snapshot mapping",
-            ["ws", "public"],
-            (),
-        ),
-        "ws_trades": ("no public channel with a trade mapping", ["ws", "public"], ()),
-        "ws_private_orders": ("no private event with an order_update mapping", ["ws", "private"], ()),
-        "ws_private_trades": ("no private event with a fill mapping", ["ws", "private"], ()),
-    }
+        return {cap: bool(paths) for cap, paths in capability_sources(self.data).items()}
 
     def _unresolved(self, section: str) -> bool:
         """Whether a websocket section names a mapping that does not resolve to a usable kind (already reported)."""
@@ -729,12 +768,10 @@ class _Checker:
         return any(not isinstance(n, str) or _m(self.mappings.get(n)).get("kind") not in allowed for n in names)
 
     def requirements(self) -> None:
-        ctype = self.data.get("type")
-        required = GATEWAY_CAPABILITIES if ctype == "gateway" else CAPABILITIES
         waivers = _m(self.data.get("waivers"))
         present = self.present()
-        for cap in required:
-            what, where, names = self._WHAT[cap]
+        for cap in required_capabilities(self.data):
+            what, where, names = CAPABILITY_GAPS[cap]
             if present[cap]:
                 if cap in waivers:
                     self.err(
@@ -755,6 +792,7 @@ class _Checker:
                     break
             anchor = where if where and self._exists(where) else []
             self.err(anchor, f"missing capability {cap}: {what}", hint)
+            self.gaps.append(self.out[-1])
 
     def _exists(self, path: PathT) -> bool:
         node: Any = self.data
@@ -763,6 +801,15 @@ class _Checker:
                 return False
             node = node[part]
         return True
+
+
+def missing_capability_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:
+    """The part of :func:`semantic_diagnostics` that reports required capabilities neither present nor waived."""
+    if not isinstance(doc.data, dict):
+        return []
+    checker = _Checker(doc)
+    checker.requirements()
+    return checker.gaps
 
 
 def semantic_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:

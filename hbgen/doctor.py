@@ -1,0 +1,507 @@
+"""``hbgen doctor``: the exchange API requirements of a Hummingbot connector, as a checklist against one spec.
+
+Every row names a section (REST, websocket, perpetual, hooks), a requirement, a status, a detail (what in the spec
+satisfies it, the waiver's reason, or what happens without it) and where to fix it. Statuses:
+
+- ``ok``: the spec provides it;
+- ``waived``: a required capability the spec waives, with a reason under ``waivers``;
+- ``missing``: a required capability neither present nor waived, or a hook the hooks module does not define;
+- ``stub``: a hook whose function is still the generated stub (it raises ``NotImplementedError``);
+- ``optional-absent``: an optional capability the spec lacks; the detail says what the connector does instead;
+- ``n/a``: does not apply to this connector type (or the package is not generated yet, for hooks).
+
+Which required capabilities are present or waived is decided by the validator's own functions
+(:func:`hbgen.spec.validate.capability_sources`), so the checklist and ``hbgen validate`` cannot disagree. Rows are
+built from the raw loaded document, so a spec that does not validate (a missing capability is a validation error)
+still gets its checklist. Hook modules are inspected with :mod:`ast`; user code is never imported.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from hbgen.spec.errors import Diagnostic, did_you_mean, format_path
+from hbgen.spec.validate import CAPABILITY_GAPS, capability_sources, required_capabilities
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = [
+    "HookDefinition",
+    "Report",
+    "Row",
+    "diagnose",
+    "find_spec",
+    "hook_definitions",
+    "hook_rows",
+    "main",
+    "requirement_rows",
+    "rows_for",
+]
+
+OK: Final = "ok"
+WAIVED: Final = "waived"
+MISSING: Final = "missing"
+STUB: Final = "stub"
+OPTIONAL_ABSENT: Final = "optional-absent"
+NOT_APPLICABLE: Final = "n/a"
+#: Statuses that make ``hbgen doctor`` fail.
+PROBLEMS: Final = (MISSING, STUB)
+
+#: The required capabilities in checklist order: capability -> (section, requirement, where to add it).
+REQUIRED_ROWS: Final = {
+    "rest_trading_rules": ("REST", "trading rules", "endpoints.trading_rules"),
+    "rest_server_status": ("REST", "server status or ping", "endpoints.ping or endpoints.server_time"),
+    "rest_order_status": ("REST", "active orders (order status)", "endpoints.order_status or endpoints.open_orders"),
+    "rest_create_order": ("REST", "create order", "endpoints.create_order"),
+    "rest_cancel_order": ("REST", "cancel order", "endpoints.cancel_order"),
+    "rest_balances": ("REST", "balances", "endpoints.balances"),
+    "rate_limits": ("REST", "documented rate limits", "rate_limits"),
+    "ws_order_book": ("websocket", "public order book", "ws.public.channels"),
+    "ws_trades": ("websocket", "public trades", "ws.public.channels"),
+    "ws_private_orders": ("websocket", "private orders", "ws.private.events"),
+    "ws_private_trades": ("websocket", "private trades", "ws.private.events"),
+}
+
+_STYLES: Final = {
+    OK: "green",
+    WAIVED: "yellow",
+    MISSING: "bold red",
+    STUB: "bold red",
+    OPTIONAL_ABSENT: "cyan",
+    NOT_APPLICABLE: "dim",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the checklist; ``fix`` is the spec path to edit (for hooks: the hooks module)."""
+
+    section: str
+    requirement: str
+    status: str
+    detail: str
+    fix: str
+    required: bool = True
+
+    @property
+    def problem(self) -> bool:
+        """Whether this row makes the checklist fail."""
+        return self.status in PROBLEMS
+
+
+def _m(x: Any) -> dict[str, Any]:
+    return x if isinstance(x, dict) else {}
+
+
+def _l(x: Any) -> list[Any]:
+    return x if isinstance(x, list) else []
+
+
+def _at(data: Any, path: Sequence[str | int]) -> Any:
+    node = data
+    for part in path:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+        else:
+            node = _m(node).get(part)
+    return node
+
+
+def _names(items: Sequence[str], limit: int = 4) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Required capabilities
+
+
+def _source_text(data: dict[str, Any], path: list[str | int]) -> str:
+    """What one providing path is: an endpoint with its method and path, or a channel/event with its mapping."""
+    if path[0] == "endpoints":
+        endpoint = _m(_at(data, path))
+        method, url = endpoint.get("method"), endpoint.get("path")
+        where = f" ({method} {url})" if isinstance(method, str) and isinstance(url, str) else ""
+        return format_path(path) + where
+    if path[0] == "rate_limits":
+        limits = [str(k) for k in _m(data.get("rate_limits"))]
+        return f"{len(limits)} limit{'s' if len(limits) != 1 else ''}: {_names(limits)}"
+    # ws.public.channels.<name>.mapping or ws.private.events.<name>.mappings[i]
+    owner = path[:4]
+    return f"{format_path(owner)} (mapping {_at(data, path)})"
+
+
+def _required_row(cap: str, data: dict[str, Any], sources: Sequence[list[str | int]], required: bool) -> Row:
+    section, requirement, where = REQUIRED_ROWS[cap]
+    waivers = _m(data.get("waivers"))
+    if not required:
+        return Row(section, requirement, NOT_APPLICABLE, f"not required of a {data.get('type')} connector", "-", False)
+    if sources:
+        detail = "; ".join(_source_text(data, list(p)) for p in sources)
+        if cap in waivers:
+            return Row(section, requirement, OK, f"{detail} (also waived: remove the waiver)", f"waivers.{cap}")
+        return Row(section, requirement, OK, detail, format_path(list(sources[0])))
+    if cap in waivers:
+        reason = waivers[cap]
+        text = reason if isinstance(reason, str) and reason.strip() else "(no reason given)"
+        return Row(section, requirement, WAIVED, text, f"waivers.{cap}")
+    what = CAPABILITY_GAPS[cap][0]
+    return Row(section, requirement, MISSING, f"{what}: add it, or waive it under waivers.{cap} with a reason", where)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Optional capabilities
+
+
+def _kind(data: dict[str, Any], name: Any) -> Any:
+    return _m(_m(data.get("mappings")).get(name)).get("kind") if isinstance(name, str) else None
+
+
+def _private_mappings(data: dict[str, Any], kind: str) -> list[tuple[str, str]]:
+    """(event, mapping) pairs of the private events whose mapping has ``kind``."""
+    events = _m(_m(_m(data.get("ws")).get("private")).get("events"))
+    return [
+        (str(event), m)
+        for event, spec in events.items()
+        for m in _l(_m(spec).get("mappings"))
+        if isinstance(m, str) and _kind(data, m) == kind
+    ]
+
+
+def _trading_pairs_row(data: dict[str, Any]) -> Row:
+    symbols = data.get("symbols")
+    if not isinstance(symbols, dict):
+        return Row(
+            "REST",
+            "trading pairs",
+            OPTIONAL_ABSENT,
+            "no symbols section: no exchange symbol <-> trading pair map (hbgen generate needs one for a spot package)",
+            "symbols",
+            False,
+        )
+    endpoint, mapping = symbols.get("endpoint"), symbols.get("mapping")
+    shared = " (the trading rules listing)" if endpoint == "trading_rules" else ""
+    detail = f"symbols: endpoints.{endpoint}{shared}, mapping {mapping}"
+    return Row("REST", "trading pairs", OK, detail, "symbols", False)
+
+
+def _balances_row(data: dict[str, Any]) -> Row:
+    requirement = "private balances"
+    events = _private_mappings(data, "balance")
+    flag = data.get("real_time_balance_updates")
+    polled = "balances polled over REST; _real_time_balance_update = False and the in-flight order snapshot"
+    listed = ", ".join(f"ws.private.events.{e} (mapping {m})" for e, m in events)
+    if events and flag is not False:
+        return Row(
+            "websocket", requirement, OK, f"{listed}; _real_time_balance_update = True", "ws.private.events", False
+        )
+    if events:
+        detail = f"{listed} ignored (real_time_balance_updates: false): {polled}"
+        return Row("websocket", requirement, OPTIONAL_ABSENT, detail, "real_time_balance_updates", False)
+    if flag is True:
+        detail = (
+            "real_time_balance_updates: true, but no private event has a balance mapping: nothing would update "
+            "balances between polls; add a balance event or set it to false"
+        )
+        return Row("websocket", requirement, MISSING, detail, "real_time_balance_updates", False)
+    return Row(
+        "websocket", requirement, OPTIONAL_ABSENT, f"no private balance event: {polled}", "ws.private.events", False
+    )
+
+
+def _fees_text(data: dict[str, Any]) -> str:
+    fees = data.get("fees")
+    if isinstance(fees, dict):
+        return f"the spec's default fees (fees.maker {fees.get('maker')}, fees.taker {fees.get('taker')})"
+    return "zero default fees (the spec has no fees section)"
+
+
+def _fee_row(data: dict[str, Any]) -> Row:
+    requirement = "fees in trade events"
+    fills = _private_mappings(data, "fill")
+    estimated = f"fees estimated: fills carry no exchange fee, estimates use {_fees_text(data)}"
+    if not fills:
+        return Row(
+            "websocket", requirement, OPTIONAL_ABSENT, f"no private fill event; {estimated}", "ws.private.events", False
+        )
+    wanted = ("fee_amount", "fee_asset")
+    lacking = []
+    for _, mapping in fills:
+        fields = _m(_m(_m(data.get("mappings")).get(mapping)).get("fields"))
+        missing = [f for f in wanted if f not in fields]
+        if missing:
+            lacking.append((mapping, missing))
+    if not lacking:
+        names = sorted({m for _, m in fills})
+        detail = "; ".join(f"mappings.{m}.fields: fee_amount, fee_asset" for m in names)
+        return Row("websocket", requirement, OK, detail, f"mappings.{names[0]}.fields", False)
+    mapping, missing = lacking[0]
+    detail = f"mapping {mapping} has no {' or '.join(missing)}: {estimated}"
+    return Row("websocket", requirement, OPTIONAL_ABSENT, detail, f"mappings.{mapping}.fields.{missing[0]}", False)
+
+
+def _perpetual_rows(data: dict[str, Any]) -> list[Row]:
+    ctype = data.get("type")
+    rows = []
+    for requirement in ("positions", "leverage"):
+        if ctype == "perpetual":
+            detail = (
+                f"the spec language has no {requirement} endpoint role and hbgen has no perpetual templates yet: "
+                "a perpetual package cannot be generated"
+            )
+            rows.append(Row("perpetual", requirement, MISSING, detail, "perpetual"))
+        else:
+            rows.append(Row("perpetual", requirement, NOT_APPLICABLE, f"{ctype} connector", "-", False))
+    return rows
+
+
+def requirement_rows(data: Any) -> list[Row]:
+    """The REST, websocket and perpetual rows of a loaded spec document (which may be invalid)."""
+    d = _m(data)
+    sources = capability_sources(d)
+    required = set(required_capabilities(d))
+    rows = [_required_row(cap, d, sources[cap], cap in required) for cap in REQUIRED_ROWS]
+    rest = [r for r in rows if r.section == "REST"]
+    ws = [r for r in rows if r.section == "websocket"]
+    if d.get("type") == "gateway":
+        optional = [
+            Row(section, requirement, NOT_APPLICABLE, "gateway connector", "-", False)
+            for section, requirement in (
+                ("REST", "trading pairs"),
+                ("websocket", "private balances"),
+                ("websocket", "fees in trade events"),
+            )
+        ]
+        return rest + optional[:1] + ws + optional[1:] + _perpetual_rows(d)
+    return rest + [_trading_pairs_row(d)] + ws + [_balances_row(d), _fee_row(d)] + _perpetual_rows(d)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Hooks
+
+
+@dataclass(frozen=True)
+class HookDefinition:
+    """How a hooks module defines a name: ``kind`` def, async def, assignment or import; ``stub`` when unwritten."""
+
+    line: int
+    kind: str
+    stub: bool
+
+
+def _is_stub(body: list[ast.stmt]) -> bool:
+    """Whether a function body is the generated stub: at most a docstring, then ``raise NotImplementedError``."""
+    rest = list(body)
+    if rest and isinstance(rest[0], ast.Expr) and isinstance(rest[0].value, ast.Constant):
+        rest = rest[1:]  # docstring (or a bare constant such as ...)
+    rest = [s for s in rest if not isinstance(s, ast.Pass)]
+    if not rest:
+        return True
+    if len(rest) != 1 or not isinstance(rest[0], ast.Raise):
+        return False
+    exc = rest[0].exc
+    if isinstance(exc, ast.Call):
+        exc = exc.func
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+
+
+def hook_definitions(source: str, filename: str = "<hooks>") -> dict[str, HookDefinition]:
+    """Top-level names a hooks module defines (the last definition wins, as at import). Raises SyntaxError."""
+    tree = ast.parse(source, filename)
+    found: dict[str, HookDefinition] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            kind = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+            found[node.name] = HookDefinition(node.lineno, kind, _is_stub(node.body))
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = HookDefinition(node.lineno, "assignment", False)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                found[name] = HookDefinition(node.lineno, "import", False)
+    return found
+
+
+def hook_rows(data: Any, package_dir: Path | None) -> list[Row]:
+    """One row per hook the spec names: whether ``<package>/<name>_hooks.py`` defines it and whether it is written."""
+    d = _m(data)
+    hooks = _m(d.get("hooks"))
+    if not hooks:
+        return []
+    name = d.get("name") if isinstance(d.get("name"), str) else "connector"
+    module = package_dir / f"{name}_hooks.py" if package_dir is not None else None
+    definitions: dict[str, HookDefinition] | None = None
+    problem = ""
+    if module is not None and package_dir is not None and package_dir.is_dir():
+        try:
+            definitions = hook_definitions(module.read_text(encoding="utf-8"), str(module))
+        except FileNotFoundError:
+            problem = f"{module} does not exist (hbgen generate creates it when it is absent)"
+        except (OSError, UnicodeDecodeError) as exc:
+            problem = f"cannot read {module}: {exc}"
+        except SyntaxError as exc:
+            problem = f"cannot parse {module}: line {exc.lineno}: {exc.msg}"
+    rows = []
+    for hook, spec in hooks.items():
+        at = _m(spec).get("at")
+        requirement = f"hook {hook}" + (f" (at {at})" if isinstance(at, str) else "")
+        if problem:
+            rows.append(Row("hooks", requirement, MISSING, problem, str(module)))
+        elif definitions is None:
+            where = f"{package_dir}" if package_dir is not None else "the package"
+            detail = f"not checked: {where} is not generated yet (hbgen generate {name} writes the stub)"
+            rows.append(Row("hooks", requirement, NOT_APPLICABLE, detail, f"hooks.{hook}", False))
+        elif hook not in definitions:
+            detail = f"{module} defines no {hook}: write it (hbgen never updates a hand-owned module)"
+            rows.append(Row("hooks", requirement, MISSING, detail, str(module)))
+        else:
+            found = definitions[hook]
+            place = f"{module}:{found.line}"
+            if found.stub:
+                detail = f"{found.kind} {hook} is still the generated stub (raises NotImplementedError)"
+                rows.append(Row("hooks", requirement, STUB, detail, place))
+            else:
+                rows.append(Row("hooks", requirement, OK, f"written: {found.kind} {hook}", place))
+    return rows
+
+
+def rows_for(data: Any, output_dir: Path | None = None) -> list[Row]:
+    """Every checklist row of a spec document; hook rows look for the package under ``output_dir/<name>``."""
+    d = _m(data)
+    name = d.get("name")
+    package_dir = output_dir / name if output_dir is not None and isinstance(name, str) and name else None
+    return requirement_rows(d) + hook_rows(d, package_dir)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The command
+
+
+@dataclass
+class Report:
+    """A spec's checklist, its diagnostics, and those the rows do not explain (any of which makes it invalid)."""
+
+    spec: Path
+    name: str
+    rows: list[Row] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    unexplained: list[Diagnostic] = field(default_factory=list)
+    usable: bool = True
+
+    @property
+    def problems(self) -> list[Row]:
+        return [r for r in self.rows if r.problem]
+
+    @property
+    def exit_code(self) -> int:
+        """2: the spec is invalid beyond its missing capabilities; 1: a problem row; 0: ready."""
+        if not self.usable or self.unexplained:
+            return 2
+        return 1 if self.problems else 0
+
+
+def find_spec(name: str, specs_dir: Path) -> Path | None:
+    """A spec path (``*.yaml``/``*.yml``) as given, else ``specs_dir/NAME.yaml``, else ``specs_dir/examples/``."""
+    if name.endswith((".yaml", ".yml")):
+        path = Path(name)
+        return path if path.is_file() else None
+    for path in (specs_dir / f"{name}.yaml", specs_dir / "examples" / f"{name}.yaml"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _known(specs_dir: Path) -> list[str]:
+    return sorted({p.stem for p in (*specs_dir.glob("*.yaml"), *specs_dir.glob("examples/*.yaml"))})
+
+
+def diagnose(spec_path: Path, output_dir: Path | None) -> Report:
+    """Load, validate and check one spec; never raises for a malformed spec."""
+    from hbgen.spec.loader import load_file
+    from hbgen.spec.pipeline import check_document
+    from hbgen.spec.validate import missing_capability_diagnostics
+
+    doc = load_file(spec_path, str(spec_path))
+    _, diagnostics = check_document(doc)
+    if not isinstance(doc.data, dict):
+        return Report(spec_path, spec_path.stem, [], diagnostics, diagnostics, usable=False)
+    explained = set(missing_capability_diagnostics(doc))
+    name = doc.data.get("name")
+    return Report(
+        spec=spec_path,
+        name=name if isinstance(name, str) else spec_path.stem,
+        rows=rows_for(doc.data, output_dir),
+        diagnostics=diagnostics,
+        unexplained=[d for d in diagnostics if d not in explained],
+    )
+
+
+def render(report: Report, console: Console) -> None:
+    """Print the table, then the diagnostics, then a one-line summary."""
+    from rich.table import Table
+    from rich.text import Text
+
+    def line(text: str) -> None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    if report.rows:
+        table = Table(title=f"{report.name}: exchange API requirements ({report.spec})")
+        for column in ("section", "requirement", "status", "detail", "fix at"):
+            table.add_column(column, overflow="fold")
+        for row in report.rows:
+            table.add_row(
+                Text(row.section),
+                Text(row.requirement),
+                Text(row.status, style=_STYLES.get(row.status, "")),
+                Text(row.detail),
+                Text(row.fix),
+            )
+        console.print(table)
+    if report.diagnostics:
+        count = len(report.diagnostics)
+        line(f"{report.spec}: the spec does not validate ({count} error{'s' if count != 1 else ''}):")
+        for diagnostic in report.diagnostics:
+            line(str(diagnostic))
+    counts = {status: sum(r.status == status for r in report.rows) for status in _STYLES}
+    tally = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    code = report.exit_code
+    if code == 2 and not report.usable:
+        verdict = "invalid spec: no checklist until it loads"
+    elif code == 2:
+        verdict = "invalid spec: fix the diagnostics above (hbgen validate shows the same)"
+    elif code == 1:
+        n = len(report.problems)
+        verdict = f"{n} problem{'s' if n != 1 else ''}: fix the rows marked missing or stub"
+    else:
+        verdict = "ready: every required row is ok or waived"
+    line(f"{report.name}: {tally or 'no rows'} - {verdict}")
+
+
+def main(name: str, specs_dir: Path, output_dir: Path, console: Console | None = None) -> int:
+    """``hbgen doctor NAME``: print the checklist and return the exit code (0 ready, 1 problems, 2 bad input)."""
+    import sys
+
+    from rich.console import Console
+
+    console = console or Console(highlight=False)
+    spec_path = find_spec(name, specs_dir)
+    if spec_path is None:
+        known = _known(specs_dir)
+        hint = did_you_mean(name, known) or (f"known: {', '.join(known)}" if known else "")
+        if name.endswith((".yaml", ".yml")):
+            message = f"{name}: no such spec file"
+        else:
+            message = f"unknown connector {name!r}: no {specs_dir}/{name}.yaml or {specs_dir}/examples/{name}.yaml"
+        print(message + (f" ({hint})" if hint else ""), file=sys.stderr)
+        return 2
+    report = diagnose(spec_path, output_dir)
+    render(report, console)
+    return report.exit_code
