@@ -194,8 +194,11 @@ def _balances_row(data: dict[str, Any]) -> Row:
     requirement = "private balances"
     events = _private_mappings(data, "balance")
     flag = data.get("real_time_balance_updates")
-    polled = "balances polled over REST; _real_time_balance_update = False and the in-flight order snapshot"
-    listed = ", ".join(f"ws.private.events.{e} (mapping {m})" for e, m in events)
+    polled = (
+        "balances polled over REST; _real_time_balance_update = False, so available balances are corrected "
+        "with the in-flight order snapshot"
+    )
+    listed = ", ".join(f"{format_path(['ws', 'private', 'events', e])} (mapping {m})" for e, m in events)
     if events and flag is not False:
         return Row(
             "websocket", requirement, OK, f"{listed}; _real_time_balance_update = True", "ws.private.events", False
@@ -218,13 +221,13 @@ def _fees_text(data: dict[str, Any]) -> str:
     fees = data.get("fees")
     if isinstance(fees, dict):
         return f"the spec's default fees (fees.maker {fees.get('maker')}, fees.taker {fees.get('taker')})"
-    return "zero default fees (the spec has no fees section)"
+    return "zero fees (the spec has no fees section)"
 
 
 def _fee_row(data: dict[str, Any]) -> Row:
     requirement = "fees in trade events"
     fills = _private_mappings(data, "fill")
-    estimated = f"fees estimated: fills carry no exchange fee, estimates use {_fees_text(data)}"
+    estimated = f"fee estimation: fills record no exchange fee; _get_fee estimates from {_fees_text(data)}"
     if not fills:
         return Row(
             "websocket", requirement, OPTIONAL_ABSENT, f"no private fill event; {estimated}", "ws.private.events", False
@@ -238,11 +241,12 @@ def _fee_row(data: dict[str, Any]) -> Row:
             lacking.append((mapping, missing))
     if not lacking:
         names = sorted({m for _, m in fills})
-        detail = "; ".join(f"mappings.{m}.fields: fee_amount, fee_asset" for m in names)
-        return Row("websocket", requirement, OK, detail, f"mappings.{names[0]}.fields", False)
+        detail = "; ".join(f"{format_path(['mappings', m, 'fields'])}: fee_amount, fee_asset" for m in names)
+        return Row("websocket", requirement, OK, detail, format_path(["mappings", names[0], "fields"]), False)
     mapping, missing = lacking[0]
     detail = f"mapping {mapping} has no {' or '.join(missing)}: {estimated}"
-    return Row("websocket", requirement, OPTIONAL_ABSENT, detail, f"mappings.{mapping}.fields.{missing[0]}", False)
+    fix = format_path(["mappings", mapping, "fields", missing[0]])
+    return Row("websocket", requirement, OPTIONAL_ABSENT, detail, fix, False)
 
 
 def _perpetual_rows(data: dict[str, Any]) -> list[Row]:
@@ -356,8 +360,8 @@ def hook_rows(data: Any, package_dir: Path | None) -> list[Row]:
         if problem:
             rows.append(Row("hooks", requirement, MISSING, problem, str(module)))
         elif definitions is None:
-            where = f"{package_dir}" if package_dir is not None else "the package"
-            detail = f"not checked: {where} is not generated yet (hbgen generate {name} writes the stub)"
+            where = f"no package at {package_dir}" if package_dir is not None else "no package"
+            detail = f"not checked: {where} yet (hbgen generate {name} writes the stub)"
             rows.append(Row("hooks", requirement, NOT_APPLICABLE, detail, f"hooks.{hook}", False))
         elif hook not in definitions:
             detail = f"{module} defines no {hook}: write it (hbgen never updates a hand-owned module)"
@@ -481,7 +485,7 @@ def render(report: Report, console: Console) -> None:
         n = len(report.problems)
         verdict = f"{n} problem{'s' if n != 1 else ''}: fix the rows marked missing or stub"
     else:
-        verdict = "ready: every required row is ok or waived"
+        verdict = "checklist passes: every required row is ok or waived"
     line(f"{report.name}: {tally or 'no rows'} - {verdict}")
 
 
