@@ -7,12 +7,15 @@ Spec strings never reach generated code except through these filters:
   value is inert because values are inserted after the template is compiled, never compiled themselves.
 * ``ident`` accepts only a valid, non-keyword Python identifier and raises otherwise.
 * ``comment`` flattens text onto one comment line (no newline can escape the comment).
+* ``py_text`` flattens text and renders it as adjacent ``py`` string literals, one per line.
+* ``py_doc`` flattens text and renders it as a wrapped docstring with every backslash and double quote escaped.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
+import textwrap
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -67,6 +70,39 @@ def py_str(value: Any) -> str:
     return text
 
 
+def py_text(value: Any, indent: int = 8, width: int = 96) -> str:
+    """Flattened text (see :func:`comment`) as adjacent string literals, one per line of at most ``width``
+    characters, for docstrings and messages longer than a line.
+
+    The literals concatenate to exactly ``comment(value)``: every line but the last keeps the space it was split at,
+    and words are never broken. Lines after the first are indented by ``indent`` spaces; wrap the result in
+    parentheses.
+    """
+    lines = textwrap.wrap(comment(value), width=width, break_long_words=False, break_on_hyphens=False) or [""]
+    literals = [py_str(line + " ") for line in lines[:-1]] + [py_str(lines[-1])]
+    return ("\n" + " " * indent).join(literals)
+
+
+def py_doc(value: Any, indent: int = 4, width: int = 100) -> str:
+    """A triple-quoted docstring literal of ``value``: a text or a list of texts, each flattened (see
+    :func:`comment`) and wrapped to ``width`` on lines of its own (an empty text gives an empty line).
+
+    Every backslash and double quote is escaped, so no text can end the literal. Lines after the first are indented
+    by ``indent`` spaces, the column of the docstring.
+    """
+    texts = [value] if isinstance(value, str) else list(value)
+    lines: list[str] = []
+    for text in texts:
+        flat = comment(text)
+        lines.extend(textwrap.wrap(flat, width=width, break_long_words=False, break_on_hyphens=False) or [""])
+    escaped = [line.replace("\\", "\\\\").replace('"', '\\"') for line in lines]
+    if len(escaped) == 1:
+        return f'"""{escaped[0]}"""'
+    pad = " " * indent
+    body = "\n".join(escaped[:1] + [pad + line if line else "" for line in escaped[1:]])
+    return f'"""{body}\n{pad}"""'
+
+
 def ident(value: Any) -> str:
     """Return ``value`` if it is a valid Python identifier that is not a keyword; raise otherwise."""
     if not isinstance(value, str) or not _IDENT.match(value) or keyword.iskeyword(value):
@@ -93,6 +129,8 @@ def comment(value: Any) -> str:
 FILTERS = {
     "py": py,
     "py_str": py_str,
+    "py_text": py_text,
+    "py_doc": py_doc,
     "ident": ident,
     "camel": camel,
     "upper_ident": upper_ident,

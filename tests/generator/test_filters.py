@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from hbgen.render import RenderError, camel, comment, ident, py
+from hbgen.render import RenderError, camel, comment, ident, py, py_doc, py_text
 
 HOSTILE = [
     'a"b',
@@ -64,3 +64,29 @@ def test_ident_camel_and_comment() -> None:
     assert ident("binance_perpetual") == "binance_perpetual"
     assert camel("binance_perpetual") == "BinancePerpetual"
     assert comment("two\nlines\r\n  and\x00more") == "two lines and more"
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_py_text_concatenates_to_the_flattened_text(value: str) -> None:
+    text = (value + " ") * 30 + "end"
+    source = f"x = (\n    {py_text(text, 4, 40)}\n)\n"
+    namespace: dict = {}
+    exec(compile(ast.parse(source), "<test>", "exec"), namespace)
+    assert namespace["x"] == comment(text)
+    if len(comment(text)) > 40:
+        assert len(source.splitlines()) > 3  # wrapped onto several lines
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_py_doc_is_one_inert_docstring(value: str) -> None:
+    texts = ["Purpose " * 20, "", value * 3, value]
+    source = f"def f():\n    {py_doc(texts, 4, 40)}\n"
+    tree = ast.parse(source)
+    function = tree.body[0]
+    assert isinstance(function, ast.FunctionDef) and len(function.body) == 1  # nothing but the docstring
+    namespace: dict = {}
+    exec(compile(tree, "<test>", "exec"), namespace)
+    doc = namespace["f"].__doc__
+    assert " ".join(doc.split()) == " ".join(comment(" ".join(texts)).split())
+    assert "\n\n" in doc  # the empty text is an empty line, without trailing spaces
+    assert all(len(line) <= 4 + 40 + 6 for line in source.splitlines() if "Purpose" in line)
