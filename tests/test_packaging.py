@@ -4,8 +4,9 @@ import shutil
 import subprocess
 import sys
 
-import hbgen
 import hbrt
+
+import hbgen
 
 
 def test_both_packages_import_with_versions() -> None:
