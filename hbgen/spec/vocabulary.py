@@ -222,7 +222,6 @@ FREE_HOOK_SITES: Final = (
     "exchange.status_polling",
     "exchange.user_stream_event",
     "symbols.resolve_duplicates",
-    "order_book.sequence",
 )
 
 #: Hummingbot capabilities a spot or perpetual connector needs, each present in the spec or waived.
