@@ -14,7 +14,7 @@ from hbrt.web_assistant.connections.data_types import (
 )
 from hbrt.web_assistant.connections.rest_connection import RESTConnection
 from hbrt.web_assistant.connections.ws_connection import WSConnection
-from hbrt.web_assistant.errors import RESTRequestError, sanitize_url
+from hbrt.web_assistant.errors import ErrorFacts, RESTRequestError, error_facts, error_reply, sanitize_url
 from hbrt.web_assistant.processors import (
     GZipCompressionWSPostProcessor,
     RESTPostProcessorBase,
@@ -31,6 +31,7 @@ from hbrt.web_assistant.ws_assistant import WSAssistant
 __all__ = [
     "AuthBase",
     "ConnectionsFactory",
+    "ErrorFacts",
     "ExponentialBackoff",
     "GZipCompressionWSPostProcessor",
     "RESTAssistant",
@@ -52,6 +53,8 @@ __all__ = [
     "WSRequest",
     "WSResponse",
     "WebAssistantsFactory",
+    "error_facts",
+    "error_reply",
     "reconnecting",
     "run_with_reconnect",
     "sanitize_url",

@@ -1,8 +1,11 @@
-"""Errors raised by the web layer, and the URL sanitiser that keeps secrets out of them."""
+"""Errors raised by the web layer, the URL sanitiser that keeps secrets out of them, and what an error reply says."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REDACTED = "***"
@@ -77,3 +80,58 @@ class RESTRequestError(IOError):
 
 def _rebuild_rest_request_error(status: int, method: str, url: str, body: str) -> RESTRequestError:
     return RESTRequestError(status=status, method=method, url=url, body=body)
+
+
+# ------------------------------------------------------------------------------------------------- error replies
+
+_HTTP_STATUS = re.compile(r"HTTP status is (\d+)")
+_ERROR_BODY = re.compile(r"Error: (.*)\Z", re.DOTALL)
+
+#: Reads an error reply body (decoded JSON, or the text when it is not JSON) into (code, message), None for what the
+#: body does not carry. Where they sit is the exchange's business: generated connectors pass their constants'
+#: ``error_details``, which the spec's ``errors.code_field``/``errors.message_field`` compile to.
+ErrorDetails: TypeAlias = Callable[[Any], tuple[Any, str | None]]
+
+
+class ErrorFacts(NamedTuple):
+    """What a failed request's reply says: the exchange's error code, its message and the HTTP status."""
+
+    code: Any
+    message: str | None
+    status: int | None
+
+
+def error_reply(error: BaseException) -> tuple[int | None, Any]:
+    """The HTTP status and the reply body of a failed request; the body decoded when it is JSON, else its text.
+
+    A :class:`RESTRequestError` carries both. Any other exception is read from its text, in the format of the
+    ``RESTRequestError`` message (``... HTTP status is <status>. Error: <body>``), which connectors written for
+    Hummingbot also raise by hand; without an ``Error:`` part the whole text is the body, and without ``HTTP status
+    is`` the status is None.
+    """
+    if isinstance(error, RESTRequestError):
+        status: int | None = error.status
+        body = error.body
+    else:
+        text = str(error)
+        found_status = _HTTP_STATUS.search(text)
+        status = int(found_status.group(1)) if found_status else None
+        found_body = _ERROR_BODY.search(text)
+        body = found_body.group(1) if found_body else text
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, body
+
+
+def error_facts(error: BaseException, details: ErrorDetails) -> ErrorFacts:
+    """The code, message and status of a failed request, with ``details`` reading code and message from the body.
+
+    When ``details`` finds no message in a body that is not JSON, the body text itself is the message, so rules
+    matching on message text still see what the exchange said.
+    """
+    status, body = error_reply(error)
+    code, message = details(body)
+    if message is None and isinstance(body, str):
+        message = body
+    return ErrorFacts(code, message, status)
