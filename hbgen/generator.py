@@ -104,7 +104,7 @@ _ROLE_CHOICES: Mapping[str, tuple[str, ...]] = {
 
 
 def path_literal(path: Any) -> tuple[Any, ...]:
-    """A ``FieldPath`` as the step tuple the generated tests' payload builder reads (see tests/__init__.py)."""
+    """A ``FieldPath`` as the step tuple the generated tests' payload builder reads (``hbrt.testing.payloads``)."""
     steps: list[Any] = ["$"] if path.from_root and path.steps else []
     for step in path.steps:
         if step.kind == "key":
@@ -114,7 +114,7 @@ def path_literal(path: Any) -> tuple[Any, ...]:
         elif step.kind == "select":
             steps.append(("=", step.key, tuple(step.values)))
         else:
-            raise GenerationError(f"path {path.text!r}: '[]' cannot be written back by the test builder")
+            raise GenerationError(f"path {path.text!r}: '[]' cannot be written back by the payload builder")
     return tuple(steps)
 
 
@@ -142,22 +142,11 @@ def _predicate_literals(preds: Any) -> tuple[tuple[Any, ...], ...]:
     return tuple((path_literal(p.field), p.op, p.value) for p in preds)
 
 
-def _unwrap(example: Any, envelope: Any) -> Any:
-    if envelope is None or example is None:
-        return example
-    node = example
-    for step in envelope.steps:
-        if step.kind == "key" and isinstance(node, dict) and step.key in node:
-            node = node[step.key]
-        elif step.kind == "index" and isinstance(node, list) and -len(node) <= step.index < len(node):
-            node = node[step.index]
-        else:
-            return example
-    return node
-
-
 def spot_context(model: Any) -> dict[str, Any]:
-    """Derived facts the exchange, user-stream and test templates share (computed once per rendering)."""
+    """Derived facts the exchange, user-stream and test templates share (computed once per rendering).
+
+    The example payloads themselves are not here: ``tests/examples.py`` renders them from the spec, once.
+    """
     roles = {role: next((n for n in names if n in model.endpoints), None) for role, names in _ROLE_CHOICES.items()}
     roles["symbols"] = model.symbols.endpoint if model.symbols else roles["rules"]
     roles["server_time"] = model.time_sync_endpoint
@@ -179,15 +168,13 @@ def spot_context(model: Any) -> dict[str, Any]:
         writers[name] = (each, fields, _predicate_literals(mapping.filter))
     kinds = {name: m.kind for name, m in model.mappings.items()}
     private = model.ws.private
-    events: dict[str, Any] = {"order": None, "fill": None, "balance": None, "examples": {}}
+    events: dict[str, Any] = {"order": None, "fill": None, "balance": None}
     if private is not None:
         for event in private.events.values():
-            events["examples"][event.name] = _unwrap(event.example, private.envelope)
             for mapping in event.mappings:
                 role = {"order_update": "order", "fill": "fill", "balance": "balance"}.get(kinds.get(mapping, ""))
                 if role and events[role] is None and mapping in writers:
                     events[role] = (event.name, mapping)
-    examples = {name: ep.example_response for name, ep in model.endpoints.items()}
     private_messages = {
         "login": json.loads(private.login.message_json) if private and private.login.message_json else None,
         "subscribe": private.subscribe.message if private and private.subscribe else None,
@@ -208,7 +195,6 @@ def spot_context(model: Any) -> dict[str, Any]:
         "roles": roles,
         "writers": writers,
         "events": events,
-        "examples": examples,
         "private_messages": private_messages,
     }
 

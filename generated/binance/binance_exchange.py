@@ -10,8 +10,6 @@ errors, lost orders) lives in the runtime.
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +22,7 @@ from hbrt.data_type.trade_fee import TokenAmount, TradeFeeBase, TradeFeeSchema, 
 from hbrt.data_type.trading_rule import TradingRule
 from hbrt.web_assistant.auth import AuthBase
 from hbrt.web_assistant.connections.data_types import RESTMethod
-from hbrt.web_assistant.errors import RESTRequestError
+from hbrt.web_assistant.errors import error_facts
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 from binance import binance_constants as CONSTANTS
@@ -34,35 +32,12 @@ from binance.binance_api_order_book_data_source import BinanceAPIOrderBookDataSo
 from binance.binance_api_user_stream_data_source import BinanceAPIUserStreamDataSource
 from binance.binance_auth import BinanceAuth
 
-_HTTP_STATUS = re.compile(r"HTTP status is (\d+)")
-_ERROR_BODY = re.compile(r"Error: (.*)\Z", re.DOTALL)
-
-
-def _error_facts(error: BaseException) -> tuple[Any, str | None, int | None]:
-    """(code, message, HTTP status) of a request error: from the reply body when it is JSON, else from the text."""
-    if isinstance(error, RESTRequestError):
-        status: int | None = error.status
-        body = error.body
-    else:
-        text = str(error)
-        found = _HTTP_STATUS.search(text)
-        status = int(found.group(1)) if found else None
-        found_body = _ERROR_BODY.search(text)
-        body = found_body.group(1) if found_body else text
-    try:
-        payload = json.loads(body)
-    except (TypeError, ValueError):
-        payload = body
-    code, message = CONSTANTS.error_details(payload)
-    if message is None and isinstance(payload, str):
-        message = payload
-    return code, message, status
-
 
 def _is_error(rules: tuple[CONSTANTS.ErrorMatcher, ...], error: BaseException) -> bool:
+    """Whether ``error`` matches one of the spec's error ``rules`` (code and message read by ``error_details``)."""
     if not rules:
         return False
-    code, message, status = _error_facts(error)
+    code, message, status = error_facts(error, CONSTANTS.error_details)
     return CONSTANTS.matches_any(rules, code=code, message=message, http_status=status)
 
 

@@ -11,6 +11,7 @@ import asyncio
 import json
 import re
 import unittest
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aioresponses import aioresponses
@@ -21,12 +22,15 @@ from yarl import URL
 from binance import binance_constants as CONSTANTS
 from binance import binance_web_utils as web_utils
 from binance.binance_api_order_book_data_source import BinanceAPIOrderBookDataSource
-from binance.tests.examples import exchange_symbol_to_pair
+from binance.tests import examples
+
+#: A data source's parser of one channel's messages: (message, output queue).
+ParseMethod = Callable[[Any, asyncio.Queue[Any]], Awaitable[None]]
 
 
 def example_pairs() -> dict[str, str]:
     """BASE-QUOTE -> exchange symbol, from the spec's example instrument listing."""
-    return {pair: symbol for symbol, pair in exchange_symbol_to_pair().items()}
+    return {pair: symbol for symbol, pair in examples.exchange_symbol_to_pair().items()}
 
 
 class ExampleConnector:
@@ -113,83 +117,35 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
         for stream in self.expected_streams():
             self.assertIn(json.dumps(stream), text)
 
-    async def test_routes_and_parses_trade_example(self) -> None:
-        message: Any = {
-            "e": "trade",
-            "E": 123456789,
-            "s": "COINALPHAHBOT",
-            "t": 12345,
-            "p": "0.001",
-            "q": "100",
-            "b": 88,
-            "a": 50,
-            "T": 123456785,
-            "m": True,
-            "M": True,
-        }
-        key = self.data_source._channel_originating_message(message)
-        self.assertEqual("trade", key)
+    async def assert_routed_and_parsed(self, message: Any, key: str, parse: ParseMethod) -> None:
+        """``message`` is routed to the ``key`` queue, and its parser emits a book message for a known pair."""
+        self.assertEqual(key, self.data_source._channel_originating_message(message))
         output: asyncio.Queue[Any] = asyncio.Queue()
-        await self.data_source._parse_trade_message(message, output)
+        await parse(message, output)
         self.assertFalse(output.empty())
-        parsed = output.get_nowait()
-        self.assertIn(parsed.trading_pair, self.connector.symbols)
+        self.assertIn(output.get_nowait().trading_pair, self.connector.symbols)
+
+    async def assert_delivered_to_queue(self, message: Any, key: str) -> None:
+        """``message``, received on the websocket, reaches the ``key`` queue unchanged."""
+        ws = self.mocking.configure_web_assistants_factory(self.factory)
+        self.mocking.add_websocket_json_message(ws, message)
+        self.tasks.append(asyncio.create_task(self.data_source.listen_for_subscriptions()))
+        await self.mocking.run_until_all_aiohttp_messages_delivered(ws)
+        self.assertEqual(message, self.data_source._message_queue[key].get_nowait())
+
+    async def test_routes_and_parses_trade_example(self) -> None:
+        message = examples.channel("trade")
+        await self.assert_routed_and_parsed(message, "trade", self.data_source._parse_trade_message)
 
     async def test_websocket_delivers_trade_example_to_its_queue(self) -> None:
-        ws = self.mocking.configure_web_assistants_factory(self.factory)
-        message: Any = {
-            "e": "trade",
-            "E": 123456789,
-            "s": "COINALPHAHBOT",
-            "t": 12345,
-            "p": "0.001",
-            "q": "100",
-            "b": 88,
-            "a": 50,
-            "T": 123456785,
-            "m": True,
-            "M": True,
-        }
-        self.mocking.add_websocket_json_message(ws, message)
-        self.tasks.append(asyncio.create_task(self.data_source.listen_for_subscriptions()))
-        await self.mocking.run_until_all_aiohttp_messages_delivered(ws)
-        queue = self.data_source._message_queue["trade"]
-        self.assertEqual(message, queue.get_nowait())
+        await self.assert_delivered_to_queue(examples.channel("trade"), "trade")
 
     async def test_routes_and_parses_order_book_diff_example(self) -> None:
-        message: Any = {
-            "e": "depthUpdate",
-            "E": 123456789,
-            "s": "COINALPHAHBOT",
-            "U": 157,
-            "u": 160,
-            "b": [["0.0024", "10"]],
-            "a": [["0.0026", "100"]],
-        }
-        key = self.data_source._channel_originating_message(message)
-        self.assertEqual("order_book_diff", key)
-        output: asyncio.Queue[Any] = asyncio.Queue()
-        await self.data_source._parse_order_book_diff_message(message, output)
-        self.assertFalse(output.empty())
-        parsed = output.get_nowait()
-        self.assertIn(parsed.trading_pair, self.connector.symbols)
+        message = examples.channel("order_book_diff")
+        await self.assert_routed_and_parsed(message, "order_book_diff", self.data_source._parse_order_book_diff_message)
 
     async def test_websocket_delivers_order_book_diff_example_to_its_queue(self) -> None:
-        ws = self.mocking.configure_web_assistants_factory(self.factory)
-        message: Any = {
-            "e": "depthUpdate",
-            "E": 123456789,
-            "s": "COINALPHAHBOT",
-            "U": 157,
-            "u": 160,
-            "b": [["0.0024", "10"]],
-            "a": [["0.0026", "100"]],
-        }
-        self.mocking.add_websocket_json_message(ws, message)
-        self.tasks.append(asyncio.create_task(self.data_source.listen_for_subscriptions()))
-        await self.mocking.run_until_all_aiohttp_messages_delivered(ws)
-        queue = self.data_source._message_queue["order_book_diff"]
-        self.assertEqual(message, queue.get_nowait())
+        await self.assert_delivered_to_queue(examples.channel("order_book_diff"), "order_book_diff")
 
     def test_unknown_messages_are_not_routed(self) -> None:
         self.assertIsNone(self.data_source._channel_originating_message({}))
@@ -198,14 +154,7 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
     async def test_rest_snapshot_from_the_example(self) -> None:
         url = web_utils.public_rest_url(CONSTANTS.ORDER_BOOK_SNAPSHOT_PATH_URL)
         with aioresponses() as mocked:
-            mocked.get(
-                re.compile("^" + re.escape(str(URL(url)))),
-                payload={
-                    "lastUpdateId": 1027024,
-                    "bids": [["4.00000000", "431.00000000"]],
-                    "asks": [["4.00000200", "12.00000000"]],
-                },
-            )
+            mocked.get(re.compile("^" + re.escape(str(URL(url)))), payload=examples.endpoint("order_book_snapshot"))
             message = await self.data_source._order_book_snapshot(self.trading_pair)
             requested = next(iter(mocked.requests.values()))[0]
         self.assertEqual(self.trading_pair, message.trading_pair)

@@ -14,91 +14,23 @@ import unittest
 from typing import Any
 
 from hbrt.testing.network_mocking_assistant import NetworkMockingAssistant
+from hbrt.testing.payloads import satisfy, violate
 from hbrt.time_synchronizer import TimeSynchronizer
 
 from binance import binance_constants as CONSTANTS
 from binance import binance_web_utils as web_utils
 from binance.binance_api_user_stream_data_source import BinanceAPIUserStreamDataSource
 from binance.binance_auth import BinanceAuth
-from binance.tests import satisfy, violate
+from binance.tests import examples
 
 #: Predicates the login reply must satisfy (spec ``ws.private.login.success``).
 LOGIN_SUCCESS = ((("status",), "equals", 200),)
 #: A private reply to drop (spec ``ws.private.ignore``) and the stream's end (spec ``ws.private.terminated``).
 IGNORE = ((("id",), "present", True), (("status",), "present", True))
 TERMINATED = ((("e",), "equals", "eventStreamTerminated"),)
-#: The raw example event as it arrives (envelope included) and as it must reach the queue.
-RAW_EVENT: Any = {
-    "subscriptionId": 0,
-    "event": {
-        "e": "executionReport",
-        "E": 1499405658658,
-        "s": "COINALPHAHBOT",
-        "c": "OID1",
-        "S": "BUY",
-        "o": "LIMIT",
-        "f": "GTC",
-        "q": "1",
-        "p": "10000",
-        "P": "0.00000000",
-        "F": "0.00000000",
-        "g": -1,
-        "C": "",
-        "x": "TRADE",
-        "X": "FILLED",
-        "r": "NONE",
-        "i": "100234",
-        "l": "1",
-        "z": "1",
-        "L": "10000",
-        "n": "10",
-        "N": "HBOT",
-        "T": 1499405658657,
-        "t": 1,
-        "I": 8641984,
-        "w": True,
-        "m": False,
-        "M": False,
-        "O": 1499405658657,
-        "Z": "10050.00000000",
-        "Y": "10050.00000000",
-        "Q": "10000.00000000",
-    },
-}
-EVENT: Any = {
-    "e": "executionReport",
-    "E": 1499405658658,
-    "s": "COINALPHAHBOT",
-    "c": "OID1",
-    "S": "BUY",
-    "o": "LIMIT",
-    "f": "GTC",
-    "q": "1",
-    "p": "10000",
-    "P": "0.00000000",
-    "F": "0.00000000",
-    "g": -1,
-    "C": "",
-    "x": "TRADE",
-    "X": "FILLED",
-    "r": "NONE",
-    "i": "100234",
-    "l": "1",
-    "z": "1",
-    "L": "10000",
-    "n": "10",
-    "N": "HBOT",
-    "T": 1499405658657,
-    "t": 1,
-    "I": 8641984,
-    "w": True,
-    "m": False,
-    "M": False,
-    "O": 1499405658657,
-    "Z": "10050.00000000",
-    "Y": "10050.00000000",
-    "Q": "10000.00000000",
-}
+#: The first example event as it arrives and as it must reach the queue (out of its envelope, if any).
+RAW_EVENT: Any = examples.event("execution_report")
+EVENT: Any = examples.unwrapped_event("execution_report")
 LOGIN_MESSAGE: Any = {"id": "${uuid}", "method": "userDataStream.subscribe.signature", "params": "${signed_params}"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import unittest
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -34,6 +35,24 @@ def host() -> str:
 
 def params_of(value: Any) -> dict[str, Any]:
     return dict(parse_qsl(value, keep_blank_values=True)) if isinstance(value, str) else dict(value)
+
+
+def sign_rest(
+    sign: Callable[[_SigningRequest], dict[str, Any]], *, method: str, path: str, query: Any, data: str | None
+) -> tuple[RESTRequest, dict[str, Any]]:
+    """Sign a REST request with a recipe the way ``rest_authenticate`` does: (the signed request, the values)."""
+    request = RESTRequest(
+        method=RESTMethod[method],
+        url=host() + path,
+        params=params_of(query) or None,
+        data=data,
+        headers={"Content-Type": _FORM},
+        is_auth_required=True,
+    )
+    signing = _SigningRequest.from_rest(request)
+    values = sign(signing)
+    signing.apply(request)
+    return request, values
 
 
 def placed(request: RESTRequest, name: str) -> Any:
@@ -74,33 +93,24 @@ class BinanceAuthTests(unittest.IsolatedAsyncioTestCase):
             secret="NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
             passphrase="",
         )
-        request = RESTRequest(
-            method=RESTMethod["POST"],
-            url=host() + "/api/v3/order",
-            params=params_of(
-                {
-                    "symbol": "LTCBTC",
-                    "side": "BUY",
-                    "type": "LIMIT",
-                    "timeInForce": "GTC",
-                    "quantity": "1",
-                    "price": "0.1",
-                    "recvWindow": "5000",
-                    "timestamp": "1499827319559",
-                }
-            )
-            or None,
-            data="" or None,
-            headers={"Content-Type": _FORM},
-            is_auth_required=True,
-        )
-        signing = _SigningRequest.from_rest(request)
-        values = auth._sign_rest(signing)
-        signing.apply(request)
-        self.assertEqual(
-            "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71", placed(request, "signature")
+        request, values = sign_rest(
+            auth._sign_rest,
+            method="POST",
+            path="/api/v3/order",
+            query={
+                "symbol": "LTCBTC",
+                "side": "BUY",
+                "type": "LIMIT",
+                "timeInForce": "GTC",
+                "quantity": "1",
+                "price": "0.1",
+                "recvWindow": "5000",
+                "timestamp": "1499827319559",
+            },
+            data=None,
         )
         self.assertEqual("c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71", values["signature"])
+        self.assertEqual(values["signature"], placed(request, "signature"))
 
     async def test_vector_2_rest(self) -> None:
         # binance_spot_rest_hmac_non_ascii
@@ -110,33 +120,24 @@ class BinanceAuthTests(unittest.IsolatedAsyncioTestCase):
             secret="NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
             passphrase="",
         )
-        request = RESTRequest(
-            method=RESTMethod["POST"],
-            url=host() + "/api/v3/order",
-            params=params_of(
-                {
-                    "symbol": "１２３４５６",
-                    "side": "BUY",
-                    "type": "LIMIT",
-                    "timeInForce": "GTC",
-                    "quantity": "1",
-                    "price": "0.1",
-                    "recvWindow": "5000",
-                    "timestamp": "1499827319559",
-                }
-            )
-            or None,
-            data="" or None,
-            headers={"Content-Type": _FORM},
-            is_auth_required=True,
-        )
-        signing = _SigningRequest.from_rest(request)
-        values = auth._sign_rest(signing)
-        signing.apply(request)
-        self.assertEqual(
-            "e1353ec6b14d888f1164ae9af8228a3dbd508bc82eb867db8ab6046442f33ef3", placed(request, "signature")
+        request, values = sign_rest(
+            auth._sign_rest,
+            method="POST",
+            path="/api/v3/order",
+            query={
+                "symbol": "１２３４５６",
+                "side": "BUY",
+                "type": "LIMIT",
+                "timeInForce": "GTC",
+                "quantity": "1",
+                "price": "0.1",
+                "recvWindow": "5000",
+                "timestamp": "1499827319559",
+            },
+            data=None,
         )
         self.assertEqual("e1353ec6b14d888f1164ae9af8228a3dbd508bc82eb867db8ab6046442f33ef3", values["signature"])
+        self.assertEqual(values["signature"], placed(request, "signature"))
 
     async def test_vector_3_rest(self) -> None:
         # binance_spot_rest_hmac_mixed_query_body
@@ -146,21 +147,15 @@ class BinanceAuthTests(unittest.IsolatedAsyncioTestCase):
             secret="NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
             passphrase="",
         )
-        request = RESTRequest(
-            method=RESTMethod["POST"],
-            url=host() + "/api/v3/order",
-            params=params_of("symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC") or None,
-            data="quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559" or None,
-            headers={"Content-Type": _FORM},
-            is_auth_required=True,
-        )
-        signing = _SigningRequest.from_rest(request)
-        values = auth._sign_rest(signing)
-        signing.apply(request)
-        self.assertEqual(
-            "0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77", placed(request, "signature")
+        request, values = sign_rest(
+            auth._sign_rest,
+            method="POST",
+            path="/api/v3/order",
+            query="symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC",
+            data="quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559",
         )
         self.assertEqual("0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77", values["signature"])
+        self.assertEqual(values["signature"], placed(request, "signature"))
 
     async def test_vector_4_ws_api(self) -> None:
         # binance_spot_ws_api_hmac

@@ -11,6 +11,7 @@ from hbrt.data_type.common import TradeType
 from hbrt.data_type.order_book_message import OrderBookMessageType
 
 from binance.binance_order_book import BinanceOrderBook
+from binance.tests import examples
 
 PAIR = "COINALPHA-HBOT"
 
@@ -20,11 +21,7 @@ class BinanceOrderBookTests(unittest.TestCase):
         self.assertEqual(0, BinanceOrderBook().bid_count)
 
     def test_snapshot_from_rest_example(self) -> None:
-        msg: Any = {
-            "lastUpdateId": 1027024,
-            "bids": [["4.00000000", "431.00000000"]],
-            "asks": [["4.00000200", "12.00000000"]],
-        }
+        msg: Any = examples.endpoint("order_book_snapshot")
         message = BinanceOrderBook.snapshot_message_from_exchange(msg, 1640000000.0, metadata={"trading_pair": PAIR})
         self.assertEqual(OrderBookMessageType.SNAPSHOT, message.type)
         self.assertEqual(PAIR, message.trading_pair)
@@ -36,15 +33,7 @@ class BinanceOrderBookTests(unittest.TestCase):
             self.assertIsInstance(row.price, Decimal)
 
     def test_diff_from_channel_example(self) -> None:
-        msg: Any = {
-            "e": "depthUpdate",
-            "E": 123456789,
-            "s": "COINALPHAHBOT",
-            "U": 157,
-            "u": 160,
-            "b": [["0.0024", "10"]],
-            "a": [["0.0026", "100"]],
-        }
+        msg: Any = examples.channel("order_book_diff")
         message = BinanceOrderBook.diff_message_from_exchange(msg, metadata={"trading_pair": PAIR})
         self.assertEqual(OrderBookMessageType.DIFF, message.type)
         self.assertEqual(PAIR, message.trading_pair)
@@ -55,19 +44,7 @@ class BinanceOrderBookTests(unittest.TestCase):
         self.assertEqual(5.0, explicit.timestamp)
 
     def test_trade_from_channel_example(self) -> None:
-        msg: Any = {
-            "e": "trade",
-            "E": 123456789,
-            "s": "COINALPHAHBOT",
-            "t": 12345,
-            "p": "0.001",
-            "q": "100",
-            "b": 88,
-            "a": 50,
-            "T": 123456785,
-            "m": True,
-            "M": True,
-        }
+        msg: Any = examples.channel("trade")
         message = BinanceOrderBook.trade_message_from_exchange(msg, metadata={"trading_pair": PAIR})
         self.assertEqual(OrderBookMessageType.TRADE, message.type)
         self.assertEqual(PAIR, message.trading_pair)

@@ -9,12 +9,12 @@ from typing import Any
 from hbrt.connector.config import SecretStr, connector_settings_from_utils
 
 from binance import binance_utils as utils
-from binance.tests.examples import INSTRUMENT_LISTING
+from binance.tests import examples
 
 
 class BinanceUtilsTests(unittest.TestCase):
     def test_validity_rule_on_the_example_listing(self) -> None:
-        listing: Any = INSTRUMENT_LISTING
+        listing: Any = examples.endpoint("trading_rules")
         items = listing["symbols"]
         valid = [item for item in items if utils.is_exchange_information_valid(item)]
         self.assertEqual(1, len(valid))  # the spec's example_parsed lists the valid ones

@@ -13,6 +13,7 @@ from yarl import URL
 
 from binance import binance_constants as CONSTANTS
 from binance import binance_web_utils as web_utils
+from binance.tests import examples
 
 
 class BinanceWebUtilsTests(unittest.IsolatedAsyncioTestCase):
@@ -66,7 +67,7 @@ class BinanceWebUtilsTests(unittest.IsolatedAsyncioTestCase):
     async def test_get_current_server_time_reads_the_example(self) -> None:
         url = web_utils.public_rest_url(CONSTANTS.SERVER_TIME_PATH_URL)
         with aioresponses() as mocked:
-            mocked.get(re.compile("^" + re.escape(str(URL(url)))), payload={"serverTime": 1499827319559})
+            mocked.get(re.compile("^" + re.escape(str(URL(url)))), payload=examples.endpoint("server_time"))
             server_time_ms = await web_utils.get_current_server_time()
         self.assertAlmostEqual(1499827319.559 * 1e3, server_time_ms, places=3)
         self.assertIsInstance(server_time_ms, float)
