@@ -23,6 +23,11 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/hbgen demo --spec specs/binance.yaml
 
+# The code we write by hand is held to the same ruff rules as the code we generate (pyproject.toml [tool.ruff]).
+lint: $(STAMP)
+	$(BIN)/ruff check hbgen runtime tests bench
+	$(BIN)/ruff format --check hbgen runtime tests bench
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
