@@ -21,7 +21,10 @@ Deliberate differences from Hummingbot are documented where they happen; the mai
   errors (timeouts, HTTP 5xx, auth failures) are logged and do not count;
 * the trading-rules payload re-initialises the symbol map only when rules and pairs come from the same endpoint;
 * ``_get_last_traded_price`` is abstract (Hummingbot fails only at runtime);
-* there is no Clock: :meth:`start` runs the network-check loop and, unless disabled, a one-second self-tick loop.
+* there is no Clock: :meth:`start` runs the network-check loop and, unless disabled, a one-second self-tick loop;
+* a connector whose exchange has no private websocket says so by returning None from
+  ``_create_user_stream_data_source`` (see :attr:`ExchangePyBase.has_user_stream`): no user-stream task is started
+  and orders, fills and balances come from REST polling alone.
 """
 
 from __future__ import annotations
@@ -314,7 +317,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
     @abstractmethod
     async def _user_stream_event_listener(self) -> None:
-        """Consume :meth:`_iter_user_event_queue` forever, turning events into order/trade/balance updates."""
+        """Consume :meth:`_iter_user_event_queue` forever, turning events into order/trade/balance updates.
+
+        Never started when the connector has no user stream (:attr:`has_user_stream` is False).
+        """
 
     @abstractmethod
     async def _format_trading_rules(self, exchange_info: Any) -> list[TradingRule]:
@@ -341,8 +347,13 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         """Build the public market-data source for ``self.trading_pairs``."""
 
     @abstractmethod
-    def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
-        """Build the private user-stream source."""
+    def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource | None:
+        """Build the private user-stream source, or return None when the exchange has no private websocket.
+
+        None makes :attr:`has_user_stream` False: the connector then runs on REST polling alone (see
+        :meth:`start_network`); it should also set ``real_time_balance_update = False``, since nothing pushes
+        balance changes between polls.
+        """
 
     @abstractmethod
     def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: Any) -> None:
@@ -384,17 +395,32 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         return OrderBookTracker(data_source=self._orderbook_ds, trading_pairs=self.trading_pairs, domain=self.domain)
 
     @cached_property
-    def _user_stream_tracker(self) -> UserStreamTracker:
+    def _user_stream_tracker(self) -> UserStreamTracker | None:
+        """The user-stream tracker, or None for a connector without a private websocket."""
         return self._create_user_stream_tracker()
 
     @cached_property
     def _order_tracker(self) -> ClientOrderTracker:
         return self._create_order_tracker()
 
-    def _create_user_stream_tracker(self) -> UserStreamTracker:
+    def _create_user_stream_tracker(self) -> UserStreamTracker | None:
         from hbrt.data_type.user_stream_tracker import UserStreamTracker
 
-        return UserStreamTracker(data_source=self._create_user_stream_data_source())
+        data_source = self._create_user_stream_data_source()
+        if data_source is None:
+            return None
+        return UserStreamTracker(data_source=data_source)
+
+    @property
+    def has_user_stream(self) -> bool:
+        """False when the exchange has no private websocket (``_create_user_stream_data_source`` returned None).
+
+        Such a connector starts no user-stream tracker or listener, polls at ``SHORT_POLL_INTERVAL`` (the cadence a
+        connector with a silent user stream uses), learns order updates and fills from ``_update_order_status``
+        (``_request_order_status`` and ``_all_trade_updates_for_order``) and balances from ``_update_balances``,
+        and reports ``user_stream_initialized`` as True in :attr:`status_dict`: there is no stream to wait for.
+        """
+        return self._user_stream_tracker is not None
 
     def _create_order_tracker(self) -> ClientOrderTracker:
         return ClientOrderTracker(connector=self, lost_order_count_limit=self.LOST_ORDER_COUNT_LIMIT)
@@ -438,7 +464,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         """Advance the connector clock and wake the status poller when a poll boundary is crossed.
 
         The poll interval is ``SHORT_POLL_INTERVAL`` while the user stream has been silent for longer than
-        ``TICK_INTERVAL_LIMIT`` (or was never heard from), otherwise ``LONG_POLL_INTERVAL``.
+        ``TICK_INTERVAL_LIMIT`` (or was never heard from, or does not exist), otherwise ``LONG_POLL_INTERVAL``.
         """
         self._set_current_timestamp(timestamp)
         poll_interval = self._current_poll_interval(timestamp)
@@ -449,13 +475,19 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         self._last_timestamp = timestamp
 
     def _current_poll_interval(self, timestamp: float) -> float:
-        last_recv_time = self._user_stream_tracker.last_recv_time if self.is_trading_required else 0.0
+        tracker = self._user_stream_tracker if self.is_trading_required else None
+        last_recv_time = tracker.last_recv_time if tracker is not None else 0.0
         if timestamp - last_recv_time > self.TICK_INTERVAL_LIMIT:
             return self.SHORT_POLL_INTERVAL
         return self.LONG_POLL_INTERVAL
 
     def _is_user_stream_initialized(self) -> bool:
-        return not self.is_trading_required or self._user_stream_tracker.last_recv_time > 0
+        """True once the user stream has delivered a message; always True when there is nothing to wait for
+        (trading not required, or no user stream at all)."""
+        if not self.is_trading_required:
+            return True
+        tracker = self._user_stream_tracker
+        return tracker is None or tracker.last_recv_time > 0
 
     def trading_pair_symbol_map_ready(self) -> bool:
         return self._trading_pair_symbol_map is not None and len(self._trading_pair_symbol_map) > 0
@@ -513,15 +545,21 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             await self._sleep(self.SELF_TICK_INTERVAL)
 
     async def start_network(self) -> None:
-        """(Re)start every background task; idempotent because it stops the previous ones first."""
+        """(Re)start every background task; idempotent because it stops the previous ones first.
+
+        Without a user stream (:attr:`has_user_stream` False) the tracker and listener tasks are not started; the
+        polling loops are.
+        """
         await self.stop_network()
         self._order_book_tracker.start()
         if self.is_trading_required:
             self._trading_rules_polling_task = asyncio.create_task(self._trading_rules_polling_loop())
             self._trading_fees_polling_task = asyncio.create_task(self._trading_fees_polling_loop())
             self._status_polling_task = asyncio.create_task(self._status_polling_loop())
-            self._user_stream_tracker_task = asyncio.create_task(self._user_stream_tracker.start())
-            self._user_stream_event_listener_task = asyncio.create_task(self._user_stream_event_listener())
+            tracker = self._user_stream_tracker
+            if tracker is not None:
+                self._user_stream_tracker_task = asyncio.create_task(tracker.start())
+                self._user_stream_event_listener_task = asyncio.create_task(self._user_stream_event_listener())
             self._lost_orders_update_task = asyncio.create_task(self._lost_orders_update_polling_loop())
 
     async def stop_network(self) -> None:
@@ -543,7 +581,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             if task is not None:
                 task.cancel()
                 setattr(self, attribute, None)
-        if "_user_stream_tracker" in self.__dict__:
+        if "_user_stream_tracker" in self.__dict__ and self._user_stream_tracker is not None:
             result = self._user_stream_tracker.stop()
             if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
                 await result
@@ -1280,10 +1318,13 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         await self._run_periodically(step, self.SHORT_POLL_INTERVAL, "updating lost orders")
 
     async def _iter_user_event_queue(self) -> AsyncIterable[Any]:
-        """Yield user-stream events forever."""
+        """Yield user-stream events forever; RuntimeError at once for a connector without a user stream."""
+        tracker = self._user_stream_tracker
+        if tracker is None:
+            raise RuntimeError(f"{self.name} has no user stream: its updates come from REST polling.")
         while True:
             try:
-                yield await self._user_stream_tracker.user_stream.get()
+                yield await tracker.user_stream.get()
             except asyncio.CancelledError:
                 raise
             except Exception:

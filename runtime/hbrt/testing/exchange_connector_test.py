@@ -13,9 +13,11 @@ methods Hummingbot makes abstract have default implementations built from those 
 fill a concrete test from a spec without writing mock code; a connector with unusual needs overrides them.
 
 REST is mocked with aioresponses (``self.mock_api``, started in ``asyncSetUp``); user-stream events are pushed into
-the connector's user-stream queue and consumed by the connector's real ``_user_stream_event_listener``. Every test
-runs without network access and without real waiting beyond a few event-loop turns. ``docs/shared-suite.md``
-lists every member and every test.
+the connector's user-stream queue and consumed by the connector's real ``_user_stream_event_listener``. A connector
+without a user stream (``has_user_stream`` False: the exchange has no private websocket) runs the REST-polling
+equivalent of a user-stream test where the suite has no polling test of that update yet, and skips the others with
+the name of the polling test that covers them. Every test runs without network access and without real waiting
+beyond a few event-loop turns. ``docs/shared-suite.md`` lists every member and every test.
 """
 
 from __future__ import annotations
@@ -570,7 +572,10 @@ class AbstractExchangeConnectorTests:
 
         async def process_user_stream_events(self, events: Iterable[Any]) -> None:
             """Push ``events`` (None entries skipped) into the user-stream queue and let the listener consume them."""
-            queue: asyncio.Queue[Any] = self.exchange._user_stream_tracker.user_stream
+            tracker = self.exchange._user_stream_tracker
+            if tracker is None:
+                self.fail(f"{self.exchange.name} has no user stream: test its updates through the REST polls")
+            queue: asyncio.Queue[Any] = tracker.user_stream
             for event in events:
                 if event is not None:
                     queue.put_nowait(event)
@@ -621,6 +626,12 @@ class AbstractExchangeConnectorTests:
             self.assertNotIn(order.client_order_id, self.exchange.in_flight_orders)
             self.assertIn(order.client_order_id, tracker.lost_orders)
             self.order_failure_logger.clear()
+
+        def skip_without_user_stream(self, covered_by: str) -> None:
+            """Skip a test of user-stream events when the connector has none; ``covered_by`` says what tests the
+            same update arriving by REST polling."""
+            if not self.exchange.has_user_stream:
+                self.skipTest(f"no user stream (the exchange has no private websocket); {covered_by}")
 
         def simulate_trading_rules_initialized(self) -> None:
             self.exchange._trading_rules = {
@@ -873,7 +884,8 @@ class AbstractExchangeConnectorTests:
                     "order_books_initialized": False,
                     "account_balance": False,
                     "trading_rule_initialized": False,
-                    "user_stream_initialized": False,
+                    # Without a user stream there is nothing to wait for; readiness rests on the polled values.
+                    "user_stream_initialized": not self.exchange.has_user_stream,
                 },
                 status_dict,
             )
@@ -920,9 +932,19 @@ class AbstractExchangeConnectorTests:
             self.assertEqual(Decimal("15"), total[self.base_asset])
 
         async def test_user_stream_balance_update(self) -> None:
-            if not self.exchange.real_time_balance_update:
+            if not self.exchange.has_user_stream:
+                # Nothing pushes balance changes, so the connector must say so (the available balances are then
+                # corrected with the in-flight order snapshot) and the poll is what updates them.
+                self.assertFalse(
+                    self.exchange.real_time_balance_update,
+                    "a connector without a user stream must set real_time_balance_update = False",
+                )
+                self.configure_balance_response(self.balance_request_mock_response_for_base_and_quote)
+                await self.exchange._update_all_balances()
+            elif not self.exchange.real_time_balance_update:
                 self.skipTest("the connector has no websocket balance events")
-            await self.process_user_stream_events([self.balance_event_websocket_update])
+            else:
+                await self.process_user_stream_events([self.balance_event_websocket_update])
             self.assertEqual(Decimal("10"), self.exchange.get_available_balance(self.base_asset))
             self.assertEqual(Decimal("15"), self.exchange.get_balance(self.base_asset))
 
@@ -1358,7 +1380,14 @@ class AbstractExchangeConnectorTests:
 
         async def test_user_stream_update_for_new_order(self) -> None:
             order = self.track_order(1)
-            await self.process_user_stream_events([self.order_event_for_new_order_websocket_update(order)])
+            if self.exchange.has_user_stream:
+                await self.process_user_stream_events([self.order_event_for_new_order_websocket_update(order)])
+            else:
+                # REST-polling equivalent: the status poll is what reports the accepted order.
+                status_url = self.configure_open_order_status_response(order)
+                await self.exchange._update_order_status()
+                await self.run_pending()
+                self.assertEqual(1, len(self.executed_requests(status_url, self.order_status_method)))
             event = self.buy_order_created_logger.event_log[0]
             self.assertEqual(self.exchange.current_timestamp, event.timestamp)
             self.assertEqual(order.order_type, event.type)
@@ -1377,6 +1406,7 @@ class AbstractExchangeConnectorTests:
             )
 
         async def test_user_stream_update_for_canceled_order(self) -> None:
+            self.skip_without_user_stream("polled: test_update_order_status_when_canceled")
             order = self.track_order(1)
             await self.process_user_stream_events([self.order_event_for_canceled_order_websocket_update(order)])
             cancel_event = self.order_cancelled_logger.event_log[0]
@@ -1416,6 +1446,7 @@ class AbstractExchangeConnectorTests:
             )
 
         async def test_user_stream_update_for_order_full_fill(self) -> None:
+            self.skip_without_user_stream("polled: test_update_order_status_when_filled")
             order = self.track_order(1)
             if self.is_order_fill_http_update_executed_during_websocket_order_event_processing:
                 self.configure_full_fill_trade_response(order)
@@ -1428,6 +1459,9 @@ class AbstractExchangeConnectorTests:
             self._assert_full_fill_events(order)
 
         async def test_user_stream_fill_arriving_before_filled_status(self) -> None:
+            self.skip_without_user_stream(
+                "the status poll always fetches fills before statuses: test_update_order_status_when_filled"
+            )
             order = self.track_order(1)
             if self.is_order_fill_http_update_executed_during_websocket_order_event_processing:
                 self.configure_full_fill_trade_response(order)
@@ -1440,6 +1474,7 @@ class AbstractExchangeConnectorTests:
             self._assert_full_fill_events(order)
 
         async def test_user_stream_duplicate_fill_is_ignored(self) -> None:
+            self.skip_without_user_stream("polled: test_update_order_status_does_not_duplicate_fills")
             order = self.track_order(1)
             trade_event = self.trade_event_for_full_fill_websocket_update(order)
             if trade_event is None:
@@ -1449,6 +1484,7 @@ class AbstractExchangeConnectorTests:
             self.assertEqual(order.amount, order.executed_amount_base)
 
         async def test_user_stream_raises_cancel_exception(self) -> None:
+            self.skip_without_user_stream("no listener is started, so there is nothing to cancel")
             listener = asyncio.create_task(self.exchange._user_stream_event_listener())
             for _ in range(3):
                 await asyncio.sleep(0)
@@ -1458,6 +1494,10 @@ class AbstractExchangeConnectorTests:
                 await listener
 
         async def test_user_stream_logs_errors(self) -> None:
+            self.skip_without_user_stream(
+                "no listener; a failed poll is logged and survived: "
+                "test_update_order_status_when_request_fails_does_not_count_as_not_found"
+            )
             order = self.track_order(1)
             await self.process_user_stream_events(
                 [self.malformed_user_stream_event, self.order_event_for_canceled_order_websocket_update(order)]
@@ -1546,13 +1586,23 @@ class AbstractExchangeConnectorTests:
         async def test_lost_order_removed_after_cancel_status_user_event_received(self) -> None:
             order = self.track_order(1)
             await self.make_order_lost(order)
-            await self.process_user_stream_events([self.order_event_for_canceled_order_websocket_update(order)])
+            if self.exchange.has_user_stream:
+                await self.process_user_stream_events([self.order_event_for_canceled_order_websocket_update(order)])
+            else:
+                # REST-polling equivalent: the lost-order status poll reports the cancellation.
+                status_url = self.configure_canceled_order_status_response(order)
+                await self.exchange._update_lost_orders_status()
+                await self.run_pending()
+                self.assertEqual(1, len(self.executed_requests(status_url, self.order_status_method)))
             self.assertNotIn(order.client_order_id, self.exchange._order_tracker.lost_orders)
             self.assertEqual(0, len(self.order_cancelled_logger.event_log))
             self.assertFalse(order.is_cancelled)
             self.assertTrue(order.is_failure)
 
         async def test_lost_order_user_stream_full_fill_events_are_processed(self) -> None:
+            self.skip_without_user_stream(
+                "polled: test_lost_order_included_in_order_fills_update_and_not_in_order_status_update"
+            )
             order = self.track_order(1)
             await self.make_order_lost(order)
             if self.is_order_fill_http_update_executed_during_websocket_order_event_processing:

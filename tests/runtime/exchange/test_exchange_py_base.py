@@ -536,6 +536,85 @@ class LifecycleTests(ExchangePyBaseTestCase):
         self.assertEqual({PAIR: "A"}, TradingPairSymbolMap({"A": PAIR}).inverse)
 
 
+class NoUserStreamExchange(StubExchange):
+    """A connector whose exchange has no private websocket: the data source factory returns None."""
+
+    _create_user_stream_tracker = ExchangePyBase._create_user_stream_tracker
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.real_time_balance_update = False
+
+    def _create_user_stream_data_source(self) -> None:
+        return None
+
+
+class NoUserStreamTests(ExchangePyBaseTestCase):
+    async def asyncSetUp(self) -> None:
+        self.exchange = NoUserStreamExchange()
+        self.exchange._order_book_tracker = _OrderBookTrackerStub()
+        self.exchange._set_current_timestamp(1000.0)
+
+    async def test_a_data_source_of_none_means_no_user_stream(self) -> None:
+        self.assertFalse(self.exchange.has_user_stream)
+        self.assertIsNone(self.exchange._user_stream_tracker)
+        self.assertTrue(StubExchange().has_user_stream)
+
+    async def test_start_network_starts_the_polling_loops_only(self) -> None:
+        self.exchange._update_trading_rules = AsyncMock()  # type: ignore[method-assign]
+        self.exchange._user_stream_event_listener = AsyncMock()  # type: ignore[method-assign]
+        await self.exchange.start_network()
+        polling = [
+            self.exchange._status_polling_task,
+            self.exchange._trading_rules_polling_task,
+            self.exchange._trading_fees_polling_task,
+            self.exchange._lost_orders_update_task,
+        ]
+        self.assertTrue(all(task is not None for task in polling))
+        self.assertIsNone(self.exchange._user_stream_tracker_task)
+        self.assertIsNone(self.exchange._user_stream_event_listener_task)
+        await asyncio.sleep(0)
+        await self.exchange.start_network()  # a restart stops the previous loops and still starts no listener
+        await asyncio.sleep(0)
+        self.assertTrue(all(task is not None and task.done() for task in polling))
+        self.exchange._user_stream_event_listener.assert_not_called()
+        await self.exchange.stop_network()
+        self.assertIsNone(self.exchange._status_polling_task)
+        self.assertIsNone(self.exchange._lost_orders_update_task)
+
+    async def test_readiness_waits_for_the_polled_values_and_not_for_a_user_stream(self) -> None:
+        status = self.exchange.status_dict
+        self.assertTrue(status["user_stream_initialized"])
+        self.assertFalse(self.exchange.ready)
+        self.assertEqual(
+            ["account_balance", "order_books_initialized", "symbols_mapping_initialized", "trading_rule_initialized"],
+            sorted(key for key, value in status.items() if not value),
+        )
+        self.exchange._order_book_tracker.ready = True  # type: ignore[attr-defined]
+        self.exchange._initialize_trading_pair_symbols_from_exchange_info({})
+        self.exchange._trading_rules = {PAIR: TradingRule(trading_pair=PAIR)}
+        self.assertFalse(self.exchange.ready)
+        await self.exchange._update_all_balances()
+        self.assertTrue(self.exchange.ready)
+
+    async def test_polls_at_the_short_interval_however_long_it_runs(self) -> None:
+        self.exchange.tick(1001.0)
+        self.assertTrue(self.exchange._poll_notifier.is_set())
+        self.exchange._poll_notifier.clear()
+        self.exchange.tick(1004.0)
+        self.assertFalse(self.exchange._poll_notifier.is_set())
+        self.exchange.tick(1005.0)
+        self.assertTrue(self.exchange._poll_notifier.is_set())
+        for timestamp in (1005.0, 1000.0 + self.exchange.TICK_INTERVAL_LIMIT / 2, 1_000_000.0):
+            self.assertEqual(self.exchange.SHORT_POLL_INTERVAL, self.exchange._current_poll_interval(timestamp))
+
+    async def test_reading_a_missing_user_stream_fails_at_once(self) -> None:
+        with self.assertRaisesRegex(RuntimeError, "stub has no user stream"):
+            await self.exchange._user_stream_event_loop(lambda event: None)
+        with self.assertRaises(RuntimeError):
+            await anext(aiter(self.exchange._iter_user_event_queue()))
+
+
 if __name__ == "__main__":
     unittest.main()
 
