@@ -199,6 +199,12 @@ def _balances_row(data: dict[str, Any]) -> Row:
         "with the in-flight order snapshot"
     )
     listed = ", ".join(f"{format_path(['ws', 'private', 'events', e])} (mapping {m})" for e, m in events)
+    if not _m(_m(data.get("ws")).get("private")):
+        # No private websocket: the generated connector polls whatever the flag says (the model forces it false).
+        ignored = " (real_time_balance_updates: true does not apply)" if flag is True else ""
+        return Row(
+            "websocket", requirement, OPTIONAL_ABSENT, f"no private websocket{ignored}: {polled}", "ws.private", False
+        )
     if events and flag is not False:
         return Row(
             "websocket", requirement, OK, f"{listed}; _real_time_balance_update = True", "ws.private.events", False
@@ -224,11 +230,32 @@ def _fees_text(data: dict[str, Any]) -> str:
     return "zero fees (the spec has no fees section)"
 
 
+def _rest_fills(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(endpoint, mapping) of the REST fill endpoints the generated connector polls: ``my_trades`` and
+    ``polling.fills.endpoint``, when their mapping is a fill mapping."""
+    endpoints = _m(data.get("endpoints"))
+    names = ["my_trades", _m(_m(data.get("polling")).get("fills")).get("endpoint")]
+    found = []
+    for name in dict.fromkeys(n for n in names if isinstance(n, str) and n in endpoints):
+        mapping = _m(endpoints[name]).get("mapping")
+        if isinstance(mapping, str) and _kind(data, mapping) == "fill":
+            found.append((name, mapping))
+    return found
+
+
 def _fee_row(data: dict[str, Any]) -> Row:
     requirement = "fees in trade events"
     fills = _private_mappings(data, "fill")
     estimated = f"fee estimation: fills record no exchange fee; _get_fee estimates from {_fees_text(data)}"
     if not fills:
+        for endpoint, mapping in _rest_fills(data):
+            fields = _m(_m(_m(data.get("mappings")).get(mapping)).get("fields"))
+            if "fee_amount" in fields and "fee_asset" in fields:
+                detail = (
+                    f"no private fill event; fills polled over REST (endpoints.{endpoint}, mapping {mapping}) carry "
+                    "the exchange's fee: fee_amount, fee_asset"
+                )
+                return Row("websocket", requirement, OK, detail, format_path(["mappings", mapping, "fields"]), False)
         return Row(
             "websocket", requirement, OPTIONAL_ABSENT, f"no private fill event; {estimated}", "ws.private.events", False
         )

@@ -1072,7 +1072,9 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         credentials=tuple(
             Credential(c["key"], c["role"], c.get("prompt", ""), c.get("secure", True)) for c in data["credentials"]
         ),
-        real_time_balance_updates=real_time if real_time is not None else _has_balance_event(data),
+        # Without a private websocket nothing can push balances, whatever the flag says: they are polled.
+        real_time_balance_updates=bool(ws_raw.get("private"))
+        and (real_time if real_time is not None else _has_balance_event(data)),
         polling=Polling(
             order_status_interval=float(polling_raw.get("order_status_interval", 10)),
             fills_endpoint=fills.get("endpoint"),

@@ -750,6 +750,12 @@ class _Checker:
                     f"name it in {REFERENCED_HOOK_SITES[at]}, or remove it",
                     key=True,
                 )
+            if at == "exchange.user_stream_event" and not _m(self.data.get("ws")).get("private"):
+                self.err(
+                    ["hooks", name, "at"],
+                    f'hook "{name}" (at {at}) would never run: the spec has no private websocket (ws.private)',
+                    "remove the hook, or declare ws.private",
+                )
 
     # -- capabilities ---------------------------------------------------------------------------------------------
     def present(self) -> dict[str, bool]:

@@ -124,6 +124,35 @@ def test_optional_rows_follow_balance_events_the_flag_and_fee_fields() -> None:
     assert (row.status, row.fix, row.problem) == (OPTIONAL_ABSENT, "symbols", False)
 
 
+def test_without_a_private_websocket_the_private_rows_are_waived_and_balances_polled() -> None:
+    data = _data(BINANCE)
+    del data["ws"]["private"]
+    data["waivers"] = {
+        "ws_private_orders": "no private websocket; orders are polled over REST",
+        "ws_private_trades": "no private websocket; fills are polled over REST",
+    }
+    assert data["real_time_balance_updates"] is True  # kept from Binance: it cannot apply, and is not a problem
+    got = _by_requirement(rows_for(data))
+    assert (got["private orders"].status, got["private orders"].detail) == (
+        WAIVED,
+        "no private websocket; orders are polled over REST",
+    )
+    assert (got["private trades"].status, got["private trades"].fix) == (WAIVED, "waivers.ws_private_trades")
+    row = got["private balances"]
+    assert (row.status, row.fix, row.problem) == (OPTIONAL_ABSENT, "ws.private", False)
+    assert row.detail.startswith("no private websocket (real_time_balance_updates: true does not apply): ")
+    assert "balances polled over REST; _real_time_balance_update = False" in row.detail
+    # The fills polled from /myTrades carry the exchange's fee, so the trade events do too.
+    row = got["fees in trade events"]
+    assert (row.status, row.fix) == (OK, "mappings.my_trades.fields")
+    assert "fills polled over REST (endpoints.my_trades, mapping my_trades)" in row.detail
+    del data["mappings"]["my_trades"]["fields"]["fee_asset"]
+    row = _by_requirement(rows_for(data))["fees in trade events"]
+    assert (row.status, row.fix) == (OPTIONAL_ABSENT, "ws.private.events")
+    assert "fills record no exchange fee" in row.detail
+    assert not [r for r in rows_for(data) if r.problem]
+
+
 def test_okx_waived_rows_carry_the_reason_and_the_waiver_path() -> None:
     got = _by_requirement(rows_for(_data(OKX)))
     row = got["trading rules"]
