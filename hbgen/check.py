@@ -76,6 +76,7 @@ def check_all(specs_dir: Path, generated_dir: Path, extra_specs: list[Path] | No
     Returns the drifts and the number of specs checked.
     """
     from hbgen.generator import GenerationError, generate
+    from hbgen.scaffold import ANSWERS_FILE
     from hbgen.writer import WriteError
 
     drifts: list[Drift] = []
@@ -95,10 +96,13 @@ def check_all(specs_dir: Path, generated_dir: Path, extra_specs: list[Path] | No
         if not committed.is_dir():
             drifts.append(Drift(model.name, "", "missing-package", f"run hbgen generate {model.name}"))
             continue
+        # A package has the hand-owned scaffold when its spec names hooks or when it was made with one (it holds
+        # Copier's answers file); the fresh generation must agree, or its manifest would not match.
+        scaffold = bool(model.hooks) or (committed / ANSWERS_FILE).is_file()
         with tempfile.TemporaryDirectory(prefix="hbgen-check-") as scratch:
             fresh = Path(scratch) / model.name
             try:
-                report = generate(model, path, path.read_text(encoding="utf-8"), fresh)
+                report = generate(model, path, path.read_text(encoding="utf-8"), fresh, scaffold=scaffold)
             except (GenerationError, WriteError) as exc:
                 drifts.append(Drift(model.name, "", "generation-failed", str(exc).splitlines()[0]))
                 continue

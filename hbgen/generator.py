@@ -4,10 +4,16 @@
 architecture); ``render`` fills them from the model, prefixes the generated-file header, and formats the Python with
 the pinned ruff; ``generate`` hands the result to :mod:`hbgen.writer`, which compares it with the manifest and
 writes atomically.
+
+The hand-owned scaffold (hook module, hook tests, NOTES.md, Copier's answers file) is rendered by Copier from the
+template at the repository root (:mod:`hbgen.scaffold`), only when one of its files is missing, and goes through the
+same writer, which creates missing hand-owned files and never overwrites one.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import hashlib
 import json
 import subprocess
@@ -21,7 +27,8 @@ import jinja2
 from hbgen import __version__
 from hbgen.formatting import FormattingError, format_python
 from hbgen.render import RenderError, make_environment
-from hbgen.writer import Manifest, RenderedFile, WriteReport, sha256_text, write_package
+from hbgen.scaffold import ANSWERS_FILE, ScaffoldError, answers_after_creation, render_scaffold
+from hbgen.writer import Manifest, RenderedFile, WriteReport, atomic_write, sha256_text, write_package
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -61,11 +68,12 @@ SPOT_FILES: tuple[tuple[str, str], ...] = (
     ("spot/tests/test_web_utils.py.j2", "tests/test_{name}_web_utils.py"),
 )
 
-# Created once when the spec names hooks, then owned by the connector's author.
-HOOK_FILES: tuple[tuple[str, str], ...] = (
-    ("common/hooks.py.j2", "{name}_hooks.py"),
-    ("common/test_hooks.py.j2", "tests/test_{name}_hooks.py"),
-)
+# The hand-owned scaffold, rendered by Copier (copier.yml, scaffold/package): created once when missing, then owned by
+# the connector's author. The hook module and its tests exist once the spec names hooks; NOTES.md and Copier's
+# answers file in every package that has a scaffold (the spec names hooks, or `hbgen new-connector` made it).
+HOOK_FILES: tuple[str, ...] = ("{name}_hooks.py", "tests/test_{name}_hooks.py")
+SCAFFOLD_FILES: tuple[str, ...] = ("NOTES.md", ANSWERS_FILE)
+SCAFFOLD_TEMPLATE = "copier.yml"
 
 FILES_BY_TYPE: Mapping[str, tuple[tuple[str, str], ...]] = {"spot": SPOT_FILES}
 
@@ -74,16 +82,25 @@ class GenerationError(Exception):
     """Rendering or formatting failed; nothing was written."""
 
 
-def plan(model: Any) -> list[PlannedFile]:
-    """The files a connector of ``model.type`` produces, in a stable order."""
+def scaffold_paths(model: Any, scaffold: bool) -> list[str]:
+    """The scaffold files of ``model``'s package: none without a scaffold, else NOTES.md and the answers file, and
+    the hook module and its tests when the spec names hooks (the scaffold template renders exactly these)."""
+    if not scaffold:
+        return []
+    rows = (HOOK_FILES if getattr(model, "hooks", None) else ()) + SCAFFOLD_FILES
+    return [path.format(name=model.name) for path in rows]
+
+
+def plan(model: Any, *, scaffold: bool = False) -> list[PlannedFile]:
+    """The files a connector of ``model.type`` produces, in a stable order: the generated files, then (with
+    ``scaffold``) the hand-owned scaffold files, which Copier renders from ``copier.yml``."""
     try:
         rows = FILES_BY_TYPE[model.type]
     except KeyError as exc:
         known = ", ".join(sorted(FILES_BY_TYPE))
         raise GenerationError(f"connector type {model.type!r} has no templates yet (available: {known})") from exc
     files = [PlannedFile(template, path.format(name=model.name)) for template, path in rows]
-    if getattr(model, "hooks", None):
-        files.extend(PlannedFile(t, p.format(name=model.name), hand_owned=True) for t, p in HOOK_FILES)
+    files.extend(PlannedFile(SCAFFOLD_TEMPLATE, path, hand_owned=True) for path in scaffold_paths(model, scaffold))
     return files
 
 
@@ -230,14 +247,35 @@ def templates_sha256(template_dir: Path = TEMPLATE_DIR) -> str:
     return digest.hexdigest()
 
 
-def render(model: Any, spec_path: Path, template_dir: Path = TEMPLATE_DIR) -> list[RenderedFile]:
-    """Render, header and format every planned file. Raises :class:`GenerationError` on any failure."""
+def render(
+    model: Any,
+    spec_path: Path,
+    template_dir: Path = TEMPLATE_DIR,
+    *,
+    scaffold: bool = False,
+    scaffold_root: Path | None = None,
+) -> list[RenderedFile]:
+    """Render, header and format every planned file; with ``scaffold``, the scaffold files too (through Copier,
+    which is imported only then). Raises :class:`GenerationError` on any failure."""
     env = make_environment(template_dir)
     display = spec_display_path(spec_path)
     texts: dict[str, str] = {}
     owners: dict[str, bool] = {}
     shared = spot_context(model) if model.type == "spot" else {}
-    for planned in plan(model):
+    planned_files = plan(model, scaffold=scaffold)
+    scaffold_files: list[RenderedFile] = []
+    if any(p.template == SCAFFOLD_TEMPLATE for p in planned_files):
+        try:
+            scaffold_files = render_scaffold(model, display, scaffold_root)
+        except ScaffoldError as exc:
+            raise GenerationError(str(exc)) from exc
+        wanted = sorted(p.path for p in planned_files if p.template == SCAFFOLD_TEMPLATE)
+        if sorted(f.path for f in scaffold_files) != wanted:
+            got = ", ".join(sorted(f.path for f in scaffold_files))
+            raise GenerationError(f"the scaffold template rendered {got}; expected {', '.join(wanted)}")
+    for planned in planned_files:
+        if planned.template == SCAFFOLD_TEMPLATE:
+            continue
         try:
             body = env.get_template(planned.template).render(spec=model, ctx=shared, **planned.context)
         except (RenderError, jinja2.TemplateError) as exc:
@@ -248,7 +286,7 @@ def render(model: Any, spec_path: Path, template_dir: Path = TEMPLATE_DIR) -> li
         formatted = format_python(texts, first_party=model.name)
     except FormattingError as exc:
         raise GenerationError(f"generated code for {model.name} does not parse (template bug):\n{exc}") from exc
-    return [RenderedFile(path, formatted[path], owners[path]) for path in texts]
+    return [RenderedFile(path, formatted[path], owners[path]) for path in texts] + scaffold_files
 
 
 def build_manifest(model: Any, spec_path: Path, spec_text: str, files: Sequence[RenderedFile]) -> Manifest:
@@ -291,10 +329,23 @@ def generate(
     *,
     force: bool = False,
     dry_run: bool = False,
+    scaffold: bool | None = None,
+    scaffold_root: Path | None = None,
 ) -> WriteReport:
-    """Render ``model`` and bring ``package_dir`` in line with it (see :func:`hbgen.writer.write_package`)."""
-    files = render(model, spec_path)
-    manifest = build_manifest(model, spec_path, spec_text, files)
+    """Render ``model`` and bring ``package_dir`` in line with it (see :func:`hbgen.writer.write_package`).
+
+    ``scaffold``: whether the package has the hand-owned scaffold. None (the default) means: when the spec names
+    hooks, or when the package already has Copier's answers file (``hbgen new-connector`` creates it). Copier
+    runs only when a scaffold file is missing; existing ones are never touched, except that the answers file is
+    refreshed when hbgen creates scaffold files next to it and the refreshed record stays true for every file
+    (see :func:`hbgen.scaffold.answers_after_creation`).
+    """
+    if scaffold is None:
+        scaffold = bool(model.hooks) or (package_dir / ANSWERS_FILE).is_file()
+    wanted = scaffold_paths(model, scaffold)
+    missing = [rel for rel in wanted if not (package_dir / rel).exists()]
+    files = render(model, spec_path, scaffold=bool(missing), scaffold_root=scaffold_root)
+    manifest = dataclasses.replace(build_manifest(model, spec_path, spec_text, files), hand_owned=tuple(wanted))
     rendered = {f.path: f.content for f in files}
     old = Manifest.read(package_dir)
     same_inputs = old is not None and (old.spec_sha256, old.templates_sha256, old.hbgen_version) == (
@@ -311,4 +362,24 @@ def generate(
             return rendered.get(rel)
         return committed_text(package_dir / rel)
 
-    return write_package(package_dir, files, manifest, force=force, dry_run=dry_run, pristine=pristine)
+    report = write_package(package_dir, files, manifest, force=force, dry_run=dry_run, pristine=pristine)
+    if missing:
+        scaffold_texts = {f.path: f.content for f in files if f.hand_owned}
+        text, notes = answers_after_creation(
+            model, spec_display_path(spec_path), package_dir, scaffold_texts, missing, scaffold_root
+        )
+        report.notes.extend(notes)
+        if text is not None:
+            current = (package_dir / ANSWERS_FILE).read_text(encoding="utf-8")
+            report.updated.append(ANSWERS_FILE)
+            report.diff += "".join(
+                difflib.unified_diff(
+                    current.splitlines(keepends=True),
+                    text.splitlines(keepends=True),
+                    fromfile=f"a/{ANSWERS_FILE}",
+                    tofile=f"b/{ANSWERS_FILE}",
+                )
+            )
+            if not dry_run:
+                atomic_write(package_dir / ANSWERS_FILE, text)
+    return report

@@ -135,6 +135,7 @@ class WriteReport:
     hand_owned_created: list[str] = field(default_factory=list)
     backups: list[str] = field(default_factory=list)
     diff: str = ""
+    notes: list[str] = field(default_factory=list)  # things the author should know (printed after the report)
 
     @property
     def changed(self) -> bool:

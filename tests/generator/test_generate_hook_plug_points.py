@@ -64,7 +64,12 @@ def _generate(root: Path) -> Path:
     model, diagnostics = check_text(text, "specs/binance.yaml")
     assert model is not None, [str(d) for d in diagnostics]
     report = generate(model, spec, text, root / "out" / "binance")
-    assert sorted(report.hand_owned_created) == ["binance_hooks.py", "tests/test_binance_hooks.py"]
+    assert sorted(report.hand_owned_created) == [
+        ".copier-answers.yml",
+        "NOTES.md",
+        "binance_hooks.py",
+        "tests/test_binance_hooks.py",
+    ]
     return root / "out"
 
 

@@ -57,7 +57,12 @@ def _run_hook_tests(package_parent: Path) -> subprocess.CompletedProcess[str]:
 
 def test_hook_module_has_typed_stubs_and_failing_tests(spec_file: Path, tmp_path: Path) -> None:
     report = _generate(spec_file, tmp_path)
-    assert sorted(report.hand_owned_created) == ["binance_hooks.py", "tests/test_binance_hooks.py"]
+    assert sorted(report.hand_owned_created) == [
+        ".copier-answers.yml",
+        "NOTES.md",
+        "binance_hooks.py",
+        "tests/test_binance_hooks.py",
+    ]
     package = tmp_path / "binance"
     source = (package / "binance_hooks.py").read_text()
     assert source.startswith("# Created once by hbgen")
