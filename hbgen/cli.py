@@ -187,14 +187,28 @@ class GenerateOutcome:
     def result(self) -> str:
         if self.code == 2:
             return "invalid spec"
+        if self.code and self.report is not None:
+            return "hooks missing"
         if self.code or self.report is None:
             return "failed"
         return "changed" if self.report.changed else "unchanged"
 
 
-def run_generate(spec_path: Path, output_dir: Path, *, force: bool = False, dry_run: bool = False) -> GenerateOutcome:
-    """Generate one spec's package into ``output_dir/<name>``; failures come back in the outcome, never raised."""
-    from hbgen.generator import GenerationError, generate
+def run_generate(
+    spec_path: Path,
+    output_dir: Path,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    scaffold: bool | None = None,
+) -> GenerateOutcome:
+    """Generate one spec's package into ``output_dir/<name>``; failures come back in the outcome, never raised.
+
+    After writing, the hand-owned hook module is read with ``ast``: a hook the spec names but the module does not
+    define makes the outcome fail (code 1, the generated files are written) with the stub to paste.
+    """
+    from hbgen.generator import GenerationError, generate, spec_display_path
+    from hbgen.scaffold import ScaffoldError, missing_hooks, missing_hooks_message
     from hbgen.spec import check_file
     from hbgen.writer import WriteError
 
@@ -208,13 +222,23 @@ def run_generate(spec_path: Path, output_dir: Path, *, force: bool = False, dry_
     outcome = GenerateOutcome(spec_path, model.name, package_dir=package_dir)
     try:
         text = spec_path.read_text(encoding="utf-8")
-        outcome.report = generate(model, spec_path, text, package_dir, force=force, dry_run=dry_run)
+        outcome.report = generate(model, spec_path, text, package_dir, force=force, dry_run=dry_run, scaffold=scaffold)
     except WriteError as exc:  # hand edits (HandEditError) and unreadable manifests: the message says it all
         outcome.code, outcome.message = 1, str(exc)
     except GenerationError as exc:
         outcome.code, outcome.message = 1, f"{spec_path}: {exc}"
     except OSError as exc:
         outcome.code, outcome.message = 1, f"{spec_path}: cannot write {package_dir}: {exc}"
+    if outcome.report is None:
+        return outcome
+    try:
+        missing = missing_hooks(model, package_dir)
+    except ScaffoldError as exc:
+        outcome.code, outcome.message = 1, f"{model.name}: {exc}"
+        return outcome
+    if missing:
+        outcome.code = 1
+        outcome.message = missing_hooks_message(model, spec_display_path(spec_path), package_dir, missing)
     return outcome
 
 
@@ -238,20 +262,30 @@ def _print_report(outcome: GenerateOutcome, dry_run: bool) -> None:
     ):
         for rel in paths:
             typer.echo(f"  {label}: {rel}")
+    for note in report.notes:
+        typer.echo(f"  note: {note}")
 
 
 def generate_one(
-    spec_path: Path, output_dir: Path, *, force: bool = False, dry_run: bool = False, quiet: bool = False
+    spec_path: Path,
+    output_dir: Path,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    quiet: bool = False,
+    scaffold: bool | None = None,
 ) -> Path:
-    """Generate the package of one spec into ``output_dir/<name>``; prints the report. Exits 1/2 on failure."""
-    outcome = run_generate(spec_path, output_dir, force=force, dry_run=dry_run)
+    """Generate the package of one spec into ``output_dir/<name>``; prints the report. Exits 1/2 on failure (after
+    the report when the files were written but the hook module lacks hooks)."""
+    outcome = run_generate(spec_path, output_dir, force=force, dry_run=dry_run, scaffold=scaffold)
+    if outcome.report is not None and outcome.package_dir is not None:
+        if dry_run and outcome.report.diff:
+            typer.echo(outcome.report.diff, nl=False)
+        if not quiet:
+            _print_report(outcome, dry_run)
     if outcome.code:
         raise _fail(outcome.message, outcome.code)
-    assert outcome.report is not None and outcome.package_dir is not None
-    if dry_run and outcome.report.diff:
-        typer.echo(outcome.report.diff, nl=False)
-    if not quiet:
-        _print_report(outcome, dry_run)
+    assert outcome.package_dir is not None
     return outcome.package_dir
 
 
@@ -282,10 +316,12 @@ def generate_many(paths: list[Path], output_dir: Path, *, force: bool = False, d
             progress.advance(task)
 
     for outcome in outcomes:
+        if dry_run and outcome.report is not None and outcome.report.diff:
+            typer.echo(outcome.report.diff, nl=False)
+        for note in outcome.report.notes if outcome.report is not None else ():
+            typer.echo(f"{outcome.name}: note: {note}", err=True)
         if outcome.code:
             typer.echo(outcome.message, err=True)
-        elif dry_run and outcome.report is not None and outcome.report.diff:
-            typer.echo(outcome.report.diff, nl=False)
 
     table = Table(title="dry run: what would change" if dry_run else "generate")
     table.add_column("connector", no_wrap=True)
@@ -297,10 +333,12 @@ def generate_many(paths: list[Path], output_dir: Path, *, force: bool = False, d
         counts = (
             [str(len(x)) for x in (report.created, report.updated, report.removed, report.unchanged)]
             + [str(len(report.hand_owned_created))]
-            if report is not None and not outcome.code
+            if report is not None
             else ["-"] * 5
         )
-        style = {"failed": "red", "invalid spec": "red", "changed": "yellow"}.get(outcome.result, "green")
+        style = {"failed": "red", "invalid spec": "red", "hooks missing": "red", "changed": "yellow"}.get(
+            outcome.result, "green"
+        )
         table.add_row(outcome.name, f"[{style}]{outcome.result}[/{style}]", *counts)
     Console().print(table)
 
@@ -590,7 +628,11 @@ def new_connector_cmd(
     ] = OUTPUT_DIR,
     no_generate: bool = typer.Option(False, "--no-generate", help="Only write the spec."),
 ) -> None:
-    """Write specs/NAME.yaml (a scaffold with TODOs, or a copy of --like) and generate its package."""
+    """Write specs/NAME.yaml (a scaffold with TODOs, or a copy of --like) and generate its package.
+
+    The package gets the hand-owned scaffold from the start (NOTES.md and Copier's answers file; the hook module and
+    its tests once the spec names hooks), so `hbgen scaffold-update NAME` can bring template upgrades to it.
+    """
     from hbgen.generator import FILES_BY_TYPE
 
     if not _valid_name(name):
@@ -613,9 +655,63 @@ def new_connector_cmd(
     typer.echo(f"wrote {target}")
     if no_generate:
         return
-    package_dir = generate_one(target, output_dir)
-    typer.echo(f"next: fill in the TODOs in {target}, then `hbgen generate {name}` and `hbgen test {name}`")
-    del package_dir
+    package_dir = generate_one(target, output_dir, scaffold=True)
+    typer.echo(
+        f"next: fill in the TODOs in {target} (and what the spec cannot say in {package_dir / 'NOTES.md'}), then "
+        f"`hbgen generate {name}` and `hbgen test {name}`"
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# scaffold-update
+
+
+@app.command("scaffold-update")
+def scaffold_update_cmd(
+    name: Annotated[str, typer.Argument(help="Connector name (spec specs/NAME.yaml) or a spec file path.")],
+    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where specs/NAME.yaml are looked up.")] = SPECS_DIR,
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages.")
+    ] = OUTPUT_DIR,
+) -> None:
+    """Merge hbgen's scaffold template (at the checkout's HEAD) and the spec's current hooks into a package's
+    hand-owned files with `copier update`.
+
+    The hook module gets the stubs of hooks added to the spec, NOTES.md and the hook tests get template upgrades;
+    your code is kept (Copier's three-way merge; conflicts are marked inline). The package must be committed to git
+    first. Exit 0 when everything merged, 1 on conflicts or when the update cannot run, 2 on bad input.
+    """
+    from hbgen.generator import spec_display_path
+    from hbgen.scaffold import ScaffoldError, update_scaffold
+
+    spec_path = _spec_paths([name], False, specs_dir)[0]
+    if not spec_path.is_file():
+        raise _fail(f"{spec_path}: no such spec", 2)
+    model, _ = _load(spec_path)
+    package_dir = output_dir / model.name
+    try:
+        result = update_scaffold(model, spec_display_path(spec_path), package_dir)
+    except ScaffoldError as exc:
+        raise _fail(f"{model.name}: {exc}", 1) from None
+    if result.commit_before != result.commit_after:
+        typer.echo(f"{model.name}: scaffold template {result.commit_before} -> {result.commit_after}")
+    if not result.changed:
+        typer.echo(f"{model.name}: the scaffold in {package_dir} is up to date; nothing changed")
+        return
+    typer.echo(f"{model.name}: copier update changed {len(result.changed)} file(s) in {package_dir}:")
+    for rel in result.changed:
+        typer.echo(f"  {'conflict' if rel in result.conflicts else 'merged'}: {rel}")
+    if result.conflicts:
+        raise _fail(
+            "Resolve the conflicts marked between `<<<<<<< before updating` and `>>>>>>> after updating` in "
+            f"{', '.join(result.conflicts)}, then run `hbgen generate {model.name}` and `hbgen test {model.name}`, "
+            "review `git diff` and commit.",
+            1,
+        )
+    typer.echo(
+        f"next: review `git diff -- {package_dir}`, run `hbgen generate {model.name}` and `hbgen test {model.name}`, "
+        "and commit"
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------------
