@@ -17,7 +17,7 @@ import difflib
 import hashlib
 import json
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -68,6 +68,18 @@ SPOT_FILES: tuple[tuple[str, str], ...] = (
     ("spot/tests/test_web_utils.py.j2", "tests/test_{name}_web_utils.py"),
 )
 
+
+def _has_private_ws(model: Any) -> bool:
+    return model.ws.private is not None
+
+
+#: Rows a spec produces only when it meets a condition, by template: the user stream needs a private websocket
+#: (without one the connector polls over REST, and a regeneration removes the files as stale).
+ONLY_WHEN: Mapping[str, Callable[[Any], bool]] = {
+    "spot/api_user_stream_data_source.py.j2": _has_private_ws,
+    "spot/tests/test_api_user_stream_data_source.py.j2": _has_private_ws,
+}
+
 # The hand-owned scaffold, rendered by Copier (copier.yml, scaffold/package): created once when missing, then owned by
 # the connector's author. The hook module and its tests exist once the spec names hooks; NOTES.md and Copier's
 # answers file in every package that has a scaffold (the spec names hooks, or `hbgen new-connector` made it).
@@ -92,14 +104,19 @@ def scaffold_paths(model: Any, scaffold: bool) -> list[str]:
 
 
 def plan(model: Any, *, scaffold: bool = False) -> list[PlannedFile]:
-    """The files a connector of ``model.type`` produces, in a stable order: the generated files, then (with
-    ``scaffold``) the hand-owned scaffold files, which Copier renders from ``copier.yml``."""
+    """The files a connector of ``model.type`` produces, in a stable order: the generated files (a row of
+    ``ONLY_WHEN`` only when its condition holds), then (with ``scaffold``) the hand-owned scaffold files, which
+    Copier renders from ``copier.yml``."""
     try:
         rows = FILES_BY_TYPE[model.type]
     except KeyError as exc:
         known = ", ".join(sorted(FILES_BY_TYPE))
         raise GenerationError(f"connector type {model.type!r} has no templates yet (available: {known})") from exc
-    files = [PlannedFile(template, path.format(name=model.name)) for template, path in rows]
+    files = [
+        PlannedFile(template, path.format(name=model.name))
+        for template, path in rows
+        if template not in ONLY_WHEN or ONLY_WHEN[template](model)
+    ]
     files.extend(PlannedFile(SCAFFOLD_TEMPLATE, path, hand_owned=True) for path in scaffold_paths(model, scaffold))
     return files
 
