@@ -80,9 +80,9 @@ ONLY_WHEN: Mapping[str, Callable[[Any], bool]] = {
     "spot/tests/test_api_user_stream_data_source.py.j2": _has_private_ws,
 }
 
-# The hand-owned scaffold, rendered by Copier (copier.yml, scaffold/package): created once when missing, then owned by
-# the connector's author. The hook module and its tests exist once the spec names hooks; NOTES.md and Copier's
-# answers file in every package that has a scaffold (the spec names hooks, or `hbgen new-connector` made it).
+# The hand-owned scaffold, rendered by Copier (copier.yml, templates/scaffold/package): created once when missing,
+# then owned by the connector's author. The hook module and its tests exist once the spec names hooks; NOTES.md and
+# Copier's answers file in every package that has a scaffold (the spec names hooks, or `hbgen new-connector` made it).
 HOOK_FILES: tuple[str, ...] = ("{name}_hooks.py", "tests/test_{name}_hooks.py")
 SCAFFOLD_FILES: tuple[str, ...] = ("NOTES.md", ANSWERS_FILE)
 SCAFFOLD_TEMPLATE = "copier.yml"
@@ -253,10 +253,17 @@ def header_line(path: str, spec_display: str, name: str, hand_owned: bool) -> st
     return f"# {text}\n"
 
 
+#: Template folders that never shape generated files, so they stay out of :func:`templates_sha256`: the Copier
+#: scaffold only creates hand-owned files, and a change to it must not mark every package's generated files stale.
+UNHASHED_TEMPLATE_DIRS: tuple[str, ...] = ("scaffold",)
+
+
 def templates_sha256(template_dir: Path = TEMPLATE_DIR) -> str:
-    """A hash over every template's relative path and bytes, recorded in the manifest."""
+    """A hash over every generating template's relative path and bytes, recorded in the manifest."""
     digest = hashlib.sha256()
     for path in sorted(p for p in template_dir.rglob("*") if p.is_file()):
+        if path.relative_to(template_dir).parts[0] in UNHASHED_TEMPLATE_DIRS:
+            continue
         digest.update(path.relative_to(template_dir).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

@@ -3,8 +3,8 @@
 A package has two kinds of files. Generated files are hbgen's: rendered from ``templates/`` on every run and recorded
 in the manifest. The *scaffold* is the author's: the hook module ``<name>_hooks.py``, its tests, ``NOTES.md`` and
 Copier's answers file ``.copier-answers.yml``. It is rendered from the Copier template at the repository root
-(``copier.yml``, files under ``scaffold/package``), once, and then belongs to the author; ``hbgen scaffold-update``
-brings later template upgrades and newly named hooks into it with Copier's three-way merge.
+(``copier.yml``, files under ``templates/scaffold/package``), once, and then belongs to the author;
+``hbgen scaffold-update`` brings later template upgrades and newly named hooks into it with Copier's three-way merge.
 
 Creation (:func:`render_scaffold`) runs ``copier.run_copy`` from a plain copy of the template as it is in the working
 tree, into a temporary directory; hbgen formats the Python and hands the files to its writer, which creates the
@@ -38,9 +38,9 @@ from hbgen.writer import RenderedFile
 SCAFFOLD_ROOT = Path(__file__).resolve().parent.parent
 ANSWERS_FILE = ".copier-answers.yml"
 #: What the scaffold is rendered from, relative to the template root (checked for uncommitted changes).
-TEMPLATE_SOURCES: tuple[str, ...] = ("copier.yml", "scaffold")
+TEMPLATE_SOURCES: tuple[str, ...] = ("copier.yml", "templates/scaffold")
 #: The macros of the hook stubs, relative to the template root (Copier's Jinja loader root).
-HOOK_MACROS = "scaffold/hooks.jinja"
+HOOK_MACROS = "templates/scaffold/hooks.jinja"
 #: The marker Copier writes at the start of an inline merge conflict.
 CONFLICT_MARKER = re.compile(r"^<<<<<<< ", re.MULTILINE)
 

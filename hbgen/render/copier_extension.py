@@ -1,6 +1,6 @@
 """hbgen's escaping filters inside Copier.
 
-The scaffold template (``copier.yml``, ``scaffold/``) renders answers that come from the spec: hook names and
+The scaffold template (``copier.yml``, ``templates/scaffold/``) renders answers that come from the spec: hook names and
 descriptions, the display name. They must reach Python and Markdown through the same filters as every other template
 (:mod:`hbgen.render.filters`), so ``copier.yml`` loads this extension with ``_jinja_extensions`` (which is why Copier
 runs with ``unsafe=True``/``--trust``).

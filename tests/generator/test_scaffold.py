@@ -74,7 +74,9 @@ def committed_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "template"
     root.mkdir()
     shutil.copy(ROOT / "copier.yml", root / "copier.yml")
-    shutil.copytree(ROOT / "scaffold", root / "scaffold", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "templates" / "scaffold", root / "templates" / "scaffold", ignore=shutil.ignore_patterns("__pycache__")
+    )
     for args in (["init", "-q"], ["add", "."], ["-c", "commit.gpgsign=false", "commit", "-qm", "v1"], ["tag", "v1"]):
         subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
     monkeypatch.setattr(scaffold, "SCAFFOLD_ROOT", root)

@@ -1,9 +1,9 @@
 """`copier update` through `hbgen scaffold-update`: a template upgrade reaches an edited hook module and NOTES.md, and
 a hook added to the spec later is merged into the hand-written module, with every hand-written line kept.
 
-Each test builds two git repositories in a temporary directory: the scaffold template (copier.yml and scaffold/,
-copied from this checkout, committed and tagged like a release) and a project holding specs/ and generated/. hbgen's
-template root points at the first, so the real CLI commands run against it.
+Each test builds two git repositories in a temporary directory: the scaffold template (copier.yml and
+templates/scaffold/, copied from this checkout, committed and tagged like a release) and a project holding specs/ and
+generated/. hbgen's template root points at the first, so the real CLI commands run against it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,11 @@ def repos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     template = tmp_path / "hbgen-template"
     template.mkdir()
     shutil.copy(ROOT / "copier.yml", template / "copier.yml")
-    shutil.copytree(ROOT / "scaffold", template / "scaffold", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "templates" / "scaffold",
+        template / "templates" / "scaffold",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     git(template, "init", "-q")
     git(template, "add", ".")
     git(template, "commit", "-q", "-m", "scaffold template v1")
@@ -103,7 +107,7 @@ def replace_body(path: Path, name: str, body: str) -> str:
     return new
 
 
-HOOK_MODULE = "scaffold/package/{% if hooks %}{{ name }}_hooks.py{% endif %}.jinja"
+HOOK_MODULE = "templates/scaffold/package/{% if hooks %}{{ name }}_hooks.py{% endif %}.jinja"
 
 
 def test_a_template_upgrade_reaches_the_edited_module_and_keeps_the_hand_written_body(
@@ -144,7 +148,7 @@ def test_a_template_upgrade_reaches_the_edited_module_and_keeps_the_hand_written
         "v2",
         {
             HOOK_MODULE: ("Replace the body of each stub", "Replace the body of every stub"),
-            "scaffold/package/NOTES.md.jinja": (
+            "templates/scaffold/package/NOTES.md.jinja": (
                 "## Testing against the exchange",
                 "## Fees\n\n- TODO: fee tiers and rebates.\n\n## Testing against the exchange",
             ),
