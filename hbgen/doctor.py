@@ -246,7 +246,7 @@ def _rest_fills(data: dict[str, Any]) -> list[tuple[str, str]]:
 def _fee_row(data: dict[str, Any]) -> Row:
     requirement = "fees in trade events"
     fills = _private_mappings(data, "fill")
-    estimated = f"fee estimation: fills record no exchange fee; _get_fee estimates from {_fees_text(data)}"
+    estimated = f"fee estimation: fills report no fee, so each fill's fee is estimated from {_fees_text(data)}"
     if not fills:
         for endpoint, mapping in _rest_fills(data):
             fields = _m(_m(_m(data.get("mappings")).get(mapping)).get("fields"))

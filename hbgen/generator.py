@@ -223,6 +223,13 @@ def spot_context(model: Any) -> dict[str, Any]:
         "ignore": _predicate_literals(private.ignore) if private else (),
         "terminated": _predicate_literals(private.terminated) if private else (),
     }
+    # Whether the fills the connector sees report their fee; when they do not, it estimates the fee from the spec.
+    fill_mappings = [events["fill"][1]] if events["fill"] else []
+    if roles["fills"]:
+        fill_mappings.append(model.endpoints[roles["fills"]].mapping)
+    fills_report_fees = all(
+        {"fee_amount", "fee_asset"} <= set(model.mappings[name].fields) for name in fill_mappings if name
+    )
     return {
         "predicates": predicates,
         "error_paths": error_paths,
@@ -230,6 +237,7 @@ def spot_context(model: Any) -> dict[str, Any]:
         "writers": writers,
         "events": events,
         "private_messages": private_messages,
+        "fills_report_fees": fills_report_fees,
     }
 
 

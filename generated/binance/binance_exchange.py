@@ -283,19 +283,35 @@ class BinanceExchange(ExchangePyBase):
         return updates
 
     def _trade_update(self, order: InFlightOrder, fill: Any) -> TradeUpdate:
-        """A TradeUpdate for ``order`` from a parsed fill record (fee: the fill's own, else the schema's)."""
+        """A TradeUpdate for ``order`` from a parsed fill record.
+
+        The fee is the one the fill reports (asset and amount, even when zero); a fill that reports none gets the fee
+        estimated from the spec's fees, maker or taker as the fill says (taker when it does not say).
+        """
         price = Decimal(fill.price)
         amount = Decimal(fill.amount)
         quote_amount = getattr(fill, "quote_amount", None)
         fee_asset = getattr(fill, "fee_asset", None)
         fee_amount = getattr(fill, "fee_amount", None)
-        flat_fees = [TokenAmount(token=fee_asset, amount=Decimal(fee_amount))] if fee_asset and fee_amount else []
-        fee = TradeFeeBase.new_spot_fee(
-            fee_schema=self.trade_fee_schema(),
-            trade_type=order.trade_type,
-            percent_token=fee_asset,
-            flat_fees=flat_fees,
-        )
+        fee: TradeFeeBase
+        if fee_asset and fee_amount is not None:
+            fee = TradeFeeBase.new_spot_fee(
+                fee_schema=self.trade_fee_schema(),
+                trade_type=order.trade_type,
+                percent_token=fee_asset,
+                flat_fees=[TokenAmount(token=fee_asset, amount=Decimal(fee_amount))],
+            )
+        else:
+            is_taker = getattr(fill, "is_taker", None)
+            fee = self._get_fee(
+                order.base_asset,
+                order.quote_asset,
+                order.order_type,
+                order.trade_type,
+                amount,
+                price,
+                is_maker=None if is_taker is None else not is_taker,
+            )
         return TradeUpdate(
             trade_id=str(fill.trade_id),
             client_order_id=order.client_order_id,

@@ -149,7 +149,7 @@ def test_without_a_private_websocket_the_private_rows_are_waived_and_balances_po
     del data["mappings"]["my_trades"]["fields"]["fee_asset"]
     row = _by_requirement(rows_for(data))["fees in trade events"]
     assert (row.status, row.fix) == (OPTIONAL_ABSENT, "ws.private.events")
-    assert "fills record no exchange fee" in row.detail
+    assert "fills report no fee" in row.detail
     assert not [r for r in rows_for(data) if r.problem]
 
 
