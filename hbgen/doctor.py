@@ -1,7 +1,7 @@
 """``hbgen doctor``: the exchange API requirements of a Hummingbot connector, as a checklist against one spec.
 
-Every row names a section (REST, websocket, perpetual, hooks), a requirement, a status, a detail (what in the spec
-satisfies it, the waiver's reason, or what happens without it) and where to fix it. Statuses:
+Every row names a section (REST, websocket, perpetual, package, hooks), a requirement, a status, a detail (what in
+the spec satisfies it, the waiver's reason, or what happens without it) and where to fix it. Statuses:
 
 - ``ok``: the spec provides it;
 - ``waived``: a required capability the spec waives, with a reason under ``waivers``;
@@ -404,12 +404,56 @@ def hook_rows(data: Any, package_dir: Path | None) -> list[Row]:
     return rows
 
 
+#: What each part of a generated spot package is for, in the words of the checklist.
+_PACKAGE_PARTS: Final = {
+    "price": "last traded price",
+    "network": "network check",
+    "create": "create order",
+    "cancel": "cancel order",
+    "status": "order status query",
+    "balances": "balances",
+    "rules": "trading rules",
+}
+
+
+def package_rows(data: Any) -> list[Row]:
+    """What ``hbgen generate`` needs to emit a spot package, beyond the validator's capabilities.
+
+    A waived capability satisfies ``hbgen validate`` but leaves the templates without an endpoint to call, so each
+    part the templates need is a row here: ``ok`` with the endpoint that plays it, else ``missing``.
+    """
+    from hbgen.generator import PACKAGE_ROLES, ROLE_CHOICES
+
+    d = _m(data)
+    if d.get("type") != "spot":
+        return []
+    endpoints = _m(d.get("endpoints"))
+    rows = []
+    for role in PACKAGE_ROLES:
+        choices = ROLE_CHOICES[role]
+        found = next((name for name in choices if name in endpoints), None)
+        requirement = f"{_PACKAGE_PARTS[role]} endpoint"
+        if found:
+            rows.append(Row("package", requirement, OK, f"endpoints.{found}", f"endpoints.{found}"))
+        else:
+            wanted = " or ".join(f"endpoints.{name}" for name in choices)
+            detail = f"hbgen generate needs {wanted} (a waiver is not enough)"
+            rows.append(Row("package", requirement, MISSING, detail, f"endpoints.{choices[0]}"))
+    for section, what in (("symbols", "exchange symbol <-> trading pair map"), ("orders", "order types and sides")):
+        if isinstance(d.get(section), dict):
+            rows.append(Row("package", f"{section} section", OK, what, section))
+        else:
+            detail = f"hbgen generate needs the {section} section ({what})"
+            rows.append(Row("package", f"{section} section", MISSING, detail, section))
+    return rows
+
+
 def rows_for(data: Any, output_dir: Path | None = None) -> list[Row]:
     """Every checklist row of a spec document; hook rows look for the package under ``output_dir/<name>``."""
     d = _m(data)
     name = d.get("name")
     package_dir = output_dir / name if output_dir is not None and isinstance(name, str) and name else None
-    return requirement_rows(d) + hook_rows(d, package_dir)
+    return requirement_rows(d) + package_rows(d) + hook_rows(d, package_dir)
 
 
 # ----------------------------------------------------------------------------------------------------------------

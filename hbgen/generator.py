@@ -125,7 +125,7 @@ def plan(model: Any, *, scaffold: bool = False) -> list[PlannedFile]:
 # Context shared by the spot templates: endpoint roles and the test-fixture data derived from the spec's examples.
 
 #: Which endpoint plays each part, first present wins.
-_ROLE_CHOICES: Mapping[str, tuple[str, ...]] = {
+ROLE_CHOICES: Mapping[str, tuple[str, ...]] = {
     "price": ("last_price", "ticker_24h", "book_ticker"),
     "network": ("ping", "server_time"),
     "create": ("create_order",),
@@ -135,6 +135,8 @@ _ROLE_CHOICES: Mapping[str, tuple[str, ...]] = {
     "fills": ("my_trades",),
     "rules": ("trading_rules",),
 }
+#: The parts a spot package cannot be generated without (a waiver satisfies the validator, not the templates).
+PACKAGE_ROLES: tuple[str, ...] = ("price", "network", "create", "cancel", "status", "balances", "rules")
 
 
 def path_literal(path: Any) -> tuple[Any, ...]:
@@ -181,14 +183,12 @@ def spot_context(model: Any) -> dict[str, Any]:
 
     The example payloads themselves are not here: ``tests/examples.py`` renders them from the spec, once.
     """
-    roles = {role: next((n for n in names if n in model.endpoints), None) for role, names in _ROLE_CHOICES.items()}
+    roles = {role: next((n for n in names if n in model.endpoints), None) for role, names in ROLE_CHOICES.items()}
     roles["symbols"] = model.symbols.endpoint if model.symbols else roles["rules"]
     roles["server_time"] = model.time_sync_endpoint
-    missing = [
-        role for role in ("price", "network", "create", "cancel", "status", "balances", "rules") if not roles[role]
-    ]
+    missing = [role for role in PACKAGE_ROLES if not roles[role]]
     if missing or model.symbols is None or model.orders is None:
-        wanted = ", ".join(" or ".join(_ROLE_CHOICES[role]) for role in missing) or "symbols and orders sections"
+        wanted = ", ".join(" or ".join(ROLE_CHOICES[role]) for role in missing) or "symbols and orders sections"
         raise GenerationError(
             f"a spot connector package needs these endpoints, which the spec waives or lacks: {wanted}"
         )

@@ -161,7 +161,7 @@ def test_okx_waived_rows_carry_the_reason_and_the_waiver_path() -> None:
     row = got["private trades"]
     assert (row.status, row.fix) == (WAIVED, "waivers.ws_private_trades")
     assert row.detail == "auth-style example; fills are out of its scope"
-    statuses = {name: got[name].status for name in got}
+    statuses = {name: got[name].status for name in got if got[name].section != "package"}
     assert statuses == {
         "trading rules": WAIVED,
         "server status or ping": WAIVED,
@@ -181,8 +181,21 @@ def test_okx_waived_rows_carry_the_reason_and_the_waiver_path() -> None:
         "leverage": NOT_APPLICABLE,
     }
     assert "zero fees (the spec has no fees section)" in got["fees in trade events"].detail
+    # The waivers satisfy the validator, but a spot package cannot be generated without those endpoints.
+    package = {r.requirement: r for r in rows_for(_data(OKX)) if r.section == "package"}
+    assert {name for name, r in package.items() if r.status == MISSING} == {
+        "last traded price endpoint",
+        "network check endpoint",
+        "cancel order endpoint",
+        "order status query endpoint",
+        "trading rules endpoint",
+        "symbols section",
+        "orders section",
+    }
+    assert package["cancel order endpoint"].fix == "endpoints.cancel_order"
+    assert "a waiver is not enough" in package["cancel order endpoint"].detail
     report = diagnose(OKX, None)
-    assert report.diagnostics == [] and report.exit_code == 0
+    assert report.diagnostics == [] and report.exit_code == 1
 
 
 def test_incomplete_spec_gets_a_missing_row_exit_1_and_the_diagnostics(tmp_path: Path) -> None:
@@ -192,7 +205,7 @@ def test_incomplete_spec_gets_a_missing_row_exit_1_and_the_diagnostics(tmp_path:
     row = _by_requirement(report.rows)["balances"]
     assert (row.status, row.fix) == (MISSING, "endpoints.balances")
     assert 'no "balances" endpoint' in row.detail and "waivers.rest_balances" in row.detail
-    assert [r.requirement for r in report.problems] == ["balances"]
+    assert [r.requirement for r in report.problems] == ["balances", "balances endpoint"]
     assert [d.message for d in report.diagnostics] == ['missing capability rest_balances: no "balances" endpoint']
     assert report.unexplained == [] and report.exit_code == 1
 
@@ -205,7 +218,9 @@ def test_incomplete_spec_gets_a_missing_row_exit_1_and_the_diagnostics(tmp_path:
         "balances come from a sub-account API",
         "waivers.rest_balances",
     )
-    assert report.diagnostics == [] and report.exit_code == 0
+    # ... but hbgen generate still needs a balances endpoint for a spot package, and the checklist says so.
+    assert report.diagnostics == [] and [r.requirement for r in report.problems] == ["balances endpoint"]
+    assert report.exit_code == 1
 
 
 def test_other_validation_errors_make_it_exit_2_but_the_rows_are_still_built(tmp_path: Path) -> None:
@@ -378,16 +393,16 @@ def test_cli_binance_exits_0_with_the_table(tmp_path: Path) -> None:
         "endpoints.trading_rules (GET /v3/exchangeInfo)",
         "endpoints.trading_rules",
     ]
-    assert "binance: 14 ok, 2 n/a - checklist passes" in result.output
+    assert "binance: 23 ok, 2 n/a - checklist passes" in result.output
     assert "Traceback" not in result.output
 
 
 def test_cli_finds_example_specs_and_shows_waivers() -> None:
     result = _doctor("okx")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # an auth-style example: it waives what a package needs
     row = next(line for line in result.output.splitlines() if "private trades" in line)
     assert "waived" in row and "fills are out of its scope" in row and "waivers.ws_private_trades" in row
-    assert "okx: 4 ok, 7 waived, 3 optional-absent, 2 n/a" in result.output
+    assert "okx: 6 ok, 7 waived, 7 missing, 3 optional-absent, 2 n/a - 7 problems" in result.output
 
 
 def test_cli_incomplete_spec_exits_1_with_rows_then_diagnostics(tmp_path: Path) -> None:
@@ -404,7 +419,7 @@ def test_cli_incomplete_spec_exits_1_with_rows_then_diagnostics(tmp_path: Path) 
         for line in result.output.splitlines()
     )
     assert result.output.index("│ balances") < result.output.index("missing capability rest_balances")
-    assert "1 problem: fix the rows marked missing or stub" in result.output
+    assert "2 problems: fix the rows marked missing or stub" in result.output
 
 
 def test_cli_unwritten_hook_exits_1(tmp_path: Path) -> None:
