@@ -391,7 +391,10 @@ def hook_rows(data: Any, package_dir: Path | None) -> list[Row]:
             detail = f"not checked: {where} yet (hbgen generate {name} writes the stub)"
             rows.append(Row("hooks", requirement, NOT_APPLICABLE, detail, f"hooks.{hook}", False))
         elif hook not in definitions:
-            detail = f"{module} defines no {hook}: write it (hbgen never updates a hand-owned module)"
+            detail = (
+                f"{module} defines no {hook}: paste the stub hbgen generate {name} prints, or commit and run "
+                f"hbgen scaffold-update {name}"
+            )
             rows.append(Row("hooks", requirement, MISSING, detail, str(module)))
         else:
             found = definitions[hook]
