@@ -222,11 +222,15 @@ class SignedLoginUserStreamDataSource(StyledUserStreamDataSource):
 class ListenKeyUserStreamDataSource(StyledUserStreamDataSource):
     """Style ``listen_key``: a REST-created key in the URL, kept alive periodically; a fresh key per connection.
 
-    Subclasses supply :meth:`_create_listen_key`, :meth:`_keep_alive_listen_key` and :meth:`_ws_url_for`. A failed
-    keep-alive disconnects (see the base class), and the next connection creates a new key.
+    Subclasses supply :meth:`_create_listen_key`, :meth:`_keep_alive_listen_key` and :meth:`_ws_url_for`, and
+    optionally :meth:`_close_listen_key`. A failed keep-alive disconnects (see the base class), and the next
+    connection creates a new key. When a connection ends the key is closed (best effort: a failure or a slow reply
+    is logged, never raised, so the reconnect goes ahead).
     """
 
     KEEP_ALIVE_INTERVAL: ClassVar[float | None] = 30 * 60.0
+    #: Seconds to wait for the reply to the request closing the key.
+    CLOSE_TIMEOUT: ClassVar[float] = 5.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -249,6 +253,9 @@ class ListenKeyUserStreamDataSource(StyledUserStreamDataSource):
     def _ws_url_for(self, listen_key: str) -> str:
         """The websocket URL carrying ``listen_key``."""
 
+    async def _close_listen_key(self, listen_key: str) -> None:
+        """Close the key over REST (default: nothing to close; the key lapses on its own)."""
+
     async def _connection_url(self) -> str:
         self._listen_key = await self._create_listen_key()
         return self._ws_url()
@@ -259,7 +266,15 @@ class ListenKeyUserStreamDataSource(StyledUserStreamDataSource):
 
     async def _on_user_stream_interruption(self, websocket_assistant: WSAssistant | None) -> None:
         await super()._on_user_stream_interruption(websocket_assistant)
-        self._listen_key = None
+        listen_key, self._listen_key = self._listen_key, None
+        if listen_key is None:
+            return
+        try:
+            await asyncio.wait_for(self._close_listen_key(listen_key), self.CLOSE_TIMEOUT)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.logger().warning("Could not close the listen key; it lapses on its own.", exc_info=True)
 
 
 class RestTokenUserStreamDataSource(StyledUserStreamDataSource):

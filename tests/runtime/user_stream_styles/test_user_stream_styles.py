@@ -268,6 +268,37 @@ class ListenKeyTests(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(RuntimeError):
             ds._ws_url()
 
+    async def test_the_key_is_closed_when_the_connection_ends(self) -> None:
+        closed: list[str] = []
+
+        class Closing(ListenKeyish):
+            async def _close_listen_key(self, listen_key: str) -> None:
+                closed.append(listen_key)
+
+        ds = Closing(auth=None, trading_pairs=[], connector=None, api_factory=make_factory(), domain="com")
+        await ds._connection_url()
+        await ds._on_user_stream_interruption(None)
+        await ds._on_user_stream_interruption(None)  # no key any more: nothing to close
+        self.assertEqual(["key1"], closed)
+        self.assertIsNone(ds._listen_key)
+
+    async def test_a_failing_or_slow_close_is_logged_not_raised(self) -> None:
+        class FailingClose(ListenKeyish):
+            CLOSE_TIMEOUT = 0.01
+
+            async def _close_listen_key(self, listen_key: str) -> None:
+                if listen_key == "key1":
+                    raise OSError("the exchange is unreachable")
+                await asyncio.sleep(10)
+
+        ds = FailingClose(auth=None, trading_pairs=[], connector=None, api_factory=make_factory(), domain="com")
+        with self.assertLogs(level="WARNING") as logs:
+            for _ in range(2):
+                await ds._connection_url()
+                await ds._on_user_stream_interruption(None)
+        self.assertEqual(2, sum("Could not close the listen key" in line for line in logs.output))
+        self.assertIsNone(ds._listen_key)
+
 
 class KucoinLike(RestTokenUserStreamDataSource):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
