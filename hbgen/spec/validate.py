@@ -35,6 +35,7 @@ from hbgen.spec.vocabulary import (
     ROLE_INPUTS,
     ROLE_MAPPING_KINDS,
     ROLES_NEEDING_MAPPING,
+    URL_PLACEHOLDERS_BY_STYLE,
     VALUE_TYPES_FOR_TARGET,
 )
 
@@ -652,6 +653,16 @@ class _Checker:
             self.hook_ref(base + ["hook"], login["hook"], "ws.login")
         self.template(base + ["message"], login.get("message"), "login")
         self.template(base + ["url_template"], login.get("url_template"), "url")
+        url_template = login.get("url_template")
+        if isinstance(url_template, str) and style in URL_PLACEHOLDERS_BY_STYLE:
+            allowed = URL_PLACEHOLDERS_BY_STYLE[style]
+            for name in _PLACEHOLDER.findall(url_template):
+                if name in PLACEHOLDERS["url"] and name not in allowed:
+                    self.err(
+                        base + ["url_template"],
+                        f'placeholder "${{{name}}}" has no value in login style {style}',
+                        f"allowed with {style}: {', '.join('${' + a + '}' for a in allowed)}",
+                    )
         self.predicates(base + ["success"], login.get("success"))
         for key in ("key_field", "token_field", "url_field"):
             self.path(base + [key], login.get(key))

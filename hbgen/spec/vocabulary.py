@@ -247,7 +247,7 @@ PLACEHOLDERS: Final = MappingProxyType(
         "stream": ("symbol", "trading_pair"),
         "subscription": ("streams", "stream", "symbol", "trading_pair", "id", "channel", "time_s", "token", "uuid"),
         "login": ("uuid", "id", "signed_params", "api_key", "timestamp", "signature", "passphrase", "token", "time_s"),
-        "url": ("url", "listen_key", "token"),
+        "url": ("url", "listen_key", "token", "uuid"),
         "heartbeat": ("id", "time_s", "uuid"),
     }
 )
@@ -261,6 +261,12 @@ LOGIN_STYLE_KEYS: Final = MappingProxyType(
         "rest_token": ("endpoint", "token_field", "url_field", "url_template", "message", "success"),
         "hook": ("hook",),
     }
+)
+
+#: The ``ws.private.login.url_template`` placeholders each login style has values for (``${uuid}``: a fresh one per
+#: connection, e.g. KuCoin's ``connectId``).
+URL_PLACEHOLDERS_BY_STYLE: Final = MappingProxyType(
+    {"listen_key": ("url", "listen_key", "uuid"), "rest_token": ("url", "token", "uuid")}
 )
 
 PREDICATE_OPERATORS: Final = ("equals", "not_equals", "in", "contains", "any_contains", "present")
