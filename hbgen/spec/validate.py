@@ -413,6 +413,15 @@ class _Checker:
             self.predicates(base + ["filter"], mapping.get("filter"))
             if "hook" in mapping:
                 self.hook_ref(base + ["hook"], mapping["hook"], "mapping.parse")
+                if kind in ("order_book_snapshot", "order_book_diff"):
+                    # The order book template builds its messages from these fields directly; a parse hook here
+                    # would never be called.
+                    self.err(
+                        base + ["hook"],
+                        f"mappings of kind {kind} cannot be parsed by a hook: the order book reads their fields",
+                        "map the fields (each/paths); put custom book logic in order_book.integrity.checksum.hook",
+                        key=True,
+                    )
             fields = _m(mapping.get("fields"))
             each_prefixes: set[str] = set()
             for fname, expr in fields.items():

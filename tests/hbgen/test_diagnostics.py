@@ -371,3 +371,18 @@ def test_diagnostic_rendering_and_helpers() -> None:
     assert suggest("PSOT", ["GET", "POST"]) == "POST"
     assert suggest("post", ["GET", "POST"]) == "POST"
     assert suggest("zzzz", ["GET", "POST"]) is None
+
+
+def test_a_book_mapping_cannot_be_parsed_by_a_hook(binance_text, diagnostics_of, pos) -> None:
+    text = mutate(
+        binance_text,
+        "  order_book_diff:\n    kind: order_book_diff\n",
+        "  order_book_diff:\n    kind: order_book_diff\n    hook: parse_depth\n",
+    )
+    text += "\nhooks:\n  parse_depth:\n    at: mapping.parse\n    description: parse depth\n"
+    line, col = pos(text, "hook: parse_depth")
+    assert diagnostics_of(text) == [
+        f"{F}:{line}:{col}: mappings.order_book_diff.hook: mappings of kind order_book_diff cannot be parsed by a "
+        "hook: the order book reads their fields (map the fields (each/paths); put custom book logic in "
+        "order_book.integrity.checksum.hook)"
+    ]
