@@ -7,13 +7,10 @@ fake's auth signs what it claims to sign.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import json
 import sys
 import unittest
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,15 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakex import fakex_constants as CONSTANTS  # noqa: E402
 from fakex import fakex_web_utils as web_utils  # noqa: E402
 from fakex.fakex_auth import SIGNATURE_HEADER, TIMESTAMP_HEADER, FakexAuth  # noqa: E402
+from fakex.fakex_e2e_support import PAIR, SYMBOL, mock_ready_answers, wait_for  # noqa: E402
 from fakex.fakex_exchange import FakexExchange  # noqa: E402
 from hbrt.data_type.common import OrderType, TradeType  # noqa: E402
 from hbrt.data_type.in_flight_order import OrderState  # noqa: E402
 from hbrt.testing.network_mocking_assistant import NetworkMockingAssistant  # noqa: E402
 from hbrt.time_synchronizer import TimeSynchronizer  # noqa: E402
 from hbrt.web_assistant.connections.data_types import RESTMethod, RESTRequest  # noqa: E402
-
-PAIR = "COINALPHA-HBOT"
-SYMBOL = "COINALPHAHBOT"
 
 
 class _RoutingSession:
@@ -50,38 +45,11 @@ class _RoutingSession:
         return ws
 
 
-async def _wait_for(condition: Callable[[], bool], timeout: float = 3.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 class FakexEndToEndTests(unittest.IsolatedAsyncioTestCase):
     async def asyncSetUp(self) -> None:
         self.mock_api = aioresponses()
         self.mock_api.start()
-        info = {
-            "symbols": [
-                {
-                    "symbol": SYMBOL,
-                    "base": "COINALPHA",
-                    "quote": "HBOT",
-                    "status": "TRADING",
-                    "tickSize": "0.01",
-                    "stepSize": "0.001",
-                    "minQty": "0.01",
-                    "minNotional": "10",
-                }
-            ]
-        }
-        for path, payload in (
-            (CONSTANTS.EXCHANGE_INFO_PATH_URL, info),
-            (CONSTANTS.SERVER_TIME_PATH_URL, {"serverTime": 1640780000000}),
-            (CONSTANTS.ORDER_BOOK_PATH_URL, {"lastUpdateId": 100, "bids": [["9", "1"]], "asks": [["11", "2"]]}),
-            (CONSTANTS.ACCOUNTS_PATH_URL, {"balances": [{"asset": "HBOT", "free": "500", "locked": "100"}]}),
-            (CONSTANTS.MY_TRADES_PATH_URL, []),
-        ):
-            self.mock_api.get(_prefix(web_utils.public_rest_url(path)), body=json.dumps(payload), repeat=True)
+        mock_ready_answers(self.mock_api, **{CONSTANTS.MY_TRADES_PATH_URL: []})
         self.exchange = FakexExchange(fakex_api_key="key", fakex_api_secret="secret", trading_pairs=[PAIR])
         self.mocks = NetworkMockingAssistant()
         self.public_ws = self.mocks.create_websocket_mock()
@@ -116,7 +84,7 @@ class FakexEndToEndTests(unittest.IsolatedAsyncioTestCase):
         await self.exchange.start_network()
         self.exchange.tick(1640780005.0)  # crosses a poll boundary: balances are fetched
 
-        await _wait_for(lambda: self.exchange.ready)
+        await wait_for(lambda: self.exchange.ready)
         self.assertEqual(
             {
                 "symbols_mapping_initialized": True,
@@ -164,12 +132,6 @@ class FakexAuthTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(
             hmac.new(b"secret", payload.encode(), hashlib.sha256).hexdigest(), signed.headers[SIGNATURE_HEADER]
         )
-
-
-def _prefix(url: str) -> Any:
-    import re
-
-    return re.compile("^" + re.escape(url) + r"(\?.*)?$")
 
 
 if __name__ == "__main__":

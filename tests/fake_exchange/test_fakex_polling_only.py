@@ -8,13 +8,10 @@ the status poll.
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import json
-import re
 import sys
 import unittest
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ sys.path.insert(0, str(HERE))
 
 from fakex import fakex_constants as CONSTANTS  # noqa: E402
 from fakex import fakex_web_utils as web_utils  # noqa: E402
+from fakex.fakex_e2e_support import PAIR, SYMBOL, mock_ready_answers, public_url, wait_for  # noqa: E402
 from fakex.fakex_polling_exchange import FakexPollingExchange  # noqa: E402
 from hbrt.data_type.common import OrderType, TradeType  # noqa: E402
 from hbrt.data_type.in_flight_order import OrderState  # noqa: E402
@@ -72,14 +70,6 @@ class FakexPollingExchangeTests(_streaming.FakexExchangeTests):  # type: ignore[
         return None
 
 
-PAIR = "COINALPHA-HBOT"
-SYMBOL = "COINALPHAHBOT"
-
-
-def _url(path: str) -> re.Pattern[str]:
-    return re.compile("^" + re.escape(web_utils.public_rest_url(path)) + r"(\?.*)?$")
-
-
 class _PublicOnlySession:
     """``ws_connect`` stand-in that serves the public stream and records every URL asked for."""
 
@@ -95,37 +85,11 @@ class _PublicOnlySession:
         return self._public_ws
 
 
-async def _wait_for(condition: Callable[[], bool], timeout: float = 3.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 class FakexPollingEndToEndTests(unittest.IsolatedAsyncioTestCase):
     async def asyncSetUp(self) -> None:
         self.mock_api = aioresponses()
         self.mock_api.start()
-        info = {
-            "symbols": [
-                {
-                    "symbol": SYMBOL,
-                    "base": "COINALPHA",
-                    "quote": "HBOT",
-                    "status": "TRADING",
-                    "tickSize": "0.01",
-                    "stepSize": "0.001",
-                    "minQty": "0.01",
-                    "minNotional": "10",
-                }
-            ]
-        }
-        for path, payload in (
-            (CONSTANTS.EXCHANGE_INFO_PATH_URL, info),
-            (CONSTANTS.SERVER_TIME_PATH_URL, {"serverTime": 1640780000000}),
-            (CONSTANTS.ORDER_BOOK_PATH_URL, {"lastUpdateId": 100, "bids": [["9", "1"]], "asks": [["11", "2"]]}),
-            (CONSTANTS.ACCOUNTS_PATH_URL, {"balances": [{"asset": "HBOT", "free": "500", "locked": "100"}]}),
-        ):
-            self.mock_api.get(_url(path), body=json.dumps(payload), repeat=True)
+        mock_ready_answers(self.mock_api)
         self.exchange = FakexPollingExchange(fakex_api_key="key", fakex_api_secret="secret", trading_pairs=[PAIR])
         self.mocks = NetworkMockingAssistant()
         self.public_ws = self.mocks.create_websocket_mock()
@@ -138,7 +102,7 @@ class FakexPollingEndToEndTests(unittest.IsolatedAsyncioTestCase):
         self.mock_api.stop()
 
     def _requests(self, path: str, method: str = "GET") -> int:
-        pattern = _url(path)
+        pattern = public_url(path)
         return sum(
             len(calls)
             for (request_method, url), calls in self.mock_api.requests.items()
@@ -160,8 +124,8 @@ class FakexPollingEndToEndTests(unittest.IsolatedAsyncioTestCase):
         completed = EventLogger()
         self.exchange.add_listener(MarketEvent.OrderFilled, filled)
         self.exchange.add_listener(MarketEvent.BuyOrderCompleted, completed)
-        order_url = _url(CONSTANTS.ORDER_PATH_URL)
-        trades_url = _url(CONSTANTS.MY_TRADES_PATH_URL)
+        order_url = public_url(CONSTANTS.ORDER_PATH_URL)
+        trades_url = public_url(CONSTANTS.MY_TRADES_PATH_URL)
         # First poll: the order is open and unfilled.
         self.mock_api.get(
             order_url,
@@ -177,11 +141,11 @@ class FakexPollingEndToEndTests(unittest.IsolatedAsyncioTestCase):
         self.assertIsNone(self.exchange._user_stream_tracker_task)
         self.assertIsNone(self.exchange._user_stream_event_listener_task)
         self.exchange.tick(1640780001.0)  # the first tick crosses a poll boundary
-        await _wait_for(lambda: self.exchange.ready)
+        await wait_for(lambda: self.exchange.ready)
         self.assertTrue(self.exchange.status_dict["user_stream_initialized"])
         self.assertEqual(Decimal("600"), self.exchange.get_balance("HBOT"))
         order = self.exchange.in_flight_orders["FX-1"]
-        await _wait_for(lambda: order.current_state == OrderState.OPEN)
+        await wait_for(lambda: order.current_state == OrderState.OPEN)
 
         # Second poll, SHORT_POLL_INTERVAL later: a fill, then the filled status.
         fill = {
@@ -203,7 +167,7 @@ class FakexPollingEndToEndTests(unittest.IsolatedAsyncioTestCase):
             ),
         )
         self.exchange.tick(1640780001.0 + self.exchange.SHORT_POLL_INTERVAL)
-        await _wait_for(lambda: order.is_done)
+        await wait_for(lambda: order.is_done)
         await self.exchange._order_tracker.wait_for_pending_updates()
         self.assertTrue(order.is_filled)
         self.assertEqual(1, len(filled.event_log))
