@@ -555,10 +555,10 @@ class PerpetualDerivativePyBase(ExchangePyBase):
     # ------------------------------------------------------------------------------------------------------------
     # Available collateral without websocket balance events (hbrt.connector.derivative.collateral)
 
-    def _locked_amounts(self, orders: Iterable[InFlightOrder]) -> dict[str, Decimal]:  # type: ignore[override]
+    def _locked_amounts(self, orders: Iterable[InFlightOrder]) -> dict[str, Decimal]:
         return margin_held_by_orders(orders, self._collateral_token)
 
-    def _net_fill_amounts(self, fills: Iterable[OrderFilledEvent]) -> dict[str, Decimal]:  # type: ignore[override]
+    def _net_fill_amounts(self, fills: Iterable[OrderFilledEvent]) -> dict[str, Decimal]:
         return margin_moved_by_fills(fills, self._collateral_token)
 
     def _collateral_token(self, trading_pair: str, trade_type: TradeType) -> str:

@@ -12,6 +12,7 @@ from abc import abstractmethod
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 
 from hbrt.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 from hbrt.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
@@ -240,7 +241,7 @@ class PerpetualDerivativeMembers:
             async def no_wait(delay: float) -> None:
                 await asyncio.sleep(0)
 
-            self.exchange._sleep = no_wait  # type: ignore[method-assign]
+            self.enterContext(patch.object(self.exchange, "_sleep", no_wait))
 
         def configure_funding_info_response(self, response: Any | None = None) -> UrlLike:
             answer = self.funding_info_mock_response if response is None else response

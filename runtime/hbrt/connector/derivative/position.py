@@ -43,7 +43,7 @@ class Position:
             f"leverage={self._leverage})"
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable: equal positions are not interchangeable dict keys
+    __hash__ = None  # type: ignore[assignment]  # typeshed types object.__hash__ as a method; positions are mutable
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Position):
