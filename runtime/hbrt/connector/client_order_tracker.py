@@ -117,15 +117,11 @@ class ClientOrderTracker:
     CACHED_ORDERS_MAXSIZE: int = 1000
     CACHED_ORDERS_TTL: float = 30.0  # seconds
 
-    def __init__(
-        self,
-        connector: TrackerConnector,
-        lost_order_count_limit: int = 3,
-        order_class: type[InFlightOrder] = InFlightOrder,
-    ) -> None:
+    #: The order class :meth:`restore_tracking_states` rebuilds saved orders with (Gateway connectors use theirs).
+    ORDER_CLASS: type[InFlightOrder] = InFlightOrder
+
+    def __init__(self, connector: TrackerConnector, lost_order_count_limit: int = 3) -> None:
         self._connector = connector
-        #: The class restored orders are rebuilt as (perpetual connectors track PerpetualDerivativeInFlightOrder).
-        self._order_class = order_class
         self._lost_order_count_limit = lost_order_count_limit
         self._in_flight_orders: dict[str, InFlightOrder] = {}
         self._cached_orders: TTLCache[InFlightOrder] = TTLCache(self.CACHED_ORDERS_MAXSIZE, self.CACHED_ORDERS_TTL)
@@ -195,7 +191,7 @@ class ClientOrderTracker:
     def restore_tracking_states(self, tracking_states: Mapping[str, Any]) -> None:
         """Re-track orders saved with ``InFlightOrder.to_json``: open ones become active, FAILED ones lost."""
         for serialized in tracking_states.values():
-            order = self._order_class.from_json(serialized)
+            order = self.ORDER_CLASS.from_json(serialized)
             if order.is_open:
                 self.start_tracking_order(order)
             elif order.is_failure:

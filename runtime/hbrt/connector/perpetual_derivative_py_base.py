@@ -57,6 +57,12 @@ from hbrt.event.events import (
 )
 
 
+class PerpetualOrderTracker(ClientOrderTracker):
+    """The order tracker of a perpetual connector: saved orders are restored with their position action."""
+
+    ORDER_CLASS = PerpetualDerivativeInFlightOrder
+
+
 class PerpetualDerivativePyBase(ExchangePyBase):
     """Base class of perpetual derivative connectors. See the module docstring for the members to supply."""
 
@@ -161,11 +167,7 @@ class PerpetualDerivativePyBase(ExchangePyBase):
         return self._create_order_book_data_source()
 
     def _create_order_tracker(self) -> ClientOrderTracker:
-        return ClientOrderTracker(
-            connector=self,
-            lost_order_count_limit=self.LOST_ORDER_COUNT_LIMIT,
-            order_class=PerpetualDerivativeInFlightOrder,
-        )
+        return PerpetualOrderTracker(connector=self, lost_order_count_limit=self.LOST_ORDER_COUNT_LIMIT)
 
     @property
     def status_dict(self) -> dict[str, bool]:
