@@ -108,6 +108,10 @@ class TradingPairSymbolMap(Mapping[str, str]):
     def __getitem__(self, symbol: str) -> str:
         return self._forward[symbol]
 
+    def pair_of(self, symbol: str) -> str | None:
+        """The trading pair of ``symbol``, ``None`` when unknown (one dict lookup: every market message asks)."""
+        return self._forward.get(symbol)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._forward)
 
@@ -738,6 +742,11 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
     async def trading_pair_associated_to_exchange_symbol(self, symbol: str) -> str:
         """Trading pair of an exchange ``symbol``; KeyError when unknown."""
+        mapping = self._trading_pair_symbol_map
+        if mapping is not None:  # the common case, once per market message: no readiness check, no lock
+            pair = mapping.pair_of(symbol)
+            if pair is not None:
+                return pair
         mapping = await self.trading_pair_symbol_map()
         return mapping[symbol]
 

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 _NAN = Decimal("NaN")
 _ZERO = Decimal(0)
 _INF = float("inf")
+_NEG_INF = float("-inf")
 # Relative distance under which a float cumulative sum is not trusted to decide ">= volume".
 _FLOAT_TIE_TOLERANCE = 1e-9
 _PREFIX_CHUNK = 32
@@ -118,7 +119,7 @@ class _Side:
     def __init__(self, sign: float) -> None:
         self.sign = sign  # key = sign * price: +1.0 for bids, -1.0 for asks
         self.levels: dict[float, _Level] = {}
-        self.bound = -_INF  # no key is above it
+        self.bound = _NEG_INF  # no key is above it
         self.best: Decimal | None = None  # the best price, while known
         # The sorted index while ``indexed``: every key, ascending, so the best level is last and the changes of a
         # live feed (near the top) move little memory.
@@ -143,7 +144,7 @@ class _Side:
 
     def reset(self, levels: dict[float, _Level]) -> None:
         self.levels = levels
-        self.bound = max(levels) if levels else -_INF
+        self.bound = max(levels) if levels else _NEG_INF
         self.best = None
         self.drop_index()
 
@@ -175,7 +176,7 @@ class _Side:
         levels = self.levels
         keys = self.keys
         changes = self.changes
-        high = -_INF
+        high = _NEG_INF
         for row in rows:
             key = sign * float(row[0])
             if row[1] in zero:
@@ -204,11 +205,11 @@ class _Side:
             self.indexed = True
         self.changes = 0
         dirty = self.dirty
-        if dirty != -_INF:
+        if dirty != _NEG_INF:
             # Levels above ``dirty`` are unchanged; the prefixes hold the top ones first.
             clean = 0 if dirty == _INF else len(keys) - bisect_right(keys, dirty)
             del self.cum[clean:], self.prices[clean:], self.amounts[clean:], self.notionals[clean:]
-            self.dirty = -_INF
+            self.dirty = _NEG_INF
         return keys
 
     @staticmethod
@@ -224,7 +225,7 @@ class _Side:
         if bound in levels:
             return bound
         if not levels:
-            self.bound = -_INF
+            self.bound = _NEG_INF
             return None
         bound = self.bound = self.keys[-1] if self.indexed else max(levels)
         return bound
@@ -252,8 +253,10 @@ class _Side:
             done = end
         return cum
 
-    def exact_prefix(self, keys: list[float], upto: int, reach: list[Decimal] | None = None, target: Any = None) -> None:
-        """Extend the exact prefixes to ``upto`` levels, or only until ``reach`` (amounts or notionals) >= ``target``."""
+    def exact_prefix(
+        self, keys: list[float], upto: int, reach: list[Decimal] | None = None, target: Decimal = _ZERO
+    ) -> None:
+        """Extend the exact prefixes to ``upto`` levels, or only until ``reach`` (amounts or notionals) >= target."""
         prices, amounts, notionals = self.prices, self.amounts, self.notionals
         done = len(amounts)
         amount_sum = amounts[-1] if done else _ZERO
@@ -272,7 +275,7 @@ class _Side:
                 return
 
     def exact_until(self, keys: list[float], reach: list[Decimal], target: Decimal) -> int:
-        """Extend the exact prefixes until ``reach`` (amounts or notionals) gets to ``target``; the first index >= it."""
+        """Extend the exact prefixes until ``reach`` (amounts or notionals) gets to ``target``; the index there."""
         if not reach or reach[-1] < target:
             self.exact_prefix(keys, len(keys), reach, target)
         return bisect_left(reach, target)
@@ -363,7 +366,7 @@ class OrderBook(PubSub):
         side = self._bids
         if not side.indexed:
             levels = side.levels
-            high = -_INF  # the largest key this diff changed
+            high = _NEG_INF  # the largest key this diff changed
             for row in bids:
                 key = float(row[0])
                 if row[1] in zero:
@@ -375,7 +378,7 @@ class OrderBook(PubSub):
                         high = key
         else:
             high = side.apply_indexed(bids, update_id)
-        if high != -_INF:  # side.touched(high), inlined
+        if high != _NEG_INF:  # side.touched(high), inlined
             if high > side.dirty:
                 side.dirty = high
             if high >= side.bound:
@@ -384,7 +387,7 @@ class OrderBook(PubSub):
         side = self._asks
         if not side.indexed:
             levels = side.levels
-            high = -_INF
+            high = _NEG_INF
             for row in asks:
                 key = -float(row[0])
                 if row[1] in zero:
@@ -396,7 +399,7 @@ class OrderBook(PubSub):
                         high = key
         else:
             high = side.apply_indexed(asks, update_id)
-        if high != -_INF:  # side.touched(high), inlined
+        if high != _NEG_INF:  # side.touched(high), inlined
             if high > side.dirty:
                 side.dirty = high
             if high >= side.bound:
@@ -446,9 +449,7 @@ class OrderBook(PubSub):
 
     def _side(self, is_ask: bool) -> _Side:
         if not self._consistent:
-            raise OrderBookInconsistentError(
-                "Order book is inconsistent (waiting for a resync); refusing to serve it."
-            )
+            raise OrderBookInconsistentError("Order book is inconsistent (waiting for a resync); refusing to serve it.")
         return self._asks if is_ask else self._bids
 
     def _levels(self, is_ask: bool) -> Iterator[_Level]:
@@ -524,19 +525,22 @@ class OrderBook(PubSub):
         if target is None:
             target = _float_memo(volume)
         cum = side.cum
-        if side.dirty != _INF or not cum or cum[-1] < target:
+        if side.dirty != _NEG_INF or not cum or cum[-1] < target:
             cum = side.float_prefix(side.index(), target)
-        keys = side.keys  # indexed: dirty is infinite only while the index exists
         index = bisect_left(cum, target)
         tolerance = target * _FLOAT_TIE_TOLERANCE
-        if index < len(cum) and cum[index] - target > tolerance and (not index or target - cum[index - 1] > tolerance):
-            key = keys[-1 - index]
+        try:
+            clear = cum[index] - target > tolerance and (not index or target - cum[index - 1] > tolerance)
+        except IndexError:  # the side holds less than the volume
+            clear = False
+        if clear:
+            key = side.keys[-1 - index]  # the index exists: dirty is -inf only while it does
             price = side.memo.get(key)
             if price is None:
                 price = side.memo_price(key)
             return _new_result((_NAN, volume, price, volume))
         # Too close to call in floats, or the side is too thin: decide exactly.
-        index = side.exact_until(keys, side.amounts, volume)
+        index = side.exact_until(side.keys, side.amounts, volume)
         if index == len(side.amounts):
             return _new_result((_NAN, volume, _NAN, min(side.amounts[-1] if index else _ZERO, volume)))
         return _new_result((_NAN, volume, side.prices[index], volume))

@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from hbrt import json_codec
 from hbrt.web_assistant.connections.data_types import RESTRequest, RESTResponse, WSRequest, WSResponse
 
 
@@ -83,6 +84,6 @@ class GZipCompressionWSPostProcessor(WSPostProcessorBase):
             return response
         text = gzip.decompress(bytes(response.data)).decode("utf-8")
         try:
-            return WSResponse(data=json.loads(text))
+            return WSResponse(data=json_codec.loads(text))
         except json.JSONDecodeError:
             return WSResponse(data=text)
