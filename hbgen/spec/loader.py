@@ -51,7 +51,7 @@ _SpecLoader.add_implicit_resolver(
 
 if hasattr(yaml, "CSafeLoader"):
 
-    class _FastSpecLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
+    class _FastSpecLoader(yaml.CSafeLoader):
         """The same loader on libyaml's parser, used first for speed; errors are re-read with the pure one."""
 
     _FastSpecLoader.yaml_implicit_resolvers = _SpecLoader.yaml_implicit_resolvers

@@ -41,7 +41,7 @@ def vector_diagnostics(model: ConnectorSpec, doc: LoadedDocument) -> list[Diagno
             body=vec.body,
             params=vec.params,
         )
-        base = ["auth", "test_vectors", i]
+        base: list[str | int] = ["auth", "test_vectors", i]
         try:
             got = sign(recipe, inp)
         except (binascii.Error, ValueError):

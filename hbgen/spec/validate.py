@@ -263,7 +263,7 @@ class _Checker:
             if section in d and isinstance(ctype, str) and ctype != wanted:
                 self.err([section], f"{section} settings apply only to type {wanted}, but type is {ctype}", key=True)
         ts = _m(d.get("time_sync")).get("endpoint")
-        if self.ref(["time_sync", "endpoint"], ts, self.endpoints, "endpoint"):
+        if isinstance(ts, str) and self.ref(["time_sync", "endpoint"], ts, self.endpoints, "endpoint"):
             self.mapping_kind(
                 ["endpoints", ts, "mapping"], _m(self.endpoints[ts]).get("mapping"), ("server_time",), "time_sync"
             )
@@ -820,7 +820,7 @@ class _Checker:
             self.err(anchor, f"missing capability {cap}: {what}", hint)
             self.gaps.append(self.out[-1])
 
-    def _exists(self, path: PathT) -> bool:
+    def _exists(self, path: Sequence[str | int]) -> bool:
         node: Any = self.data
         for part in path:
             if not isinstance(node, dict) or part not in node:

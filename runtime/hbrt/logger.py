@@ -32,19 +32,24 @@ def get_logger(name: str) -> HummingbotLogger:
     manager = logging.Logger.manager
     existing = manager.loggerDict.get(name)
     if isinstance(existing, logging.Logger):
-        if not isinstance(existing, HummingbotLogger):
-            existing.__class__ = HummingbotLogger
-        if REDACTING_FILTER not in existing.filters:
-            existing.addFilter(REDACTING_FILTER)
-        return existing  # type: ignore[return-value]
+        return _as_hummingbot_logger(existing)
     previous = manager.loggerClass or logging.getLoggerClass()
     manager.setLoggerClass(HummingbotLogger)
     try:
         logger = logging.getLogger(name)
     finally:
         manager.setLoggerClass(previous)
-    if not isinstance(logger, HummingbotLogger):
-        logger.__class__ = HummingbotLogger
+    return _as_hummingbot_logger(logger)
+
+
+def _as_hummingbot_logger(logger: logging.Logger) -> HummingbotLogger:
+    """``logger`` itself with the credential-masking filter, its class switched to :class:`HummingbotLogger` when it
+    was created as another class."""
     if REDACTING_FILTER not in logger.filters:
         logger.addFilter(REDACTING_FILTER)
-    return logger  # type: ignore[return-value]
+    if isinstance(logger, HummingbotLogger):
+        return logger
+    logger.__class__ = HummingbotLogger
+    if not isinstance(logger, HummingbotLogger):  # pragma: no cover - the assignment above makes it one
+        raise TypeError(f"logger {logger.name!r} could not become a HummingbotLogger")
+    return logger

@@ -186,6 +186,13 @@ RULE_VALUES: dict[str, Decimal] = {
 }
 
 
+def _limit_price(order: InFlightOrder) -> Decimal:
+    """The price of a tracked limit order (the shared suite fills its orders at their limit price)."""
+    if order.price is None:
+        raise ValueError(f"order {order.client_order_id} has no limit price")
+    return order.price
+
+
 def _payload(mapping: str, example: Any, records: list[dict[str, Any]], **kwargs: Any) -> Any:
     each, writers, predicates = MAPPINGS[mapping]
     return build(example, each, writers, records, satisfy_filter=predicates, **kwargs)
@@ -407,7 +414,7 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
         return self._fills(order, self.expected_partial_fill_price, self.expected_partial_fill_amount)
 
     def trades_request_full_fill_mock_response(self, order: InFlightOrder) -> Any:
-        return self._fills(order, order.price, order.amount)
+        return self._fills(order, _limit_price(order), order.amount)
 
     # ---- (c) expected values ----------------------------------------------------------------------------------
     expected_latest_price = Decimal("4.00000200")
@@ -424,7 +431,13 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
 
     @property
     def expected_trading_rule(self) -> TradingRule:
-        return TradingRule(trading_pair=self.trading_pair, **RULE_VALUES)
+        return TradingRule(
+            trading_pair=self.trading_pair,
+            min_order_size=RULE_VALUES["min_order_size"],
+            min_price_increment=RULE_VALUES["min_price_increment"],
+            min_base_amount_increment=RULE_VALUES["min_base_amount_increment"],
+            min_notional_size=RULE_VALUES["min_notional_size"],
+        )
 
     @property
     def expected_fill_fee(self) -> TradeFeeBase:
@@ -499,7 +512,7 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
             violate_filters=[] if with_fill else [MAPPINGS["execution_fill"][2]],
         )
         if with_fill:
-            event = _payload("execution_fill", event, [self._fill(order, order.price, order.amount)])
+            event = _payload("execution_fill", event, [self._fill(order, _limit_price(order), order.amount)])
         return event
 
     def order_event_for_new_order_websocket_update(self, order: InFlightOrder) -> Any:

@@ -247,6 +247,7 @@ class BinanceParsersTests(unittest.TestCase):
         self.assertFalse(parsers.matches_execution_fill([]))
 
     def test_private_protocol_predicates_reject_unrelated_messages(self) -> None:
-        for message in ({}, [], "text", {"unrelated": 1}):
+        messages: tuple[object, ...] = ({}, [], "text", {"unrelated": 1})
+        for message in messages:
             self.assertFalse(parsers.matches_private_terminated(message))
             self.assertFalse(parsers.matches_login_success(message))

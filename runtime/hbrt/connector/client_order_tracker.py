@@ -20,9 +20,11 @@ Names and event semantics follow Hummingbot's ``ClientOrderTracker``. Deliberate
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from hbrt.data_type.common import TradeType
@@ -40,6 +42,8 @@ from hbrt.event.events import (
 from hbrt.logger import HummingbotLogger, get_logger
 
 _V = TypeVar("_V")
+#: The price an order-created event reports for an order without one (a market order), as in Hummingbot.
+_NO_PRICE = Decimal("NaN")
 
 
 class TrackerConnector(Protocol):
@@ -227,7 +231,7 @@ class ClientOrderTracker:
         task = asyncio.get_running_loop().create_task(self._process_order_update_in_turn(previous, order_update))
         self._pending_update_tasks[key] = task
         self._all_update_tasks.add(task)
-        task.add_done_callback(lambda done, k=key: self._forget_update_task(k, done))
+        task.add_done_callback(functools.partial(self._forget_update_task, key))
         return task
 
     async def wait_for_pending_updates(self) -> None:
@@ -364,7 +368,7 @@ class ClientOrderTracker:
             order.order_type,
             order.trading_pair,
             order.amount,
-            order.price,  # type: ignore[arg-type]  # None for market orders without a price, as in Hummingbot
+            _NO_PRICE if order.price is None else order.price,
             order.client_order_id,
             order.creation_timestamp,
             exchange_order_id=order.exchange_order_id,

@@ -142,7 +142,8 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     LOST_ORDER_COUNT_LIMIT: ClassVar[int] = 3
 
     #: The connector's ``<name>_web_utils`` module (or an object with the same functions); see WebUtilsProtocol.
-    web_utils: ClassVar[Any] = None
+    #: Declared, not set: a subclass that forgets it fails in ``__init__`` with a clear error.
+    web_utils: ClassVar[WebUtilsProtocol]
 
     def __init__(
         self,
@@ -161,7 +162,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             check_network_timeout=self.NETWORK_CHECK_TIMEOUT,
             network_error_wait_time=self.NETWORK_ERROR_WAIT_TIME,
         )
-        if type(self).web_utils is None:
+        if getattr(type(self), "web_utils", None) is None:
             raise TypeError(f"{type(self).__name__} must set the class attribute 'web_utils'.")
         self._balance_asset_limit: dict[str, dict[str, Decimal]] = {
             exchange: dict(limits) for exchange, limits in (balance_asset_limit or {}).items()
@@ -292,7 +293,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         price: Decimal,
         **kwargs: Any,
     ) -> tuple[str, float]:
-        """Send the order; return ``(exchange order id, update timestamp in seconds)``."""
+        """Send the order; return ``(exchange order id, update timestamp in seconds)``.
+
+        ``price`` is NaN for an order without a price (a market order), as in Hummingbot.
+        """
 
     @abstractmethod
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
@@ -984,10 +988,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         )
         order = self._order_tracker.active_orders[order_id]
 
-        error = self._validate_order(trading_pair, trading_rule, trade_type, order_type, amount, price)
-        if error is not None:
-            self.logger().warning(str(error))
-            self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=error)
+        rejection = self._validate_order(trading_pair, trading_rule, trade_type, order_type, amount, price)
+        if rejection is not None:
+            self.logger().warning(str(rejection))
+            self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=rejection)
             return
         try:
             await self._place_order_and_process_update(order=order, **kwargs)
@@ -1050,7 +1054,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             amount=order.amount,
             trade_type=order.trade_type,
             order_type=order.order_type,
-            price=order.price,
+            price=s_decimal_NaN if order.price is None else order.price,
             **kwargs,
         )
         self._order_tracker.process_order_update(

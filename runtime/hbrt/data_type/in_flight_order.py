@@ -68,11 +68,15 @@ class OrderUpdate(NamedTuple):
 
 
 class TradeUpdate(NamedTuple):
-    """One fill of an order."""
+    """One fill of an order.
+
+    ``exchange_order_id`` is ``None`` for a fill that arrives before the exchange's order id is known (a private
+    stream can report a fill before the reply to the order request): the fill is matched by the client order id.
+    """
 
     trade_id: str
     client_order_id: str
-    exchange_order_id: str
+    exchange_order_id: str | None
     trading_pair: str
     fill_timestamp: float  # seconds
     fill_price: Decimal
@@ -194,7 +198,9 @@ class InFlightOrder:
         assert isinstance(other, InFlightOrder)
         return self.attributes == other.attributes
 
-    __hash__ = None  # type: ignore[assignment]  # mutable
+    # Mutable, so unhashable: equal orders must not be used as set members. Python already sets __hash__ to None
+    # for a class defining __eq__; stating it tells type checkers too.
+    __hash__ = None  # type: ignore[assignment]  # typeshed types object.__hash__ as a method, not as a None-able value
 
     def __repr__(self) -> str:
         return (

@@ -23,6 +23,7 @@ beyond a few event-loop turns. ``docs/shared-suite.md`` lists every member and e
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -493,7 +494,10 @@ class AbstractExchangeConnectorTests:
                 (MarketEvent.OrderFilled, self.order_filled_logger),
             ):
                 self.exchange.add_listener(tag, listener)
-                self.exchange.add_listener(tag, lambda event, t=tag: self.event_sequence.append(t))
+                self.exchange.add_listener(tag, functools.partial(self._record_event_tag, tag))
+
+        def _record_event_tag(self, tag: MarketEvent, event: Any) -> None:
+            self.event_sequence.append(tag)
 
         async def asyncTearDown(self) -> None:
             for task in list(self.exchange._pending_tasks):
@@ -593,8 +597,9 @@ class AbstractExchangeConnectorTests:
             finally:
                 listener.cancel()
                 await asyncio.gather(listener, return_exceptions=True)
-            if listener.done() and not listener.cancelled() and listener.exception() is not None:
-                raise listener.exception()  # type: ignore[misc]
+            error = listener.exception() if listener.done() and not listener.cancelled() else None
+            if error is not None:
+                raise error
 
         def track_order(
             self,
@@ -1194,7 +1199,8 @@ class AbstractExchangeConnectorTests:
         # Tests: order status and fills over REST
 
         async def test_update_order_status_when_filled(self) -> None:
-            order = self.track_order(1)
+            price = Decimal("10000")
+            order = self.track_order(1, price=price)
             status_url = self.configure_completely_filled_order_status_response(order)
             if self.is_order_fill_http_update_included_in_status_update:
                 trades_url = self.configure_full_fill_trade_response(order)
@@ -1230,7 +1236,7 @@ class AbstractExchangeConnectorTests:
             self.assertEqual(order.quote_asset, completed.quote_asset)
             if self.is_order_fill_http_update_included_in_status_update:
                 self.assertEqual(order.amount, completed.base_asset_amount)
-                self.assertEqual(order.amount * order.price, completed.quote_asset_amount)
+                self.assertEqual(order.amount * price, completed.quote_asset_amount)
             self.assertEqual(order.order_type, completed.order_type)
             self.assertEqual(order.exchange_order_id, completed.exchange_order_id)
             self.assertNotIn(order.client_order_id, self.exchange.in_flight_orders)

@@ -18,13 +18,15 @@ _MAX_MSG_SIZE = 4 * 1024 * 1024
 
 
 class WSSessionLike(Protocol):
-    """What :class:`WSConnection` needs from a session: aiohttp's ``ws_connect`` (awaitable result).
+    """What :class:`WSConnection` needs from a session: aiohttp's ``ws_connect`` with the arguments it passes.
 
     :class:`aiohttp.ClientSession` satisfies it; so does the test session installed by
     :meth:`hbrt.testing.NetworkMockingAssistant.configure_web_assistants_factory`.
     """
 
-    def ws_connect(self, url: str, **kwargs: Any) -> Awaitable[Any]: ...
+    def ws_connect(
+        self, url: str, *, headers: dict[str, str], autoping: bool, heartbeat: float | None, max_msg_size: int
+    ) -> Awaitable[aiohttp.ClientWebSocketResponse]: ...
 
 
 class WSConnection:
