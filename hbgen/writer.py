@@ -57,13 +57,19 @@ class Manifest:
     templates_sha256: str
     files: Mapping[str, str]  # generated file -> sha256 of its content
     hand_owned: tuple[str, ...] = ()
+    #: Shared fragments the spec included (path as the spec's is written, e.g. specs/shared/x.yaml) -> sha256.
+    fragments: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        data = {
+        data: dict[str, object] = {
             "manifest_version": MANIFEST_VERSION,
             "connector": self.connector,
             "spec": self.spec,
             "spec_sha256": self.spec_sha256,
+        }
+        if self.fragments:  # only specs that include fragments carry the key
+            data["fragments"] = dict(sorted(self.fragments.items()))
+        data |= {
             "hbgen_version": self.hbgen_version,
             "templates_sha256": self.templates_sha256,
             "files": dict(sorted(self.files.items())),
@@ -91,6 +97,9 @@ class Manifest:
         hand_owned = data.get("hand_owned", [])
         if not isinstance(hand_owned, list) or not all(isinstance(p, str) for p in hand_owned):
             raise ValueError("'hand_owned' is not a list of paths")
+        fragments = data.get("fragments", {})
+        if not isinstance(fragments, dict) or not all(isinstance(v, str) for v in fragments.values()):
+            raise ValueError("'fragments' is not an object of path -> sha256")
         for path in [*files, *hand_owned]:
             package_relative(path)
         return cls(
@@ -101,6 +110,7 @@ class Manifest:
             templates_sha256=data["templates_sha256"],
             files=dict(files),
             hand_owned=tuple(hand_owned),
+            fragments=dict(fragments),
         )
 
     @classmethod
