@@ -108,6 +108,8 @@ def test_cli_generate_with_a_crafted_manifest_exits_1_and_deletes_nothing(
     work = tmp_path / "repo"
     (work / "specs").mkdir(parents=True)
     shutil.copy(ROOT / "specs" / "binance.yaml", work / "specs" / "binance.yaml")
+    if (ROOT / "specs" / "shared").is_dir():  # fragments the spec includes
+        shutil.copytree(ROOT / "specs" / "shared", work / "specs" / "shared")
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
     monkeypatch.chdir(work)
