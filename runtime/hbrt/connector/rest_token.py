@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
 from hbrt.data_type.order_book_tracker_data_source import OrderBookTrackerDataSource
+from hbrt.redaction import remember_secret
 
 if TYPE_CHECKING:
     from hbrt.web_assistant.ws_assistant import WSAssistant
@@ -77,6 +78,7 @@ class TokenSessions:
             minted_at=self._clock(),
             lifetime=session.lifetime if session.lifetime is not None else self._lifetime,
         )
+        remember_secret(session.token)  # it travels in the URL or a message: masked in every log line and error
         self._current = session
         self.minted += 1
         return session

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from hbrt.connector.rest_token import TokenSession, TokenSessions
 from hbrt.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
+from hbrt.redaction import remember_secret
 from hbrt.web_assistant.connections.data_types import WSJSONRequest
 from hbrt.web_assistant.upkeep import wait_until_ready
 
@@ -284,6 +285,7 @@ class ListenKeyUserStreamDataSource(StyledUserStreamDataSource):
 
     async def _connection_url(self) -> str:
         self._listen_key = await self._create_listen_key()
+        remember_secret(self._listen_key)  # it travels in the URL: masked in every log line and error
         return self._ws_url()
 
     async def _keep_alive(self) -> None:
@@ -340,7 +342,7 @@ class RestTokenUserStreamDataSource(StyledUserStreamDataSource):
         """The websocket URL to connect to with ``token`` (``url``: the one the exchange assigned, if any)."""
 
     async def _connection_url(self) -> str:
-        await self._sessions.open()
+        await self._sessions.open()  # the token is masked in every log line and error (TokenSessions.open)
         return self._ws_url()
 
     def _ping_interval(self) -> float:
