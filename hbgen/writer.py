@@ -56,13 +56,19 @@ class Manifest:
     templates_sha256: str
     files: Mapping[str, str]  # generated file -> sha256 of its content
     hand_owned: tuple[str, ...] = ()
+    #: Shared fragments the spec included (path as the spec's is written, e.g. specs/shared/x.yaml) -> sha256.
+    fragments: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        data = {
+        data: dict[str, object] = {
             "manifest_version": MANIFEST_VERSION,
             "connector": self.connector,
             "spec": self.spec,
             "spec_sha256": self.spec_sha256,
+        }
+        if self.fragments:  # only specs that include fragments carry the key
+            data["fragments"] = dict(sorted(self.fragments.items()))
+        data |= {
             "hbgen_version": self.hbgen_version,
             "templates_sha256": self.templates_sha256,
             "files": dict(sorted(self.files.items())),
@@ -81,6 +87,7 @@ class Manifest:
             templates_sha256=data["templates_sha256"],
             files=dict(data["files"]),
             hand_owned=tuple(data.get("hand_owned", ())),
+            fragments=dict(data.get("fragments", {})),
         )
 
     @classmethod

@@ -117,6 +117,9 @@ class ClientOrderTracker:
     CACHED_ORDERS_MAXSIZE: int = 1000
     CACHED_ORDERS_TTL: float = 30.0  # seconds
 
+    #: The order class :meth:`restore_tracking_states` rebuilds saved orders with (Gateway connectors use theirs).
+    ORDER_CLASS: type[InFlightOrder] = InFlightOrder
+
     def __init__(self, connector: TrackerConnector, lost_order_count_limit: int = 3) -> None:
         self._connector = connector
         self._lost_order_count_limit = lost_order_count_limit
@@ -188,7 +191,7 @@ class ClientOrderTracker:
     def restore_tracking_states(self, tracking_states: Mapping[str, Any]) -> None:
         """Re-track orders saved with ``InFlightOrder.to_json``: open ones become active, FAILED ones lost."""
         for serialized in tracking_states.values():
-            order = InFlightOrder.from_json(serialized)
+            order = self.ORDER_CLASS.from_json(serialized)
             if order.is_open:
                 self.start_tracking_order(order)
             elif order.is_failure:

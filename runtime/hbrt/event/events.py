@@ -178,3 +178,48 @@ class BalanceUpdateEvent:
 
 
 EventPayload = Any
+
+
+@dataclass
+class RangePositionLiquidityAddedEvent:
+    """Liquidity went into a pool (AMM) or a range position (CLMM); amounts are what the transaction added."""
+
+    timestamp: float
+    order_id: str
+    exchange_order_id: str
+    trading_pair: str
+    lower_price: Decimal
+    upper_price: Decimal
+    amount: Decimal
+    fee_tier: str
+    creation_timestamp: float
+    trade_fee: TradeFeeBase
+    token_id: int = 0
+    position_address: str = ""
+    base_amount: Decimal = Decimal(0)
+    quote_amount: Decimal = Decimal(0)
+
+
+@dataclass
+class RangePositionLiquidityRemovedEvent:
+    """Liquidity came out of a pool or a position (a close removes it all)."""
+
+    timestamp: float
+    order_id: str
+    exchange_order_id: str
+    trading_pair: str
+    token_id: str
+    trade_fee: TradeFeeBase
+    creation_timestamp: float
+    position_address: str = ""
+    base_amount: Decimal = Decimal(0)
+    quote_amount: Decimal = Decimal(0)
+
+
+@dataclass
+class RangePositionUpdateFailureEvent:
+    """A liquidity transaction failed; ``order_action`` is ``ADD`` or ``REMOVE``."""
+
+    timestamp: float
+    order_id: str
+    order_action: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -20,12 +20,20 @@ class ConnectionsFactory:
     :class:`aiohttp.ClientSession`, created on first use inside the running event loop and closed by :meth:`close`
     (or by leaving ``async with``). A session left over from another, finished event loop is replaced.
 
+    ``connector_factory`` (optional) builds the aiohttp connector of each new session, inside the running loop; the
+    Gateway client uses it for a TLS connector carrying client certificates.
+
     Test seam: :meth:`set_ws_session` installs any object with an aiohttp-compatible ``ws_connect`` for websocket
     connections only (REST keeps the real session); ``None`` restores the default.
     """
 
-    def __init__(self, session_kwargs: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        session_kwargs: Mapping[str, Any] | None = None,
+        connector_factory: Callable[[], aiohttp.BaseConnector] | None = None,
+    ) -> None:
         self._session_kwargs: dict[str, Any] = dict(session_kwargs or {})
+        self._connector_factory = connector_factory
         self._shared_client: aiohttp.ClientSession | None = None
         self._shared_client_loop: asyncio.AbstractEventLoop | None = None
         self._ws_session_override: WSSessionLike | None = None
@@ -35,7 +43,10 @@ class ConnectionsFactory:
         loop = asyncio.get_running_loop()
         session = self._shared_client
         if session is None or session.closed or self._shared_client_loop is not loop:
-            session = aiohttp.ClientSession(**self._session_kwargs)
+            kwargs = dict(self._session_kwargs)
+            if self._connector_factory is not None:
+                kwargs["connector"] = self._connector_factory()
+            session = aiohttp.ClientSession(**kwargs)
             self._shared_client = session
             self._shared_client_loop = loop
         return session
