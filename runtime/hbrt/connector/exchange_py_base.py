@@ -676,8 +676,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             available = max(s_decimal_0, min(available, Decimal(limit) - locked))
         return available
 
-    @staticmethod
-    def _locked_amounts(orders: Iterable[InFlightOrder]) -> dict[str, Decimal]:
+    def _locked_amounts(self, orders: Iterable[InFlightOrder]) -> dict[str, Decimal]:
         """Amount per asset that open orders hold: remaining base for sells, remaining base x price for buys."""
         locked: dict[str, Decimal] = defaultdict(lambda: s_decimal_0)
         for order in orders:
@@ -695,8 +694,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 locked[order.base_asset] += remaining
         return dict(locked)
 
-    @staticmethod
-    def _net_fill_amounts(fills: Iterable[OrderFilledEvent]) -> dict[str, Decimal]:
+    def _net_fill_amounts(self, fills: Iterable[OrderFilledEvent]) -> dict[str, Decimal]:
         """Balance change per asset implied by fills (fees ignored; the next poll corrects them)."""
         net: dict[str, Decimal] = defaultdict(lambda: s_decimal_0)
         for fill in fills:

@@ -489,3 +489,13 @@ class InFlightOrder:
             f"Created {self.order_type.name.upper()} {self.trade_type.name.upper()} order "
             f"{self.client_order_id} for {self.amount} {self.trading_pair} at {self.price}."
         )
+
+
+class PerpetualDerivativeInFlightOrder(InFlightOrder):
+    """An order of a perpetual connector: its creation line also says which position it opens or closes."""
+
+    def build_order_created_message(self) -> str:
+        return (
+            f"Created {self.order_type.name.upper()} {self.trade_type.name.upper()} order {self.client_order_id} "
+            f"for {self.amount} to {self.position.name.upper()} a {self.trading_pair} position at {self.price}."
+        )
