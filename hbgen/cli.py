@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from hbgen.spec.model import ConnectorSpec
+    from hbgen.spec.pipeline import AnySpec
     from hbgen.writer import WriteReport
 
 from hbgen import __version__
@@ -133,7 +133,7 @@ def _spec_paths(names: list[str] | None, all_: bool, specs_dir: Path) -> list[Pa
     return paths
 
 
-def _load(path: Path) -> tuple[ConnectorSpec, str]:
+def _load(path: Path) -> tuple[AnySpec, str]:
     """The model and text of a spec; prints every diagnostic (file:line:col) and exits 2 when it is invalid."""
     from hbgen.spec import check_file
 
@@ -144,6 +144,15 @@ def _load(path: Path) -> tuple[ConnectorSpec, str]:
         count = len(diagnostics)
         raise _fail(f"{path}: invalid spec ({count} error{'s' if count != 1 else ''}); nothing generated", 2)
     return model, path.read_text(encoding="utf-8")
+
+
+def _places(model: AnySpec | None) -> str:
+    """Where a connector trades: its domains, or a gateway connector's networks."""
+    from hbgen.spec.gateway import GatewayConnectorSpec
+
+    if model is None:
+        return "?"
+    return ", ".join(model.gateway.networks if isinstance(model, GatewayConnectorSpec) else model.domains)
 
 
 def _count_lines(root: Path) -> dict[str, int]:
@@ -578,7 +587,7 @@ def list_cmd(
             str(path),
             name,
             model.type if model else "?",
-            ", ".join(model.domains) if model else "?",
+            _places(model),
             generated,
             up_to_date,
         )

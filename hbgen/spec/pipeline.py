@@ -10,13 +10,14 @@ import binascii
 from pathlib import Path
 
 from hbgen.spec.errors import Diagnostic, SpecError
+from hbgen.spec.gateway import GatewayConnectorSpec, build_gateway_model, gateway_diagnostics
 from hbgen.spec.loader import LoadedDocument, load_file, load_text
 from hbgen.spec.model import ConnectorSpec, build_model
 from hbgen.spec.schema import schema_diagnostics
 from hbgen.spec.signer import SigningInput, sign, sign_passphrase
 from hbgen.spec.validate import semantic_diagnostics
 
-__all__ = ["check_document", "check_file", "check_text", "load_spec", "vector_diagnostics"]
+__all__ = ["AnySpec", "check_document", "check_file", "check_text", "load_spec", "vector_diagnostics"]
 
 
 def vector_diagnostics(model: ConnectorSpec, doc: LoadedDocument) -> list[Diagnostic]:
@@ -57,7 +58,11 @@ def vector_diagnostics(model: ConnectorSpec, doc: LoadedDocument) -> list[Diagno
     return out
 
 
-def check_document(doc: LoadedDocument) -> tuple[ConnectorSpec | None, list[Diagnostic]]:
+#: The model of any connector type: spot (and perpetual) specs build a ConnectorSpec, gateway specs their own.
+AnySpec = ConnectorSpec | GatewayConnectorSpec
+
+
+def check_document(doc: LoadedDocument) -> tuple[AnySpec | None, list[Diagnostic]]:
     """Validate a loaded document and build its model; the model is None when any diagnostic was found."""
     diagnostics = list(doc.diagnostics)
     if doc.data is None:
@@ -66,6 +71,11 @@ def check_document(doc: LoadedDocument) -> tuple[ConnectorSpec | None, list[Diag
         diagnostics.append(doc.diag([], "expected a mapping at the top of the spec"))
         return None, sorted(set(diagnostics))
     diagnostics += schema_diagnostics(doc)
+    if doc.data.get("type") == "gateway":
+        diagnostics += gateway_diagnostics(doc)
+        if diagnostics:
+            return None, sorted(set(diagnostics))
+        return build_gateway_model(doc.data, doc.file), []
     diagnostics += semantic_diagnostics(doc)
     if diagnostics:
         return None, sorted(set(diagnostics))
@@ -76,17 +86,17 @@ def check_document(doc: LoadedDocument) -> tuple[ConnectorSpec | None, list[Diag
     return model, []
 
 
-def check_file(path: str | Path, display_name: str | None = None) -> tuple[ConnectorSpec | None, list[Diagnostic]]:
+def check_file(path: str | Path, display_name: str | None = None) -> tuple[AnySpec | None, list[Diagnostic]]:
     """Load and validate a spec file."""
     return check_document(load_file(path, display_name))
 
 
-def check_text(text: str, file: str = "<spec>") -> tuple[ConnectorSpec | None, list[Diagnostic]]:
+def check_text(text: str, file: str = "<spec>") -> tuple[AnySpec | None, list[Diagnostic]]:
     """Load and validate spec text (``file`` names it in diagnostics)."""
     return check_document(load_text(text, file))
 
 
-def load_spec(path: str | Path, display_name: str | None = None) -> ConnectorSpec:
+def load_spec(path: str | Path, display_name: str | None = None) -> AnySpec:
     """The model of a spec file; raises :class:`SpecError` with every diagnostic when it is invalid."""
     model, diagnostics = check_file(path, display_name)
     if model is None:
