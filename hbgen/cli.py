@@ -77,7 +77,7 @@ def validate_cmd(
             invalid += 1
             errors += len(diagnostics)
         else:
-            typer.echo(f"{path}: ok ({model.name}, {model.type}, {len(model.endpoints)} endpoints)")
+            typer.echo(f"{path}: ok ({model.name}, {model.type}, {_extent(model)})")
     valid = len(paths) - invalid
     typer.echo(f"{valid} valid, {invalid} invalid, {errors} error{'s' if errors != 1 else ''}")
     if invalid:
@@ -144,6 +144,15 @@ def _load(path: Path) -> tuple[AnySpec, str]:
         count = len(diagnostics)
         raise _fail(f"{path}: invalid spec ({count} error{'s' if count != 1 else ''}); nothing generated", 2)
     return model, path.read_text(encoding="utf-8")
+
+
+def _extent(model: AnySpec) -> str:
+    """What ``validate`` says a valid spec covers: its endpoints, or a gateway connector's chain and networks."""
+    from hbgen.spec.gateway import GatewayConnectorSpec
+
+    if isinstance(model, GatewayConnectorSpec):
+        return f"{model.gateway.dex} on {model.gateway.chain}: {len(model.gateway.networks)} networks"
+    return f"{len(model.endpoints)} endpoints"
 
 
 def _places(model: AnySpec | None) -> str:
@@ -629,7 +638,7 @@ def like_text(name: str, existing_text: str, existing_name: str) -> str:
 @app.command("new-connector")
 def new_connector_cmd(
     name: Annotated[str, typer.Argument(help="Connector name: a lowercase identifier, e.g. my_exchange.")],
-    connector_type: str = typer.Option("spot", "--type", help="Connector type (spot is the one with templates)."),
+    connector_type: str = typer.Option("spot", "--type", help="Connector type with templates: spot or gateway."),
     like: str | None = typer.Option(None, "--like", help="Copy the spec of this existing connector instead."),
     specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where the new spec is written.")] = SPECS_DIR,
     output_dir: Annotated[

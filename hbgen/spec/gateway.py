@@ -113,6 +113,11 @@ class GatewayConnectorSpec:
         return MappingProxyType({})
 
     @property
+    def auth(self) -> None:
+        """Nothing to sign: Gateway holds the wallet keys (the scaffold reads this)."""
+        return None
+
+    @property
     def waivers(self) -> Mapping[str, str]:
         return MappingProxyType({})
 
