@@ -16,6 +16,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import posixpath
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -334,6 +335,13 @@ def render(
     return [RenderedFile(path, formatted[path], owners[path]) for path in texts] + scaffold_files
 
 
+def fragment_hashes(model: Any, spec_path: Path) -> dict[str, str]:
+    """The shared fragments ``model`` was composed with, named as the manifest records them (next to the spec's
+    display path: ``specs/shared/x.yaml``), with their sha256."""
+    folder = posixpath.dirname(spec_display_path(spec_path))
+    return {posixpath.normpath(posixpath.join(folder, rel)): sha for rel, sha in getattr(model, "fragments", ())}
+
+
 def build_manifest(model: Any, spec_path: Path, spec_text: str, files: Sequence[RenderedFile]) -> Manifest:
     return Manifest(
         connector=model.name,
@@ -343,7 +351,29 @@ def build_manifest(model: Any, spec_path: Path, spec_text: str, files: Sequence[
         templates_sha256=templates_sha256(),
         files={f.path: sha256_text(f.content) for f in files if not f.hand_owned},
         hand_owned=tuple(f.path for f in files if f.hand_owned),
+        fragments=fragment_hashes(model, spec_path),
     )
+
+
+def stale_inputs(manifest: Manifest, model: Any, spec_path: Path, spec_text: str, templates: str) -> list[str]:
+    """What changed since ``manifest`` was written, in words (empty when the package is up to date): the spec,
+    each shared fragment it includes, the templates, hbgen itself."""
+    reasons = []
+    if manifest.spec_sha256 != sha256_text(spec_text):
+        reasons.append(f"{spec_display_path(spec_path)} changed")
+    now = fragment_hashes(model, spec_path)
+    for name in sorted(set(now) | set(manifest.fragments)):
+        if name not in manifest.fragments:
+            reasons.append(f"{name} newly included")
+        elif name not in now:
+            reasons.append(f"{name} no longer included")
+        elif now[name] != manifest.fragments[name]:
+            reasons.append(f"shared fragment {name} changed")
+    if manifest.templates_sha256 != templates:
+        reasons.append("templates changed")
+    if manifest.hbgen_version != __version__:
+        reasons.append(f"hbgen {manifest.hbgen_version} -> {__version__}")
+    return reasons
 
 
 def committed_text(path: Path) -> str | None:
@@ -393,8 +423,14 @@ def generate(
     manifest = dataclasses.replace(build_manifest(model, spec_path, spec_text, files), hand_owned=tuple(wanted))
     rendered = {f.path: f.content for f in files}
     old = Manifest.read(package_dir)
-    same_inputs = old is not None and (old.spec_sha256, old.templates_sha256, old.hbgen_version) == (
+    same_inputs = old is not None and (
+        old.spec_sha256,
+        dict(old.fragments),
+        old.templates_sha256,
+        old.hbgen_version,
+    ) == (
         manifest.spec_sha256,
+        dict(manifest.fragments),
         manifest.templates_sha256,
         manifest.hbgen_version,
     )

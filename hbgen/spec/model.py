@@ -562,6 +562,9 @@ class ConnectorSpec:
     hooks: Mapping[str, Hook]
     waivers: Mapping[str, str]
     perpetual: PerpetualSpec | None
+    #: The shared fragments the spec included: (path relative to the spec's folder, sha256 of the file), recorded
+    #: in the package manifest so that a changed fragment marks the package out of date (hbgen.spec.includes).
+    fragments: tuple[tuple[str, str], ...] = ()
 
     @property
     def class_name(self) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from hbrt.redaction import REDACTING_FILTER
+
 NETWORK = 14
 logging.addLevelName(NETWORK, "NETWORK")
 
@@ -22,10 +24,10 @@ class HummingbotLogger(logging.Logger):
 
 
 def get_logger(name: str) -> HummingbotLogger:
-    """Return the logger called ``name`` as a :class:`HummingbotLogger`.
+    """Return the logger called ``name`` as a :class:`HummingbotLogger`, carrying the credential-masking filter
+    (:class:`hbrt.redaction.RedactingFilter`), so no record it emits shows a signature, key or token.
 
-    Loggers created before this module was imported keep their class; for those, ``network`` is attached to the
-    instance so callers can rely on it everywhere.
+    Loggers created before this module was imported get the class changed in place.
     """
     manager = logging.Logger.manager
     existing = manager.loggerDict.get(name)
@@ -41,7 +43,10 @@ def get_logger(name: str) -> HummingbotLogger:
 
 
 def _as_hummingbot_logger(logger: logging.Logger) -> HummingbotLogger:
-    """``logger`` itself, its class switched to :class:`HummingbotLogger` when it was created as another class."""
+    """``logger`` itself with the credential-masking filter, its class switched to :class:`HummingbotLogger` when it
+    was created as another class."""
+    if REDACTING_FILTER not in logger.filters:
+        logger.addFilter(REDACTING_FILTER)
     if isinstance(logger, HummingbotLogger):
         return logger
     logger.__class__ = HummingbotLogger

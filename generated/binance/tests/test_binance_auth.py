@@ -167,7 +167,25 @@ class BinanceAuthTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual("0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77", values["signature"])
         self.assertEqual(values["signature"], placed(request, "signature"))
 
-    async def test_vector_4_ws_api(self) -> None:
+    async def test_vector_4_rest(self) -> None:
+        # binance_usdm_rest_hmac_query
+        auth = self.auth(
+            seconds=1591702613.943,
+            api_key="test-api-key",
+            secret="2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9",
+            passphrase="",
+        )
+        request, values = sign_rest(
+            auth._sign_rest,
+            method="POST",
+            path="/fapi/v1/order",
+            query="symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943",
+            data=None,
+        )
+        self.assertEqual("3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9", values["signature"])
+        self.assertEqual(values["signature"], placed(request, "signature"))
+
+    async def test_vector_5_ws_api(self) -> None:
         # binance_spot_ws_api_hmac
         auth = self.auth(
             seconds=1645423376.532,

@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hbrt.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
+from hbrt.redaction import remember_secret
 from hbrt.web_assistant.connections.data_types import WSJSONRequest
 
 if TYPE_CHECKING:
@@ -258,6 +259,7 @@ class ListenKeyUserStreamDataSource(StyledUserStreamDataSource):
 
     async def _connection_url(self) -> str:
         self._listen_key = await self._create_listen_key()
+        remember_secret(self._listen_key)  # it travels in the URL: masked in every log line and error
         return self._ws_url()
 
     async def _keep_alive(self) -> None:
@@ -304,6 +306,7 @@ class RestTokenUserStreamDataSource(StyledUserStreamDataSource):
 
     async def _connection_url(self) -> str:
         self._token, self._token_url = await self._mint_token()
+        remember_secret(self._token)  # masked in every log line and error
         return self._ws_url()
 
     async def _on_user_stream_interruption(self, websocket_assistant: WSAssistant | None) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hbrt.data_type.common import OrderType, PositionAction, PositionMode, TradeType
+from hbrt.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
 
 if TYPE_CHECKING:  # pragma: no cover
     from hbrt.data_type.trade_fee import TradeFeeBase
@@ -167,6 +167,35 @@ class PositionModeChangeEvent:
     trading_pair: str
     position_mode: PositionMode
     message: str | None = None
+
+
+@dataclass
+class PositionUpdateEvent:
+    """A position opened, changed or closed (``AccountEvent.PositionUpdate``); a closed one has no side."""
+
+    timestamp: float
+    trading_pair: str
+    position_side: PositionSide | None
+    unrealized_pnl: Decimal
+    entry_price: Decimal
+    amount: Decimal
+    leverage: Decimal
+
+
+@dataclass
+class MarginCallEvent:
+    """One position named by an exchange's margin call (``AccountEvent.MarginCall``).
+
+    Hummingbot defines the tag but no payload (its connectors only log); this one is hbrt's. Fields the exchange
+    does not report are None.
+    """
+
+    timestamp: float
+    trading_pair: str
+    position_side: PositionSide | None = None
+    amount: Decimal | None = None
+    unrealized_pnl: Decimal | None = None
+    maintenance_margin: Decimal | None = None
 
 
 @dataclass

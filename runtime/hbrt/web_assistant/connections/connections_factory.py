@@ -9,8 +9,46 @@ from typing import Any
 
 import aiohttp
 
+from hbrt.redaction import secret_values
 from hbrt.web_assistant.connections.rest_connection import RESTConnection
 from hbrt.web_assistant.connections.ws_connection import WSConnection, WSSessionLike
+
+
+class RedirectRefusedError(aiohttp.ClientConnectionError, ConnectionError):
+    """A redirect to another origin that would have carried credentials there; nothing was sent to it."""
+
+
+async def _refuse_credential_redirects(
+    session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestRedirectParams
+) -> None:
+    from yarl import URL
+
+    location = params.response.headers.get("Location") or params.response.headers.get("URI")
+    if not location:
+        return
+    try:
+        target = params.url.join(URL(location))
+        if target.origin() == params.url.origin():
+            return
+    except ValueError:
+        return  # aiohttp refuses a Location that is not a URL by itself
+    websocket = params.headers.get("Upgrade", "").lower() == "websocket"
+    if websocket or secret_values(str(params.url), None, params.headers):
+        params.response.close()
+        what = "a websocket handshake" if websocket else "a request carrying credentials"
+        raise RedirectRefusedError(
+            f"redirect from {params.url.origin()} to {target.origin()} refused: {what} never follows a redirect to "
+            "another origin"
+        )
+
+
+def redirect_guard() -> aiohttp.TraceConfig:
+    """A trace config that stops aiohttp from following a redirect to another origin when the request is a
+    websocket handshake or carries a credential (a secret-named header or query parameter); it raises
+    :class:`RedirectRefusedError` before anything is sent there."""
+    config = aiohttp.TraceConfig()
+    config.on_request_redirect.append(_refuse_credential_redirects)
+    return config
 
 
 class ConnectionsFactory:
@@ -25,6 +63,10 @@ class ConnectionsFactory:
 
     Test seam: :meth:`set_ws_session` installs any object with an aiohttp-compatible ``ws_connect`` for websocket
     connections only (REST keeps the real session); ``None`` restores the default.
+
+    The session carries :func:`redirect_guard` (besides any ``trace_configs`` in ``session_kwargs``): a websocket
+    handshake, whose URL may hold a listen key or token, or any request carrying a credential never follows a
+    redirect to another origin (REST requests with credentials follow none at all, see ``RESTConnection``).
     """
 
     def __init__(
@@ -33,6 +75,7 @@ class ConnectionsFactory:
         connector_factory: Callable[[], aiohttp.BaseConnector] | None = None,
     ) -> None:
         self._session_kwargs: dict[str, Any] = dict(session_kwargs or {})
+        self._session_kwargs["trace_configs"] = [*self._session_kwargs.get("trace_configs", ()), redirect_guard()]
         self._connector_factory = connector_factory
         self._shared_client: aiohttp.ClientSession | None = None
         self._shared_client_loop: asyncio.AbstractEventLoop | None = None
