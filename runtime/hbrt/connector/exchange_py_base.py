@@ -1302,15 +1302,17 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         """Wait for the tick-driven notifier, then resync time and poll balances and orders.
 
         A failed time resync is logged and does not hold back the balance and order polling (in Hummingbot it
-        raises and the whole poll is retried every 0.5 s).
+        raises and the whole poll is retried every 0.5 s). The notifier is cleared when a poll starts, not replaced
+        when it ends (as in Hummingbot), so a poll boundary crossed while a poll is running is not lost: another poll
+        follows.
         """
         while True:
             try:
                 await self._poll_notifier.wait()
+                self._poll_notifier.clear()
                 await self._update_time_synchronizer(pass_on_non_cancelled_error=True)
                 await self._status_polling_loop_fetch_updates()
                 self._last_poll_timestamp = self.current_timestamp
-                self._poll_notifier = asyncio.Event()
             except asyncio.CancelledError:
                 raise
             except NotImplementedError:
