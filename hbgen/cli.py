@@ -77,7 +77,8 @@ def validate_cmd(
             invalid += 1
             errors += len(diagnostics)
         else:
-            typer.echo(f"{path}: ok ({model.name}, {model.type}, {len(model.endpoints)} endpoints)")
+            partial = "; a partial example, not generated" if model.partial is not None else ""
+            typer.echo(f"{path}: ok ({model.name}, {model.type}, {len(model.endpoints)} endpoints{partial})")
     valid = len(paths) - invalid
     typer.echo(f"{valid} valid, {invalid} invalid, {errors} error{'s' if errors != 1 else ''}")
     if invalid:
