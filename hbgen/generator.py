@@ -192,7 +192,7 @@ def spot_context(model: Any) -> dict[str, Any]:
         "code": path_literal(errors.code_field) if errors.code_field else ("code",),
         "message": path_literal(errors.message_field) if errors.message_field else ("msg",),
     }
-    reply_success: tuple[Any, ...] = ()
+    reply_checks: tuple[Any, ...] = ()
     if errors.in_body:
         # Generated error replies fail the last reply check (usually the top-level one) with the rule's code.
         last = errors.in_body[-1]
@@ -200,12 +200,10 @@ def spot_context(model: Any) -> dict[str, Any]:
         error_paths = {
             "code": (*prefix, *path_literal(last.code_field)) if last.code_field else None,
             "message": (*prefix, *path_literal(last.message_field)) if last.message_field else None,
-            "failure": predicate_literals(last.success),
+            "failure": predicate_literals(last.error_when),
             "failure_prefix": prefix,
         }
-        reply_success = tuple(
-            p for check in errors.in_body if check.each is None for p in predicate_literals(check.success)
-        )
+        reply_checks = tuple(predicate_literals(check.error_when) for check in errors.in_body if check.each is None)
     envelopes = {name: path_literal(ep.envelope) for name, ep in model.endpoints.items() if ep.envelope is not None}
     hooked = {name: m.kind for name, m in model.mappings.items() if m.hook is not None}
     predicates = {
@@ -223,7 +221,7 @@ def spot_context(model: Any) -> dict[str, Any]:
     return {
         "predicates": predicates,
         "error_paths": error_paths,
-        "reply_success": reply_success,
+        "reply_checks": reply_checks,
         "envelopes": envelopes,
         "hooked": hooked,
         "roles": roles,

@@ -477,12 +477,12 @@ class ErrorMatcher:
 
 @dataclass(frozen=True)
 class ReplyCheck:
-    """A check of a successful HTTP reply (``errors.in_body``): ``success`` predicates on the reply, or on every item
-    of the list at ``each``; when they fail, the code and message are read at ``code_field``/``message_field``
-    (relative to the item with ``each``; None: the reply has none)."""
+    """A check of a successful HTTP reply (``errors.in_body``): when the ``error_when`` predicates all hold on the
+    reply (or on an item of the list at ``each``), it reports an error whose code and message are read at
+    ``code_field``/``message_field`` (relative to the item with ``each``; None: the reply has none)."""
 
     each: FieldPath | None
-    success: tuple[Predicate, ...]
+    error_when: tuple[Predicate, ...]
     code_field: FieldPath | None
     message_field: FieldPath | None
 
@@ -948,7 +948,7 @@ def _reply_checks(raw: Any, errors: Mapping[str, Any]) -> tuple[ReplyCheck, ...]
     return tuple(
         ReplyCheck(
             each=_opt_path(c.get("each")),
-            success=_predicates(c["success"]),
+            error_when=_predicates(c["error_when"]),
             code_field=_opt_path(c.get("code_field", errors.get("code_field"))),
             message_field=_opt_path(c.get("message_field", errors.get("message_field"))),
         )

@@ -808,7 +808,7 @@ class _Checker:
             base: PathT = ["errors", "in_body", i]
             for key in ("each", "code_field", "message_field"):
                 self.path(base + [key], check.get(key))
-            self.predicates(base + ["success"], check.get("success"))
+            self.predicates(base + ["error_when"], check.get("error_when"))
             if (
                 "code_field" not in check
                 and "message_field" not in check

@@ -252,7 +252,7 @@ def _hook(name: str, at: str) -> Mutation:
 
 
 def _reply_check(**check: Any) -> Mutation:
-    return _set("errors.in_body", [{"success": [{"field": "code", "not_equals": -1}], **check}])
+    return _set("errors.in_body", [{"error_when": [{"field": "code", "present": True}], **check}])
 
 
 #: The top-level, container and definition keys with the mutation that proves each.
@@ -723,7 +723,7 @@ PROBES: dict[str, Probe] = {
     ),
     "order_type_wire.post_only": Changes(_set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "post_only": True})),
     "reply_check.each": Changes(_reply_check(each="data")),
-    "reply_check.success": Changes(_set("errors.in_body", [{"success": [{"field": "code", "equals": 0}]}])),
+    "reply_check.error_when": Changes(_set("errors.in_body", [{"error_when": [{"field": "code", "not_equals": 0}]}])),
     "reply_check.code_field": Changes(_reply_check(code_field="error.code")),
     "reply_check.message_field": Changes(_reply_check(message_field="error.msg")),
     "error_matchers[].code": Changes(_set("errors.time_sync.0.code", -1022)),

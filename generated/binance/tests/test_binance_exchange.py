@@ -16,7 +16,7 @@ from hbrt.data_type.in_flight_order import InFlightOrder
 from hbrt.data_type.trade_fee import DeductedFromReturnsTradeFee, TokenAmount, TradeFeeBase
 from hbrt.data_type.trading_rule import TradingRule
 from hbrt.testing.exchange_connector_test import AbstractExchangeConnectorTests, MockResponse, UrlLike
-from hbrt.testing.payloads import MISSING, build, get_path, satisfy, set_path
+from hbrt.testing.payloads import MISSING, build, get_path, holds, set_path, violate
 
 from binance import binance_constants as CONSTANTS
 from binance import binance_web_utils as web_utils
@@ -176,8 +176,8 @@ MAPPINGS: dict[str, Any] = {
 }
 ERROR_CODE_PATH: Any = ("code",)
 ERROR_MESSAGE_PATH: Any = ("msg",)
-#: Predicates every successful reply satisfies (the spec's top-level ``errors.in_body`` checks).
-REPLY_SUCCESS: Any = ()
+#: The error_when predicates of the spec's top-level reply checks (``errors.in_body``): a successful reply breaks each.
+REPLY_CHECKS: Any = ()
 #: Where each endpoint's result sits in its reply (spec ``envelope``); endpoints not listed have none.
 ENVELOPES: dict[str, Any] = {}
 UPDATE_TIME = 1640780000.0
@@ -209,7 +209,9 @@ def _reply(endpoint: str, mapping: str | None, records: list[dict[str, Any]], st
         inner = get_path(reply, envelope)
         set_path(reply, envelope, _payload(mapping, None if inner is MISSING else inner, records, **kwargs))
     if isinstance(reply, dict):
-        satisfy(reply, REPLY_SUCCESS)
+        for check in REPLY_CHECKS:
+            if all(holds(reply, predicate) for predicate in check):
+                violate(reply, check)
     return reply
 
 
