@@ -95,7 +95,12 @@ def derived_spec() -> str:
         "message": {
             "op": "login",
             "args": [
-                {"apiKey": "${api_key}", "passphrase": "${passphrase}", "timestamp": "${timestamp}", "sign": "${signature}"}
+                {
+                    "apiKey": "${api_key}",
+                    "passphrase": "${passphrase}",
+                    "timestamp": "${timestamp}",
+                    "sign": "${signature}",
+                }
             ],
         },
         "success": [{"field": "event", "equals": "login"}],
@@ -110,7 +115,7 @@ def derived_spec() -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-FOCUSED = r'''
+FOCUSED = r"""
 import re
 import unittest
 from decimal import Decimal
@@ -182,7 +187,8 @@ class Focused(unittest.IsolatedAsyncioTestCase):
 
     async def test_each_stream_request_names_its_own_pair(self) -> None:
         factory = web_utils.build_api_factory(time_synchronizer=TimeSynchronizer())
-        source = BinanceAPIOrderBookDataSource(["COINALPHA-HBOT", "ZRX-ETH"], Pairs(), factory)  # type: ignore[arg-type]
+        pairs = ["COINALPHA-HBOT", "ZRX-ETH"]
+        source = BinanceAPIOrderBookDataSource(pairs, Pairs(), factory)  # type: ignore[arg-type]
         await source._resolve_symbols(["COINALPHA-HBOT", "ZRX-ETH"])
         sent = [request.payload for request in source._subscription_requests(["COINALPHA-HBOT", "ZRX-ETH"])]
         await factory.close()
@@ -197,7 +203,7 @@ class Focused(unittest.IsolatedAsyncioTestCase):
         auth = BinanceAuth(api_key="k", secret_key="s", time_provider=clock, passphrase="my-passphrase")
         values = auth.sign_login()
         self.assertEqual("my-passphrase", values["passphrase"])
-'''
+"""
 
 
 @pytest.fixture(scope="module")
