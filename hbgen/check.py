@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hbgen.spec import check_file
+from hbgen.writer import MANIFEST_NAME, Manifest
 
 IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".hbgen-backup"}
 
@@ -52,6 +53,22 @@ def _change_summary(old: str, new: str) -> str:
     return f"+{added} -{removed} lines"
 
 
+def _manifest_change(old: str, new: str) -> str:
+    """What changed between two manifests, in words: the inputs first (a shared fragment, the spec), else lines."""
+    try:
+        before, after = Manifest.from_json(old), Manifest.from_json(new)
+    except (ValueError, KeyError, TypeError):
+        return _change_summary(old, new)
+    reasons = [
+        f"shared fragment {name} changed"
+        for name in sorted(set(before.fragments) | set(after.fragments))
+        if before.fragments.get(name) != after.fragments.get(name)
+    ]
+    if before.spec_sha256 != after.spec_sha256:
+        reasons.append(f"{after.spec} changed")
+    return "; ".join(reasons) if reasons else _change_summary(old, new)
+
+
 def compare_packages(connector: str, committed: Path, fresh: Path, hand_owned: set[str]) -> list[Drift]:
     """Differences between a committed package and a fresh generation of it."""
     have, want = _files(committed), _files(fresh)
@@ -66,7 +83,8 @@ def compare_packages(connector: str, committed: Path, fresh: Path, hand_owned: s
             old = have[rel].read_text(encoding="utf-8", errors="replace")
             new = want[rel].read_text(encoding="utf-8", errors="replace")
             if old != new:
-                drifts.append(Drift(connector, rel, "modified", _change_summary(old, new)))
+                summary = _manifest_change(old, new) if rel == MANIFEST_NAME else _change_summary(old, new)
+                drifts.append(Drift(connector, rel, "modified", summary))
     return drifts
 
 

@@ -58,14 +58,30 @@ def validate_cmd(
         typer.Argument(help="Spec files to check (default: every specs/*.yaml).", show_default=False),
     ] = None,
 ) -> None:
-    """Validate specs: print every diagnostic as file:line:col: path: message, then a summary. Exit 0 or 2."""
+    """Validate specs: print every diagnostic as file:line:col: path: message, then a summary. Exit 0 or 2.
+
+    A shared fragment given by name stands for the specs (specs/*.yaml and specs/examples/*.yaml) that include it.
+    """
     from pathlib import Path
 
     from hbgen.spec import check_file
+    from hbgen.spec.includes import dependents, is_fragment
 
     paths = list(specs) if specs else sorted(str(p) for p in Path("specs").glob("*.yaml"))
     if not paths:
         typer.echo("no spec files found (looked for specs/*.yaml)")
+        raise typer.Exit(2)
+    expanded: list[str] = []
+    for path in paths:
+        if not Path(path).is_file() or not is_fragment(path):
+            expanded.append(path)
+            continue
+        candidates = sorted(Path("specs").glob("*.yaml")) + sorted(Path("specs").glob("examples/*.yaml"))
+        users = [str(p) for p in dependents(Path(path), candidates)]
+        typer.echo(f"{path}: a shared fragment, included by {', '.join(users) or 'no spec under specs/'}")
+        expanded.extend(u for u in users if u not in expanded)
+    paths = expanded
+    if not paths:
         raise typer.Exit(2)
     invalid = 0
     errors = 0
@@ -88,14 +104,20 @@ def validate_cmd(
 @app.command("schema")
 def schema_cmd(
     reference: bool = typer.Option(False, "--reference", help="Print a Markdown reference generated from the schema."),
+    fragment: bool = typer.Option(False, "--fragment", help="Print the JSON Schema of shared fragment files."),
 ) -> None:
     """Print the JSON Schema of the spec language (or, with --reference, its Markdown reference)."""
     import json
 
+    from hbgen.spec.includes import fragment_schema_text
     from hbgen.spec.reference import render_reference
     from hbgen.spec.schema import load_schema
 
-    if reference:
+    if reference and fragment:
+        raise _fail("give --reference or --fragment, not both", 2)
+    if fragment:
+        typer.echo(fragment_schema_text(), nl=False)
+    elif reference:
         typer.echo(render_reference(), nl=False)
     else:
         typer.echo(json.dumps(load_schema(), indent=2, ensure_ascii=False))
@@ -145,6 +167,20 @@ def _load(path: Path) -> tuple[ConnectorSpec, str]:
         count = len(diagnostics)
         raise _fail(f"{path}: invalid spec ({count} error{'s' if count != 1 else ''}); nothing generated", 2)
     return model, path.read_text(encoding="utf-8")
+
+
+def _fragment_lines(spec: Path) -> int:
+    """Lines of the shared fragments ``spec`` includes (part of what an author writes for it)."""
+    from hbgen.spec.includes import load_composed
+
+    doc = load_composed(spec, str(spec))
+    total = 0
+    for source in doc.fragments:
+        try:
+            total += len((spec.parent / source.relative).read_text(encoding="utf-8").splitlines())
+        except OSError:
+            continue
+    return total
 
 
 def _count_lines(root: Path) -> dict[str, int]:
@@ -543,10 +579,9 @@ def list_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from hbgen import __version__ as version
-    from hbgen.generator import templates_sha256
+    from hbgen.generator import stale_inputs, templates_sha256
     from hbgen.spec import check_file
-    from hbgen.writer import Manifest, WriteError, sha256_text
+    from hbgen.writer import Manifest, WriteError
 
     paths = sorted(specs_dir.glob("*.yaml"))
     if not paths:
@@ -569,12 +604,8 @@ def list_cmd(
         elif manifest is None:
             up_to_date = "-"
         else:
-            fresh = (
-                manifest.spec_sha256 == sha256_text(path.read_text(encoding="utf-8"))
-                and manifest.templates_sha256 == templates
-                and manifest.hbgen_version == version
-            )
-            up_to_date = "yes" if fresh else "no (run hbgen generate)"
+            reasons = stale_inputs(manifest, model, path, path.read_text(encoding="utf-8"), templates)
+            up_to_date = f"no ({'; '.join(reasons)}: run hbgen generate)" if reasons else "yes"
         table.add_row(
             str(path),
             name,
@@ -736,12 +767,14 @@ def demo_cmd(
         generate_s = time.perf_counter() - started
         counts = _count_lines(package_dir)
         spec_lines = len(spec.read_text(encoding="utf-8").splitlines())
+        shared = _fragment_lines(spec)
+        spec_text = f"{spec_lines} lines" + (f" + {shared} in shared fragments" if shared else "")
         typer.echo(f"generated {package_dir.name} from {spec} in {generate_s:.2f}s into {package_dir}")
         run = run_generated_tests(package_dir)
         if not run.ok:
             typer.echo(run.output)
         typer.echo(
-            f"files: {counts['files']} Python files | spec: {spec_lines} lines | generated source: "
+            f"files: {counts['files']} Python files | spec: {spec_text} | generated source: "
             f"{counts['source']} lines | generated tests: {counts['tests']} lines | hooks: {counts['hooks']} lines"
         )
         typer.echo(

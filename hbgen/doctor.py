@@ -505,11 +505,11 @@ def _known(specs_dir: Path) -> list[str]:
 
 def diagnose(spec_path: Path, output_dir: Path | None) -> Report:
     """Load, validate and check one spec; never raises for a malformed spec."""
-    from hbgen.spec.loader import load_file
+    from hbgen.spec.includes import load_composed
     from hbgen.spec.pipeline import check_document
     from hbgen.spec.validate import missing_capability_diagnostics
 
-    doc = load_file(spec_path, str(spec_path))
+    doc = load_composed(spec_path, str(spec_path))
     _, diagnostics = check_document(doc)
     if not isinstance(doc.data, dict):
         return Report(spec_path, spec_path.stem, [], diagnostics, diagnostics, usable=False)

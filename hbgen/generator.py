@@ -16,6 +16,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import posixpath
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -188,7 +189,7 @@ def spot_context(model: Any) -> dict[str, Any]:
         "subscribe": private.subscribe.message if private and private.subscribe else None,
     }
     errors = model.errors
-    error_paths = {
+    error_paths: dict[str, Any] = {
         "code": path_literal(errors.code_field) if errors.code_field else ("code",),
         "message": path_literal(errors.message_field) if errors.message_field else ("msg",),
     }
@@ -210,6 +211,8 @@ def spot_context(model: Any) -> dict[str, Any]:
         "login_success": predicate_literals(private.login.success) if private else (),
         "ignore": predicate_literals(private.ignore) if private else (),
         "terminated": predicate_literals(private.terminated) if private else (),
+        "ready": predicate_literals(private.ready) if private else (),
+        "public_ready": predicate_literals(model.ws.public.ready) if model.ws.public else (),
     }
     # Whether the fills the connector sees report their fee; when they do not, it estimates the fee from the spec.
     fill_mappings = [events["fill"][1]] if events["fill"] else []
@@ -312,6 +315,13 @@ def render(
     return [RenderedFile(path, formatted[path], owners[path]) for path in texts] + scaffold_files
 
 
+def fragment_hashes(model: Any, spec_path: Path) -> dict[str, str]:
+    """The shared fragments ``model`` was composed with, named as the manifest records them (next to the spec's
+    display path: ``specs/shared/x.yaml``), with their sha256."""
+    folder = posixpath.dirname(spec_display_path(spec_path))
+    return {posixpath.normpath(posixpath.join(folder, rel)): sha for rel, sha in getattr(model, "fragments", ())}
+
+
 def build_manifest(model: Any, spec_path: Path, spec_text: str, files: Sequence[RenderedFile]) -> Manifest:
     return Manifest(
         connector=model.name,
@@ -321,7 +331,29 @@ def build_manifest(model: Any, spec_path: Path, spec_text: str, files: Sequence[
         templates_sha256=templates_sha256(),
         files={f.path: sha256_text(f.content) for f in files if not f.hand_owned},
         hand_owned=tuple(f.path for f in files if f.hand_owned),
+        fragments=fragment_hashes(model, spec_path),
     )
+
+
+def stale_inputs(manifest: Manifest, model: Any, spec_path: Path, spec_text: str, templates: str) -> list[str]:
+    """What changed since ``manifest`` was written, in words (empty when the package is up to date): the spec,
+    each shared fragment it includes, the templates, hbgen itself."""
+    reasons = []
+    if manifest.spec_sha256 != sha256_text(spec_text):
+        reasons.append(f"{spec_display_path(spec_path)} changed")
+    now = fragment_hashes(model, spec_path)
+    for name in sorted(set(now) | set(manifest.fragments)):
+        if name not in manifest.fragments:
+            reasons.append(f"{name} newly included")
+        elif name not in now:
+            reasons.append(f"{name} no longer included")
+        elif now[name] != manifest.fragments[name]:
+            reasons.append(f"shared fragment {name} changed")
+    if manifest.templates_sha256 != templates:
+        reasons.append("templates changed")
+    if manifest.hbgen_version != __version__:
+        reasons.append(f"hbgen {manifest.hbgen_version} -> {__version__}")
+    return reasons
 
 
 def committed_text(path: Path) -> str | None:
@@ -371,8 +403,14 @@ def generate(
     manifest = dataclasses.replace(build_manifest(model, spec_path, spec_text, files), hand_owned=tuple(wanted))
     rendered = {f.path: f.content for f in files}
     old = Manifest.read(package_dir)
-    same_inputs = old is not None and (old.spec_sha256, old.templates_sha256, old.hbgen_version) == (
+    same_inputs = old is not None and (
+        old.spec_sha256,
+        dict(old.fragments),
+        old.templates_sha256,
+        old.hbgen_version,
+    ) == (
         manifest.spec_sha256,
+        dict(manifest.fragments),
         manifest.templates_sha256,
         manifest.hbgen_version,
     )

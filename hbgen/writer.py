@@ -21,6 +21,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -56,13 +57,19 @@ class Manifest:
     templates_sha256: str
     files: Mapping[str, str]  # generated file -> sha256 of its content
     hand_owned: tuple[str, ...] = ()
+    #: Shared fragments the spec included (path as the spec's is written, e.g. specs/shared/x.yaml) -> sha256.
+    fragments: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        data = {
+        data: dict[str, object] = {
             "manifest_version": MANIFEST_VERSION,
             "connector": self.connector,
             "spec": self.spec,
             "spec_sha256": self.spec_sha256,
+        }
+        if self.fragments:  # only specs that include fragments carry the key
+            data["fragments"] = dict(sorted(self.fragments.items()))
+        data |= {
             "hbgen_version": self.hbgen_version,
             "templates_sha256": self.templates_sha256,
             "files": dict(sorted(self.files.items())),
@@ -72,15 +79,38 @@ class Manifest:
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
+        """Parse a manifest; raises ``ValueError`` for anything but the shape :meth:`to_json` writes.
+
+        Every path must stay inside the package (see :func:`package_relative`): a manifest is read from disk, and
+        an entry such as ``../../victim.txt`` would otherwise make the next run delete or back up a file outside it.
+        """
         data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        strings = ("connector", "spec", "spec_sha256", "hbgen_version", "templates_sha256")
+        for key in strings:
+            if not isinstance(data[key], str):
+                raise ValueError(f"{key!r} is not a string")
+        files = data["files"]
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            raise ValueError("'files' is not an object of path -> sha256")
+        hand_owned = data.get("hand_owned", [])
+        if not isinstance(hand_owned, list) or not all(isinstance(p, str) for p in hand_owned):
+            raise ValueError("'hand_owned' is not a list of paths")
+        fragments = data.get("fragments", {})
+        if not isinstance(fragments, dict) or not all(isinstance(v, str) for v in fragments.values()):
+            raise ValueError("'fragments' is not an object of path -> sha256")
+        for path in [*files, *hand_owned]:
+            package_relative(path)
         return cls(
             connector=data["connector"],
             spec=data["spec"],
             spec_sha256=data["spec_sha256"],
             hbgen_version=data["hbgen_version"],
             templates_sha256=data["templates_sha256"],
-            files=dict(data["files"]),
-            hand_owned=tuple(data.get("hand_owned", ())),
+            files=dict(files),
+            hand_owned=tuple(hand_owned),
+            fragments=dict(fragments),
         )
 
     @classmethod
@@ -92,10 +122,43 @@ class Manifest:
             return cls.from_json(path.read_text(encoding="utf-8"))
         except (ValueError, KeyError, TypeError) as exc:
             raise WriteError(f"{path}: the manifest is unreadable ({exc}); restore it from version control") from exc
+        except OSError as exc:
+            raise WriteError(f"{path}: the manifest is unreadable ({exc.strerror or exc})") from exc
 
 
 class WriteError(Exception):
     """The write stage refused to run; nothing was written."""
+
+
+#: Path parts a package file may never have: they would step out of the package or name it ambiguously.
+_FORBIDDEN_PARTS = frozenset({"", ".", ".."})
+
+
+def package_relative(path: str) -> str:
+    """``path`` when it names a file inside a package (relative, POSIX separators, no ``..``, ``.`` or empty parts,
+    no NUL or backslash, not the manifest or the backup folder); raises ``ValueError`` otherwise."""
+    if not path or "\x00" in path or "\\" in path or path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        raise ValueError(f"path {path!r} is not relative to the package")
+    parts = path.split("/")
+    if any(part in _FORBIDDEN_PARTS for part in parts):
+        raise ValueError(f"path {path!r} leaves the package or has an empty, '.' or '..' part")
+    if parts[0] in (MANIFEST_NAME, BACKUP_DIR_NAME):
+        raise ValueError(f"path {path!r} names hbgen's own bookkeeping")
+    return path
+
+
+def _inside(package_dir: Path, rel: str, *, under: str = "") -> Path:
+    """``package_dir / under / rel``, after checking that ``rel`` is a package path and that no symbolic link on the
+    way (the backup folder included) leads out of the package. Raises :class:`WriteError`."""
+    try:
+        target = package_dir / under / package_relative(rel) if under else package_dir / package_relative(rel)
+    except ValueError as exc:
+        raise WriteError(f"{package_dir}: {exc}") from exc
+    root = package_dir.resolve()
+    parent = target.parent.resolve()
+    if parent != root and root not in parent.parents:
+        raise WriteError(f"{target}: a symbolic link leads out of {package_dir}; refusing to touch it")
+    return target
 
 
 @dataclass(frozen=True)
@@ -197,7 +260,7 @@ def find_hand_edits(
         return []
     edits: list[HandEdit] = []
     for rel, expected in sorted(manifest.files.items()):
-        current = _read(package_dir / rel)
+        current = _read(_inside(package_dir, rel))
         if current is None or sha256_text(current) == expected:
             continue
         if new is not None and new.get(rel) == current:
@@ -244,7 +307,7 @@ def write_package(
     diffs: list[str] = []
     writes: list[tuple[Path, str]] = []
     for rel, rendered in sorted(new.items()):
-        target = package_dir / rel
+        target = _inside(package_dir, rel)
         current = _read(target)
         if rendered.hand_owned:
             if current is None:
@@ -259,7 +322,7 @@ def write_package(
         writes.append((target, rendered.content))
         diffs.append(_unified(current or "", rendered.content, rel, "a", "b"))
     for rel in stale:
-        current = _read(package_dir / rel)
+        current = _read(_inside(package_dir, rel))
         if current is not None:
             report.removed.append(rel)
             diffs.append(_unified(current, "", rel, "a", "b"))
@@ -268,18 +331,18 @@ def write_package(
         return report
 
     if edits:
-        backup_root = package_dir / BACKUP_DIR_NAME
         for edit in edits:
-            source = package_dir / edit.path
-            backup = backup_root / edit.path
+            source = _inside(package_dir, edit.path)
+            backup = _inside(package_dir, edit.path, under=BACKUP_DIR_NAME)
             backup.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, backup)
             report.backups.append(str(backup.relative_to(package_dir)))
     for target, text in writes:
         atomic_write(target, text)
     for rel in report.removed:
-        (package_dir / rel).unlink(missing_ok=True)
-        _prune_empty_dirs(package_dir, (package_dir / rel).parent)
+        target = _inside(package_dir, rel)
+        target.unlink(missing_ok=True)
+        _prune_empty_dirs(package_dir, target.parent)
     manifest_text = manifest.to_json()
     if _read(package_dir / MANIFEST_NAME) != manifest_text:
         atomic_write(package_dir / MANIFEST_NAME, manifest_text)

@@ -4,14 +4,15 @@
 Everything exchange-specific is compiled from the spec (``ws.public`` and ``order_book``); the behaviour
 (reconnects, heartbeats, integrity and resync) lives in ``hbrt``. The connector is used through
 ``exchange_symbol_associated_to_pair``, ``trading_pair_associated_to_exchange_symbol`` and
-``get_last_traded_prices`` only.
+``get_last_traded_prices`` only (``hbrt.connector.market_data_connector.MarketDataConnector``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
+from hbrt.connector.market_data_connector import MarketDataConnector
 from hbrt.data_type.book_integrity import (
     BookIntegrityPolicy,
     FirstLastUpdateIdChain,
@@ -25,9 +26,6 @@ from hbrt.web_assistant.ws_assistant import WSAssistant
 from binance import binance_constants as CONSTANTS
 from binance import binance_web_utils as web_utils
 from binance.binance_order_book import BinanceOrderBook
-
-if TYPE_CHECKING:
-    from binance.binance_exchange import BinanceExchange
 
 
 class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
@@ -49,7 +47,7 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
     def __init__(
         self,
         trading_pairs: list[str],
-        connector: BinanceExchange,
+        connector: MarketDataConnector,
         api_factory: WebAssistantsFactory,
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
     ) -> None:
@@ -161,7 +159,8 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
     def _heartbeat_request(self) -> WSRequest | None:
         return None  # protocol ping frames
 
-    def _channel_originating_message(self, event_message: dict[str, Any]) -> Any:
+    def _channel_originating_message(self, event_message: Any) -> str | None:
+        """The queue key of a websocket message (any JSON value: replies and pongs need not be objects), or None."""
         if not isinstance(event_message, dict) or "result" in event_message:
             return None  # subscription replies and the like
         payload = event_message

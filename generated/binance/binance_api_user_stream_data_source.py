@@ -13,12 +13,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hbrt.connector.user_stream_styles import SignedSubscribeUserStreamDataSource
-from hbrt.web_assistant.auth import AuthBase
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 from binance import binance_constants as CONSTANTS
 from binance import binance_parsers as parsers
 from binance import binance_web_utils
+from binance.binance_auth import BinanceAuth
 
 
 class BinanceAPIUserStreamDataSource(SignedSubscribeUserStreamDataSource):
@@ -26,9 +26,11 @@ class BinanceAPIUserStreamDataSource(SignedSubscribeUserStreamDataSource):
 
     HEARTBEAT_INTERVAL = CONSTANTS.PRIVATE_WS_HEARTBEAT_TIME_INTERVAL or 30.0
 
+    _auth: BinanceAuth
+
     def __init__(
         self,
-        auth: AuthBase | None,
+        auth: BinanceAuth,
         trading_pairs: Sequence[str],
         connector: Any,
         api_factory: WebAssistantsFactory,

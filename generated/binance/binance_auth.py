@@ -26,7 +26,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from hbrt.time_synchronizer import TimeSynchronizer
+from hbrt.time_synchronizer import ServerClock
 from hbrt.web_assistant.auth import AuthBase
 from hbrt.web_assistant.connections.data_types import RESTRequest, WSRequest
 
@@ -122,7 +122,7 @@ class BinanceAuth(AuthBase):
     """Signs Binance requests."""
 
     def __init__(
-        self, api_key: str, secret_key: str, time_provider: TimeSynchronizer, passphrase: str | None = None
+        self, api_key: str, secret_key: str, time_provider: ServerClock, passphrase: str | None = None
     ) -> None:
         self._api_key = api_key
         self._secret_key = secret_key
@@ -138,7 +138,7 @@ class BinanceAuth(AuthBase):
         return self._api_key
 
     @property
-    def time_provider(self) -> TimeSynchronizer:
+    def time_provider(self) -> ServerClock:
         return self._time_provider
 
     def _next_nonce(self, candidate: int) -> int:

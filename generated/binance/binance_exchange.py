@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import Any, ClassVar
 
 from hbrt.api_throttler.data_types import RateLimit
-from hbrt.connector.exchange_py_base import ExchangePyBase, s_decimal_NaN
+from hbrt.connector.exchange_py_base import ExchangePyBase, WebUtilsProtocol, s_decimal_NaN
 from hbrt.connector.utils import combine_to_hb_trading_pair
 from hbrt.data_type.common import OrderType, TradeType
 from hbrt.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
 from hbrt.data_type.trade_fee import TokenAmount, TradeFeeBase, TradeFeeSchema, build_trade_fee
 from hbrt.data_type.trading_rule import TradingRule
-from hbrt.web_assistant.auth import AuthBase
 from hbrt.web_assistant.connections.data_types import RESTMethod
 from hbrt.web_assistant.errors import error_facts
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
@@ -44,7 +44,7 @@ def _is_error(rules: tuple[CONSTANTS.ErrorMatcher, ...], error: BaseException) -
 class BinanceExchange(ExchangePyBase):
     """Spot connector for Binance; the domain is one of ``CONSTANTS.DOMAINS``."""
 
-    web_utils = binance_web_utils
+    web_utils: ClassVar[WebUtilsProtocol] = binance_web_utils
 
     def __init__(
         self,
@@ -74,12 +74,17 @@ class BinanceExchange(ExchangePyBase):
         return f"{CONSTANTS.EXCHANGE_NAME}_{self._domain}"
 
     @property
-    def authenticator(self) -> AuthBase:
+    def authenticator(self) -> BinanceAuth:
         return BinanceAuth(
             api_key=self._binance_api_key,
             secret_key=self._binance_api_secret,
             time_provider=self._time_synchronizer,
         )
+
+    @cached_property
+    def _auth(self) -> BinanceAuth:
+        """The connector's own auth (the runtime's is typed ``AuthBase | None``); built once from ``authenticator``."""
+        return self.authenticator
 
     @property
     def rate_limits_rules(self) -> list[RateLimit]:
@@ -191,16 +196,15 @@ class BinanceExchange(ExchangePyBase):
         **kwargs: Any,
     ) -> tuple[str, float]:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair)
-        if price is not None and price.is_nan():
-            price = None
+        order_price = None if price.is_nan() else price
         params: dict[str, Any] = {}
         params["symbol"] = symbol
         params["side"] = CONSTANTS.SIDE_WIRE[trade_type]
         params["quantity"] = f"{amount:f}"
         params["type"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
         params["newClientOrderId"] = order_id
-        if order_type.name in ("LIMIT", "LIMIT_MAKER") and price is not None:
-            params["price"] = f"{price:f}"
+        if order_type.name in ("LIMIT", "LIMIT_MAKER") and order_price is not None:
+            params["price"] = f"{order_price:f}"
         if order_type.name in ("LIMIT",):
             params["timeInForce"] = "GTC"
 
@@ -266,6 +270,7 @@ class BinanceExchange(ExchangePyBase):
             exchange_order_id=str(record.exchange_order_id)
             if record.exchange_order_id is not None
             else tracked_order.exchange_order_id,
+            sequence=record.sequence,
         )
 
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> list[TradeUpdate]:
@@ -483,8 +488,7 @@ class BinanceExchange(ExchangePyBase):
 
         seen: set[str] = set()
         for balance in parsers.parse_balances(response):
-            self._account_available_balances[balance.asset] = balance.available
-            self._account_balances[balance.asset] = balance.total
+            self._apply_balance_update(balance.asset, balance.total, balance.available)
             seen.add(balance.asset)
         for asset in set(self._account_balances) - seen:
             self._account_balances.pop(asset, None)
@@ -499,13 +503,13 @@ class BinanceExchange(ExchangePyBase):
         """Route one private event by the spec's ``route_by``/``match`` and apply its mappings in order."""
         route = event["e"]
         if route in ("executionReport",):
-            for record in parsers.parse_execution_fill(event):
-                self._apply_fill(record)
-            for record in parsers.parse_execution_order_update(event):
-                self._apply_order_update(record)
+            for execution_fill_record in parsers.parse_execution_fill(event):
+                self._apply_fill(execution_fill_record)
+            for execution_order_update_record in parsers.parse_execution_order_update(event):
+                self._apply_order_update(execution_order_update_record)
         elif route in ("outboundAccountPosition",):
-            for record in parsers.parse_account_position(event):
-                self._apply_balance(record)
+            for account_position_record in parsers.parse_account_position(event):
+                self._apply_balance(account_position_record)
 
     def _find_order(
         self, orders: dict[str, InFlightOrder], by_exchange_id: dict[str, InFlightOrder], record: Any
@@ -538,12 +542,13 @@ class BinanceExchange(ExchangePyBase):
                 new_state=update.state,
                 client_order_id=order.client_order_id,
                 exchange_order_id=str(exchange_order_id) if exchange_order_id is not None else order.exchange_order_id,
+                sequence=update.sequence,
             )
         )
 
     def _apply_balance(self, balance: Any) -> None:
-        self._account_available_balances[balance.asset] = balance.available
-        self._account_balances[balance.asset] = balance.total
+        """Apply a balance record of a private event; one older than the asset's last update is ignored."""
+        self._apply_balance_update(balance.asset, balance.total, balance.available, balance.sequence)
 
 
 def _with_items(message: Any, items: list[Any]) -> Any:

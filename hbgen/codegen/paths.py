@@ -158,10 +158,10 @@ def target_literal(value: object, target: str) -> str:
         if isinstance(value, bool):
             return repr(value)
         return repr(str(value).lower() == "true")
-    if target == "int":
-        return py(int(value))  # type: ignore[call-overload]
-    if target == "timestamp":
-        return py(float(value))  # type: ignore[arg-type]
+    if target in ("int", "timestamp"):
+        if not isinstance(value, int | float | str):
+            raise RenderError(f"expected a number for a field of type {target}, got {value!r}")
+        return py(int(value)) if target == "int" else py(float(value))
     return py(str(value) if not isinstance(value, str) else value)
 
 
@@ -220,9 +220,15 @@ _TYPES = {
 }
 
 
-def record_type(target: str, expr: FieldExpr | None = None) -> str:
-    """Annotation of a record field: the target type, ``| None`` when the field may be absent."""
+def record_type(target: str, expr: FieldExpr | None = None, required: bool = False) -> str:
+    """Annotation of a record field: the target type, ``| None`` when the field may be absent.
+
+    ``expr`` is the field's mapping expression; without one (a field a parse hook fills), ``required`` says whether
+    the record kind requires the field.
+    """
     base = _TYPES[target]
+    if expr is None and required:
+        return base
     if expr is None or (expr.optional and expr.default is None):
         return f"{base} | None"
     return base

@@ -30,12 +30,16 @@ class Diagnostic:
     path: str
     message: str
     hint: str = ""
+    #: For a node of a shared fragment: where it was included from (``specs/bybit.yaml:9:5``, and for a fragment
+    #: included by another fragment the chain, innermost first). Empty for a node of the spec itself.
+    included_by: str = ""
 
     def __str__(self) -> str:
         location = f"{self.file}:{self.line}:{self.col}: "
         where = f"{self.path}: " if self.path else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{location}{where}{self.message}{hint}"
+        included = f" [included by {self.included_by}]" if self.included_by else ""
+        return f"{location}{where}{self.message}{hint}{included}"
 
 
 class SpecError(Exception):

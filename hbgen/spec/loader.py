@@ -23,7 +23,7 @@ import yaml
 
 from hbgen.spec.errors import Diagnostic, describe_value, format_path
 
-__all__ = ["LoadedDocument", "Positions", "load_text", "load_file"]
+__all__ = ["LoadedDocument", "Positions", "Source", "load_text", "load_file"]
 
 PathT = tuple[str | int, ...]
 
@@ -51,7 +51,7 @@ _SpecLoader.add_implicit_resolver(
 
 if hasattr(yaml, "CSafeLoader"):
 
-    class _FastSpecLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
+    class _FastSpecLoader(yaml.CSafeLoader):
         """The same loader on libyaml's parser, used first for speed; errors are re-read with the pure one."""
 
     _FastSpecLoader.yaml_implicit_resolvers = _SpecLoader.yaml_implicit_resolvers
@@ -62,23 +62,46 @@ else:  # pragma: no cover - PyYAML without libyaml
 
 @dataclass
 class Positions:
-    """1-based (line, column) of every value node and every mapping key, indexed by document path."""
+    """1-based (line, column) of every value node and every mapping key, indexed by document path.
+
+    A document composed from shared fragments (:mod:`hbgen.spec.includes`) also records, for every node that came
+    from a fragment, the index of its source file in :attr:`LoadedDocument.sources` (``origins`` for values,
+    ``key_origins`` for keys); a node without an entry belongs to the spec file itself (source 0).
+    """
 
     values: dict[PathT, tuple[int, int]] = field(default_factory=dict)
     keys: dict[PathT, tuple[int, int]] = field(default_factory=dict)
+    origins: dict[PathT, int] = field(default_factory=dict)
+    key_origins: dict[PathT, int] = field(default_factory=dict)
 
     def of(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
         """Position of the node at ``path`` (its key when ``key``), falling back to the nearest known ancestor."""
+        _, line, col = self.locate(path, key=key)
+        return line, col
+
+    def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int, int]:
+        """``(source, line, column)`` of the node at ``path``, with the fallback of :meth:`of`."""
         p = tuple(path)
         if key and p in self.keys:
-            return self.keys[p]
+            return (self.key_origins.get(p, 0), *self.keys[p])
         while p:
             if p in self.values:
-                return self.values[p]
+                return (self.origins.get(p, 0), *self.values[p])
             if p in self.keys:
-                return self.keys[p]
+                return (self.key_origins.get(p, 0), *self.keys[p])
             p = p[:-1]
-        return self.values.get((), (1, 1))
+        return (0, *self.values.get((), (1, 1)))
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file a document was composed from: its name in diagnostics, the chain that included it (empty for the
+    spec itself), its path relative to the spec's folder (POSIX) and the sha256 of its text."""
+
+    file: str
+    included_by: str = ""
+    relative: str = ""
+    sha256: str = ""
 
 
 @dataclass
@@ -89,11 +112,22 @@ class LoadedDocument:
     data: Any
     positions: Positions
     diagnostics: list[Diagnostic]
+    #: The files a composed document was read from: the spec itself first, then every shared fragment it included
+    #: (:mod:`hbgen.spec.includes`); empty for a document that was not composed.
+    sources: tuple[Source, ...] = ()
 
     def diag(self, path: Sequence[str | int], message: str, hint: str = "", *, key: bool = False) -> Diagnostic:
-        """A diagnostic at the node of ``path`` in this document."""
-        line, col = self.positions.of(path, key=key)
+        """A diagnostic at the node of ``path``: in the spec, or in the fragment the node came from."""
+        origin, line, col = self.positions.locate(path, key=key)
+        if origin and origin < len(self.sources):
+            source = self.sources[origin]
+            return Diagnostic(source.file, line, col, format_path(path), message, hint, source.included_by)
         return Diagnostic(self.file, line, col, format_path(path), message, hint)
+
+    @property
+    def fragments(self) -> tuple[Source, ...]:
+        """The shared fragments this document included, in the order they were read."""
+        return self.sources[1:]
 
 
 class _Converter:

@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import binascii
+import dataclasses
 from pathlib import Path
 
 from hbgen.spec.errors import Diagnostic, SpecError
-from hbgen.spec.loader import LoadedDocument, load_file, load_text
+from hbgen.spec.includes import load_composed, load_composed_text
+from hbgen.spec.loader import LoadedDocument
 from hbgen.spec.model import ConnectorSpec, build_model
 from hbgen.spec.schema import schema_diagnostics
 from hbgen.spec.signer import SigningInput, sign, sign_passphrase
@@ -41,7 +43,7 @@ def vector_diagnostics(model: ConnectorSpec, doc: LoadedDocument) -> list[Diagno
             body=vec.body,
             params=vec.params,
         )
-        base = ["auth", "test_vectors", i]
+        base: list[str | int] = ["auth", "test_vectors", i]
         try:
             got = sign(recipe, inp)
         except (binascii.Error, ValueError):
@@ -70,6 +72,8 @@ def check_document(doc: LoadedDocument) -> tuple[ConnectorSpec | None, list[Diag
     if diagnostics:
         return None, sorted(set(diagnostics))
     model = build_model(doc.data, doc.file)
+    if doc.fragments:
+        model = dataclasses.replace(model, fragments=tuple((s.relative, s.sha256) for s in doc.fragments))
     diagnostics = vector_diagnostics(model, doc)
     if diagnostics:
         return None, sorted(set(diagnostics))
@@ -77,13 +81,16 @@ def check_document(doc: LoadedDocument) -> tuple[ConnectorSpec | None, list[Diag
 
 
 def check_file(path: str | Path, display_name: str | None = None) -> tuple[ConnectorSpec | None, list[Diagnostic]]:
-    """Load and validate a spec file."""
-    return check_document(load_file(path, display_name))
+    """Load a spec file with the fragments it includes, and validate it."""
+    return check_document(load_composed(path, display_name))
 
 
-def check_text(text: str, file: str = "<spec>") -> tuple[ConnectorSpec | None, list[Diagnostic]]:
-    """Load and validate spec text (``file`` names it in diagnostics)."""
-    return check_document(load_text(text, file))
+def check_text(
+    text: str, file: str = "<spec>", base_dir: str | Path | None = None
+) -> tuple[ConnectorSpec | None, list[Diagnostic]]:
+    """Load and validate spec text (``file`` names it in diagnostics; its includes are looked up next to ``file``,
+    or in ``base_dir``)."""
+    return check_document(load_composed_text(text, file, base_dir))
 
 
 def load_spec(path: str | Path, display_name: str | None = None) -> ConnectorSpec:

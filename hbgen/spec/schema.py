@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema._utils import Unset
 from jsonschema.exceptions import ValidationError
 
 from hbgen.spec.errors import Diagnostic, describe_value, did_you_mean
@@ -123,6 +124,18 @@ def _fmt_option(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _failed(err: ValidationError) -> tuple[str, Any, Any]:
+    """The failing keyword, its value in the schema and the failing instance (both any JSON value) of ``err``.
+
+    jsonschema sets all three on every error a validator yields; its types allow them unset only for errors
+    constructed by hand, which never reach here.
+    """
+    keyword, expected, instance = err.validator, err.validator_value, err.instance
+    if isinstance(keyword, Unset) or isinstance(expected, Unset) or isinstance(instance, Unset):
+        raise ValueError(f"a validation error without its keyword, schema value or instance: {err.message}")
+    return keyword, expected, instance
+
+
 class _Translator:
     def __init__(self, doc: LoadedDocument) -> None:
         self.doc = doc
@@ -132,8 +145,7 @@ class _Translator:
 
     def translate(self, err: ValidationError) -> list[Diagnostic]:
         path = list(err.absolute_path)
-        v = err.validator
-        inst = err.instance
+        v, value, inst = _failed(err)
         schema = err.schema if isinstance(err.schema, dict) else {}
         if "propertyNames" in err.absolute_schema_path:
             return [self._property_name(err, path)]
@@ -151,42 +163,42 @@ class _Translator:
                 out.append(self.diag(path + [extra], f'unknown key "{extra}"', hint, key=True))
             return out
         if v == "required" and isinstance(inst, dict):
-            missing = [k for k in err.validator_value if k not in inst]
+            missing = [k for k in value if k not in inst]
             return [self.diag(path, f'missing required key "{k}"') for k in missing]
         if v == "type":
-            expected = err.validator_value
+            expected = value
             types = [expected] if isinstance(expected, str) else list(expected)
             return [self.diag(path, f"expected {_types_phrase(types)}, got {describe_value(inst)}")]
         if v == "enum":
-            options = err.validator_value
+            options = value
             listed = ", ".join(_fmt_option(o) for o in options)
             return [
                 self.diag(path, f"expected one of {listed}, got {describe_value(inst)}", did_you_mean(inst, options))
             ]
         if v == "const":
-            return [self.diag(path, f"expected {json.dumps(err.validator_value)}, got {describe_value(inst)}")]
+            return [self.diag(path, f"expected {json.dumps(value)}, got {describe_value(inst)}")]
         if v == "pattern":
-            expected = schema.get("x-expected") or f"a string matching {err.validator_value}"
+            expected = schema.get("x-expected") or f"a string matching {value}"
             return [self.diag(path, f"expected {expected}, got {describe_value(inst)}")]
         if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[v]
-            return [self.diag(path, f"expected a number {op} {err.validator_value}, got {describe_value(inst)}")]
+            return [self.diag(path, f"expected a number {op} {value}, got {describe_value(inst)}")]
         if v == "minLength":
-            n = err.validator_value
+            n = value
             what = "a non-empty string" if n == 1 else f"a string of at least {n} characters"
             return [self.diag(path, f"expected {what}, got {describe_value(inst)}")]
         if v == "maxLength":
-            return [self.diag(path, f"expected at most {err.validator_value} characters, got {describe_value(inst)}")]
+            return [self.diag(path, f"expected at most {value} characters, got {describe_value(inst)}")]
         if v == "minItems":
-            n = err.validator_value
+            n = value
             return [self.diag(path, f"expected at least {n} item{'s' if n != 1 else ''}, got {len(inst)}")]
         if v == "maxItems":
-            return [self.diag(path, f"expected at most {err.validator_value} items, got {len(inst)}")]
+            return [self.diag(path, f"expected at most {value} items, got {len(inst)}")]
         if v == "minProperties":
-            n = err.validator_value
+            n = value
             return [self.diag(path, f"expected at least {n} key{'s' if n != 1 else ''}, got {len(inst)}")]
         if v == "maxProperties":
-            return [self.diag(path, f"expected at most {err.validator_value} keys, got {len(inst)}")]
+            return [self.diag(path, f"expected at most {value} keys, got {len(inst)}")]
         if v == "uniqueItems":
             return [self.diag(path, "expected unique items, got duplicates")]
         if v in ("oneOf", "anyOf"):
@@ -194,23 +206,23 @@ class _Translator:
         return [self.diag(path, err.message)]
 
     def _property_name(self, err: ValidationError, path: list[str | int]) -> Diagnostic:
-        name = err.instance
+        keyword, value, name = _failed(err)
         schema = err.schema if isinstance(err.schema, dict) else {}
         key_path = path + [name] if isinstance(name, str) else path
-        if err.validator == "enum":
-            options = err.validator_value
+        if keyword == "enum":
+            options = value
             listed = ", ".join(_fmt_option(o) for o in options)
             return self.diag(
                 key_path, f'invalid key "{name}": expected one of {listed}', did_you_mean(name, options), key=True
             )
-        if err.validator == "pattern":
-            expected = schema.get("x-expected") or f"a name matching {err.validator_value}"
+        if keyword == "pattern":
+            expected = schema.get("x-expected") or f"a name matching {value}"
             return self.diag(key_path, f'invalid key "{name}": expected {expected}', key=True)
         return self.diag(key_path, f'invalid key "{name}": {err.message}', key=True)
 
     def _combinator(self, err: ValidationError, path: list[str | int]) -> list[Diagnostic]:
-        inst = err.instance
-        branches = [_resolve(b) for b in err.validator_value]
+        _, value, inst = _failed(err)
+        branches = [_resolve(b) for b in value]
         only_required = all(isinstance(b, dict) and set(b) == {"required"} for b in branches)
         if only_required:
             keys = [k for b in branches for k in b["required"]]

@@ -12,12 +12,22 @@ import statistics
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from hbrt.logger import HummingbotLogger, get_logger
 
 # What a caller may hand over as the server-time fetch: an awaitable (e.g. a coroutine object) or a zero-argument
 # callable returning one (called only when a sample is actually taken). Either resolves to server time in ms.
 ServerTimeProvider = Awaitable[float] | Callable[[], Awaitable[float]]
+
+
+class ServerClock(Protocol):
+    """What signing needs of a clock: ``time()``, the exchange's current time in seconds.
+
+    :class:`TimeSynchronizer` is one; a test signing a published vector passes a clock fixed at its instant.
+    """
+
+    def time(self) -> float: ...
 
 
 class TimeSynchronizer:

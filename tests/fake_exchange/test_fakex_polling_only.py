@@ -167,7 +167,9 @@ class FakexPollingEndToEndTests(unittest.IsolatedAsyncioTestCase):
             ),
         )
         self.exchange.tick(1640780001.0 + self.exchange.SHORT_POLL_INTERVAL)
-        await wait_for(lambda: order.is_done)
+        # Wait for the FILLED status, not for is_done: the fill alone makes the order done (fully executed) one REST
+        # round trip before the status request that completes it has been answered.
+        await wait_for(lambda: order.current_state == OrderState.FILLED)
         await self.exchange._order_tracker.wait_for_pending_updates()
         self.assertTrue(order.is_filled)
         self.assertEqual(1, len(filled.event_log))

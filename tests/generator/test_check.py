@@ -17,6 +17,7 @@ def clean_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("check")
     (root / "specs").mkdir()
     shutil.copy(REPO / "specs" / "binance.yaml", root / "specs" / "binance.yaml")
+    shutil.copytree(REPO / "specs" / "shared", root / "specs" / "shared")
     shutil.copytree(REPO / "specs" / "schema", root / "specs" / "schema")
     shutil.copytree(
         REPO / "generated" / "binance", root / "generated" / "binance", ignore=shutil.ignore_patterns("__pycache__")

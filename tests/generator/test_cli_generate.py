@@ -19,6 +19,7 @@ runner = CliRunner()
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "specs").mkdir()
     shutil.copy(ROOT / "specs" / "binance.yaml", tmp_path / "specs" / "binance.yaml")
+    shutil.copytree(ROOT / "specs" / "shared", tmp_path / "specs" / "shared")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,14 @@ def _data(path: Path) -> dict[str, Any]:
     data = load_file(path).data
     assert isinstance(data, dict)
     return copy.deepcopy(data)
+
+
+@pytest.fixture
+def tmp_path(tmp_path: Path) -> Path:
+    """pytest's tmp_path with specs/shared copied in, so that a copy of specs/binance.yaml written there finds the
+    fragment it includes."""
+    shutil.copytree(SPECS / "shared", tmp_path / "shared")
+    return tmp_path
 
 
 def _by_requirement(rows: list[Row]) -> dict[str, Row]:

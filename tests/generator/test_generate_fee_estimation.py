@@ -16,6 +16,7 @@ from hbrt.data_type.in_flight_order import InFlightOrder
 from hbgen.cli import run_generated_tests
 from hbgen.generator import generate
 from hbgen.spec import check_text
+from hbgen.spec.includes import flattened
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +30,7 @@ def _drop_fees(node: Any) -> Any:
 
 
 def test_fills_without_fees_get_the_estimated_fee(tmp_path: Path) -> None:
-    data = yaml.safe_load((ROOT / "specs" / "binance.yaml").read_text(encoding="utf-8"))
+    data = flattened(ROOT / "specs" / "binance.yaml")
     data["mappings"] = _drop_fees(data["mappings"])
     data["ws"]["private"] = _drop_fees(data["ws"]["private"])
     data["endpoints"] = _drop_fees(data["endpoints"])

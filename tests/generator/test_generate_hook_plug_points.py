@@ -30,6 +30,7 @@ import yaml
 from hbgen.generator import TEMPLATE_DIR, generate
 from hbgen.render import make_environment
 from hbgen.spec import check_text
+from hbgen.spec.includes import flattened
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOK_NAMES = ("binance_balances", "binance_sign_rest", "binance_sign_ws_api", "binance_book_checksum")
@@ -37,7 +38,7 @@ LEVELS = 3
 
 
 def hooked_spec_text() -> str:
-    doc = yaml.safe_load((ROOT / "specs" / "binance.yaml").read_text(encoding="utf-8"))
+    doc = flattened(ROOT / "specs" / "binance.yaml")
     doc["mappings"]["balances"] = {"kind": "balance", "hook": "binance_balances"}
     doc["auth"]["recipes"]["rest"]["hook"] = "binance_sign_rest"
     doc["auth"]["recipes"]["ws_api"]["hook"] = "binance_sign_ws_api"
@@ -355,7 +356,7 @@ def test_generated_hook_tests_pass_once_the_hooks_are_written(written_package: P
 
 
 def test_checksum_alongside_a_sequence_policy_keeps_the_sequence() -> None:
-    doc = yaml.safe_load((ROOT / "specs" / "binance.yaml").read_text(encoding="utf-8"))
+    doc = flattened(ROOT / "specs" / "binance.yaml")
     doc["order_book"]["integrity"]["checksum"] = {"levels": 25, "hook": "binance_book_checksum"}
     doc["hooks"] = {"binance_book_checksum": {"at": "order_book.checksum", "description": "CRC32 of the top levels."}}
     model, diagnostics = check_text(yaml.safe_dump(doc, sort_keys=False), "specs/binance.yaml")

@@ -21,6 +21,7 @@ import yaml
 
 from hbgen.generator import generate
 from hbgen.spec import check_text
+from hbgen.spec.includes import flattened
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL = "x\"\"\"'''\n__import__('os').system('echo PWNED') {{ 7*7 }} {% raw %} \\ }{ \r\u2028"
@@ -28,7 +29,7 @@ EVIL_LINE = "x\"\"\"''' __import__('os').system('echo PWNED') {{ 7*7 }} {% raw %
 
 
 def hostile_document() -> dict[str, Any]:
-    doc = yaml.safe_load((ROOT / "specs" / "binance.yaml").read_text())
+    doc = flattened(ROOT / "specs" / "binance.yaml")
     doc["display_name"] = EVIL
     create = doc["endpoints"]["create_order"]["params"]
     create[EVIL_LINE] = create.pop("newClientOrderId")

@@ -20,6 +20,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A temporary copy of the repository layout (specs/ with the Binance spec, generated/) as the working dir."""
     (tmp_path / "specs").mkdir()
     shutil.copy(ROOT / "specs" / "binance.yaml", tmp_path / "specs" / "binance.yaml")
+    shutil.copytree(ROOT / "specs" / "shared", tmp_path / "specs" / "shared")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -63,4 +64,4 @@ def test_refuses_to_overwrite_and_rejects_bad_input(workspace: Path) -> None:
     assert result.exit_code == 2 and "no templates yet" in result.output
     result = runner.invoke(app, ["new-connector", "other", "--like", "nope"])
     assert result.exit_code == 2 and "does not exist" in result.output
-    assert sorted(p.name for p in (workspace / "specs").iterdir()) == ["binance.yaml"]
+    assert sorted(p.name for p in (workspace / "specs").iterdir()) == ["binance.yaml", "shared"]

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from hbgen.formatting import format_python
 from hbgen.render import make_environment
 from hbgen.spec import check_text
+from hbgen.spec.includes import flattened
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -51,7 +51,7 @@ EVIL_PATH = "/v3/x\"'__import__('os').system('PWNED'){{7*7}}\\"
 
 
 def hostile_document() -> dict[str, Any]:
-    doc = yaml.safe_load((ROOT / "specs" / "binance.yaml").read_text())
+    doc = flattened(ROOT / "specs" / "binance.yaml")
     doc = copy.deepcopy(doc)
     doc["display_name"] = EVIL
     for domain in doc["domains"].values():

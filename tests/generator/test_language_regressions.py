@@ -91,7 +91,7 @@ def test_a_token_placeholder_in_a_public_subscription_is_an_error() -> None:
     def token(data: dict) -> None:  # type: ignore[type-arg]
         data["ws"]["public"]["subscribe"]["message"]["token"] = "${token}"
 
-    assert _messages(_binance_with(token)) == ['unknown placeholder "${token}"']
+    assert _messages(_binance_with(token)) == ['placeholder "${token}" has no value: this connection mints no token']
 
 
 def test_the_answers_file_note_says_what_to_do(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from hbgen.formatting import format_python
 from hbgen.generator import generate
 from hbgen.scaffold import ANSWERS_FILE, copier_texts, missing_hook_stubs, render_scaffold, scaffold_answers
 from hbgen.spec import check_text
+from hbgen.spec.includes import flattened
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -57,7 +58,7 @@ def _model(doc_or_text: Any) -> Any:
 
 
 def _binance(hooks: dict[str, Any] | None = None) -> dict[str, Any]:
-    doc = yaml.safe_load((ROOT / "specs" / "binance.yaml").read_text(encoding="utf-8"))
+    doc = flattened(ROOT / "specs" / "binance.yaml")
     if hooks is not None:
         doc["hooks"] = hooks
     return doc
@@ -107,7 +108,7 @@ def test_scaffold_files_answers_and_no_machine_paths(committed_template: Path, t
                 "name": "binance_balances",
                 "at": "mapping.parse",
                 "description": description["binance_balances"],
-                "records": [{"mapping": "balances", "fields": ["asset", "available", "total"]}],
+                "records": [{"mapping": "balances", "fields": ["asset", "available", "total", "sequence"]}],
             },
             {
                 "name": "binance_sign_rest",

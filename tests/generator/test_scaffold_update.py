@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from hbgen import scaffold
 from hbgen.cli import app
 from hbgen.scaffold import ANSWERS_FILE
+from hbgen.spec.includes import flattened
 
 ROOT = Path(__file__).resolve().parents[2]
 GIT_IDENTITY = {
@@ -114,7 +115,7 @@ def test_a_template_upgrade_reaches_the_edited_module_and_keeps_the_hand_written
     repos: tuple[Path, Path],
 ) -> None:
     template, project = repos
-    doc = yaml.safe_load((ROOT / "specs" / "binance.yaml").read_text(encoding="utf-8"))
+    doc = flattened(ROOT / "specs" / "binance.yaml")
     doc["hooks"] = {
         "binance_reconcile": {"at": "exchange.status_polling", "description": "Reconcile sub-account balances."},
         "binance_dedupe": {"at": "symbols.resolve_duplicates", "description": "Prefer the larger-volume symbol."},

@@ -28,7 +28,8 @@ import pytest
 
 from hbgen.generator import TEMPLATE_DIR, GenerationError, plan, spot_context
 from hbgen.render import make_environment
-from hbgen.spec.loader import LoadedDocument, Positions, load_file
+from hbgen.spec.includes import load_composed
+from hbgen.spec.loader import LoadedDocument, Positions
 from hbgen.spec.pipeline import check_document
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,11 +90,13 @@ def schema_keys() -> list[str]:
 @cache
 def _base(name: str) -> str:
     path = REPO / "specs" / f"{name}.yaml"
-    return json.dumps(load_file(path, str(path)).data)
+    doc = load_composed(path, str(path))
+    assert not doc.diagnostics, doc.diagnostics
+    return json.dumps(doc.data)
 
 
 def base_doc(name: str) -> Doc:
-    """A fresh copy of a shipped spec's document."""
+    """A fresh copy of a shipped spec's document, its shared fragments composed in."""
     doc: Doc = json.loads(_base(name))
     return doc
 
@@ -128,6 +131,16 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class Composed:
+    """The spec, written with ``fragment`` as ``shared/probe.yaml`` and ``mutate`` applied to its own (uncomposed)
+    text's document, composes, validates and generates a different package."""
+
+    mutate: Mutation
+    fragment: str
+    base: str = "binance"
+
+
+@dataclass(frozen=True)
 class Rejects:
     """The mutated spec fails validation (the validator enforces the key)."""
 
@@ -144,7 +157,7 @@ class Refused:
     base: str = "binance"
 
 
-Probe = Changes | Rejects | Refused
+Probe = Changes | Composed | Rejects | Refused
 
 
 def _set(path: str, value: Any) -> Mutation:
@@ -259,6 +272,10 @@ def _reply_check(**check: Any) -> Mutation:
 PROBES: dict[str, Probe] = {
     # ---- identity
     "spec_version": Rejects(_set("spec_version", 2)),
+    "include": Composed(
+        lambda d: d["include"].append("shared/probe.yaml"),
+        "fragment: a probe\nrate_limits:\n  PROBE: {limit: 7, interval: 1}\n",
+    ),
     "name": Changes(_rename_connector),
     "partial": Refused(_set("partial", "a probe that is not a whole connector"), "partial example"),
     "display_name": Changes(_set("display_name", "Binance Probe")),
@@ -714,6 +731,27 @@ PROBES: dict[str, Probe] = {
     "login.token_field": Changes(_all(_token_login, _set("ws.private.login.token_field", "result.token"))),
     "login.url_field": Changes(_all(_token_login, _set("ws.private.login.url_field", "url"))),
     "login.url_template": Changes(_all(_token_login, _set("ws.private.login.url_template", "${url}?token=${token}"))),
+    "ws_public.login": Changes(
+        _all(
+            _copy_endpoint("server_time", "bullet_public", method="POST", example_response={"token": "t"}),
+            _delete("endpoints.bullet_public.mapping"),
+            _delete("endpoints.bullet_public.example_parsed"),
+            _set("ws.public.login", {"style": "rest_token", "endpoint": "bullet_public", "token_field": "token"}),
+        )
+    ),
+    "ws_public.ready": Changes(_set("ws.public.ready", [{"field": "type", "equals": "welcome"}])),
+    "ws_private.ready": Changes(_set("ws.private.ready", [{"field": "type", "equals": "welcome"}])),
+    "login.ping_interval_field": Changes(
+        _all(_token_login, _set("ws.private.login.ping_interval_field", {"path": "pingInterval", "unit": "ms"}))
+    ),
+    "login.token_lifetime": Changes(_all(_token_login, _set("ws.private.login.token_lifetime", 86400))),
+    "login.token_lifetime_field": Changes(
+        _all(_token_login, _set("ws.private.login.token_lifetime_field", {"path": "expires"}))
+    ),
+    "duration_field.path": Changes(_all(_token_login, _set("ws.private.login.token_lifetime_field", {"path": "ttl"}))),
+    "duration_field.unit": Changes(
+        _all(_token_login, _set("ws.private.login.token_lifetime_field", {"path": "expires", "unit": "ms"}))
+    ),
     "login.hook": Changes(
         _all(_set("ws.private.login", {"style": "hook", "hook": "log_in"}), _hook("log_in", "ws.login"))
     ),
@@ -765,6 +803,29 @@ def _field_probe(key: str) -> Probe:
     return Changes(_set(f"mappings.{target}.fields.{field}", "probe_path"))
 
 
+def _composed_render(probe: Composed) -> dict[str, str]:
+    import tempfile
+
+    import yaml
+
+    from hbgen.spec.loader import load_file
+
+    source = REPO / "specs" / f"{probe.base}.yaml"
+    raw = load_file(source, str(source)).data
+    probe.mutate(raw)
+    with tempfile.TemporaryDirectory() as scratch:
+        specs = Path(scratch)
+        (specs / "shared").mkdir()
+        for fragment in (REPO / "specs" / "shared").glob("*.yaml"):
+            (specs / "shared" / fragment.name).write_text(fragment.read_text(encoding="utf-8"), encoding="utf-8")
+        (specs / "shared" / "probe.yaml").write_text(probe.fragment, encoding="utf-8")
+        spec = specs / source.name
+        spec.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        doc = load_composed(spec, str(spec))
+        assert not doc.diagnostics, doc.diagnostics
+        return render(doc.data)
+
+
 # ---------------------------------------------------------------------------------------------------- the tests
 
 
@@ -784,6 +845,9 @@ def test_every_schema_key_has_a_probe() -> None:
 @pytest.mark.parametrize("key", schema_keys())
 def test_schema_key_reaches_generated_code_or_is_rejected(key: str) -> None:
     probe = PROBES[key] if key in PROBES else _field_probe(key)
+    if isinstance(probe, Composed):
+        assert json.dumps(_composed_render(probe), sort_keys=True) != _base_render(probe.base), key
+        return
     doc = base_doc(probe.base)
     probe.mutate(doc)
     if isinstance(probe, Rejects):

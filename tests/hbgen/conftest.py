@@ -30,7 +30,7 @@ def diagnostics_of() -> Callable[[str], list[str]]:
     """Validate spec text under the name specs/x.yaml and return the rendered diagnostics."""
 
     def run(text: str) -> list[str]:
-        model, diags = check_text(text, "specs/x.yaml")
+        model, diags = check_text(text, "specs/x.yaml", base_dir=REPO / "specs")
         assert (model is None) == bool(diags)
         return [str(d) for d in diags]
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from hbgen.spec import SpecError, check_text, load_spec
 from hbgen.spec.errors import Diagnostic, format_path, suggest
 
 F = "specs/x.yaml"
+SIGNING = Path(__file__).resolve().parents[2] / "specs" / "shared" / "binance_rest_signing.yaml"
 
 
 def mutate(text: str, old: str, new: str) -> str:
@@ -241,12 +245,24 @@ def test_python_keywords_cannot_name_identifiers(binance_text, diagnostics_of, p
     ]
 
 
-def test_signing_part_typo_is_narrowed_to_the_string_form(binance_text, diagnostics_of, pos) -> None:
-    text = mutate(binance_text, "parts: [query, body]", "parts: [qury, body]")
-    line, col = pos(text, "qury")
-    assert diagnostics_of(text) == [
-        f"{F}:{line}:{col}: auth.recipes.rest.parts[0]: expected one of timestamp, nonce, method, path, "
-        'path_with_query, query, body, params, api_key, recv_window, passphrase, got "qury" (did you mean "query"?)'
+def fragment_diagnostics(tmp_path, spec_text: str, fragment_text: str) -> list[str]:
+    """Validate ``spec_text`` as specs/x.yaml next to specs/shared/binance_rest_signing.yaml = ``fragment_text``."""
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "binance_rest_signing.yaml").write_text(fragment_text, encoding="utf-8")
+    model, diags = check_text(spec_text, "specs/x.yaml", base_dir=tmp_path)
+    assert (model is None) == bool(diags)
+    return [str(d) for d in diags]
+
+
+def test_signing_part_typo_is_narrowed_to_the_string_form(tmp_path, binance_text, repo, pos) -> None:
+    # Binance's REST recipe lives in a shared fragment: the diagnostic points into it and names the including spec.
+    fragment = mutate(SIGNING.read_text(encoding="utf-8"), "parts: [query, body]", "parts: [qury, body]")
+    line, col = pos(fragment, "qury")
+    at = pos(binance_text, "shared/binance_rest_signing.yaml")
+    assert fragment_diagnostics(tmp_path, binance_text, fragment) == [
+        f"specs/shared/binance_rest_signing.yaml:{line}:{col}: auth.recipes.rest.parts[0]: expected one of "
+        "timestamp, nonce, method, path, path_with_query, query, body, params, api_key, recv_window, passphrase, "
+        f'got "qury" (did you mean "query"?) [included by {F}:{at[0]}:{at[1]}]'
     ]
 
 
@@ -305,12 +321,24 @@ def test_unknown_placeholder_in_a_stream_template(binance_text, diagnostics_of, 
     ]
 
 
-def test_test_vector_mismatch_is_reported_at_the_expected_value(binance_text, diagnostics_of, pos) -> None:
-    text = mutate(binance_text, "expected: c8db5", "expected: 08db5")
-    line, col = pos(text, "08db5")
+def test_test_vector_mismatch_is_reported_at_the_expected_value(tmp_path, binance_text, pos) -> None:
+    fragment = mutate(SIGNING.read_text(encoding="utf-8"), "expected: c8db5", "expected: 08db5")
+    line, col = pos(fragment, "08db5")
+    at = pos(binance_text, "shared/binance_rest_signing.yaml")
+    assert fragment_diagnostics(tmp_path, binance_text, fragment) == [
+        f"specs/shared/binance_rest_signing.yaml:{line}:{col}: auth.test_vectors[0].expected: signature mismatch: "
+        f"recipe rest produces c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71 "
+        f"[included by {F}:{at[0]}:{at[1]}]"
+    ]
+
+
+def test_a_vector_stated_in_the_spec_is_reported_in_the_spec(binance_text, diagnostics_of, pos) -> None:
+    # The spec's own vectors follow the fragment's four: the path is the composed document's, the position the spec's.
+    text = mutate(binance_text, "expected: cc154", "expected: 0c154")
+    line, col = pos(text, "0c154")
     assert diagnostics_of(text) == [
-        f"{F}:{line}:{col}: auth.test_vectors[0].expected: signature mismatch: recipe rest produces "
-        "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
+        f"{F}:{line}:{col}: auth.test_vectors[4].expected: signature mismatch: recipe ws_api produces "
+        "cc15477742bd704c29492d96c7ead9414dfd8e0ec4a00f947bb5bb454ddbd08a"
     ]
 
 
@@ -343,6 +371,7 @@ def test_many_errors_are_reported_at_once_sorted_by_position(binance_text) -> No
 
 
 def test_load_spec_raises_spec_error_with_all_diagnostics(tmp_path, binance_text) -> None:
+    shutil.copytree(SIGNING.parent, tmp_path / "shared")
     bad = tmp_path / "bad.yaml"
     bad.write_text(mutate(binance_text, "depth: 1000", "depth: -3"), encoding="utf-8")
     with pytest.raises(SpecError) as info:

@@ -127,8 +127,10 @@ def test_binance_auth_recipes(binance: ConnectorSpec) -> None:
         "binance_spot_rest_hmac_ascii",
         "binance_spot_rest_hmac_non_ascii",
         "binance_spot_rest_hmac_mixed_query_body",
+        "binance_usdm_rest_hmac_query",
         "binance_spot_ws_api_hmac",
     ]
+    assert binance.fragments and binance.fragments[0][0] == "shared/binance_rest_signing.yaml"
 
 
 def test_binance_websockets(binance: ConnectorSpec) -> None:

@@ -12,6 +12,7 @@ import json
 import re
 import unittest
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 from aioresponses import aioresponses
@@ -34,7 +35,7 @@ def example_pairs() -> dict[str, str]:
 
 
 class ExampleConnector:
-    """The three connector methods the data source uses, answered from the example listing."""
+    """The three connector methods the data source uses (``MarketDataConnector``), answered from the example listing."""
 
     def __init__(self) -> None:
         self.symbols = example_pairs()
@@ -46,8 +47,8 @@ class ExampleConnector:
     async def trading_pair_associated_to_exchange_symbol(self, symbol: str) -> str:
         return self.pairs[symbol]
 
-    async def get_last_traded_prices(self, trading_pairs: list[str]) -> dict[str, float]:
-        return {pair: 1.5 for pair in trading_pairs}
+    async def get_last_traded_prices(self, trading_pairs: list[str]) -> dict[str, Decimal]:
+        return {pair: Decimal("1.5") for pair in trading_pairs}
 
 
 class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
@@ -57,9 +58,7 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
         self.mocking = NetworkMockingAssistant()
         self.factory = web_utils.build_api_factory(time_synchronizer=TimeSynchronizer(), time_provider=self.server_time)
         self.data_source = BinanceAPIOrderBookDataSource(
-            trading_pairs=[self.trading_pair],
-            connector=self.connector,
-            api_factory=self.factory,  # type: ignore[arg-type]
+            trading_pairs=[self.trading_pair], connector=self.connector, api_factory=self.factory
         )
         self.tasks: list[asyncio.Task[Any]] = []
 
@@ -81,7 +80,7 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
         self.assertIsNone(self.data_source._heartbeat_request())  # protocol ping frames
 
     async def test_an_unknown_pair_is_not_subscribed_and_nothing_raises(self) -> None:
-        self.data_source._ws_assistant = self.mocking.create_websocket_mock()  # type: ignore[assignment]
+        self.data_source._ws_assistant = self.mocking.create_websocket_mock()
         self.assertFalse(await self.data_source.subscribe_to_trading_pair("UNKNOWN-PAIR"))
         self.assertFalse(await self.data_source.unsubscribe_from_trading_pair("UNKNOWN-PAIR"))
         self.assertFalse(await self.data_source.request_websocket_snapshot("UNKNOWN-PAIR"))
@@ -108,9 +107,7 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
         sent = self.mocking.json_messages_sent_through_websocket(
             ws
         ) + self.mocking.text_messages_sent_through_websocket(ws)
-        self.assertEqual(
-            web_utils.wss_url(CONSTANTS.PUBLIC_WS_URL_NAME), self.mocking.mock_ws_session.connect_calls[0].url
-        )
+        self.assertEqual(web_utils.wss_url(CONSTANTS.PUBLIC_WS_URL_NAME), self.mocking.ws_connect_calls[0].url)
         text = json.dumps(sent)
         for stream in self.expected_streams():
             self.assertIn(json.dumps(stream), text)
@@ -156,7 +153,7 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
 
     def test_unknown_messages_are_not_routed(self) -> None:
         self.assertIsNone(self.data_source._channel_originating_message({}))
-        self.assertIsNone(self.data_source._channel_originating_message([]))  # type: ignore[arg-type]
+        self.assertIsNone(self.data_source._channel_originating_message([]))
 
     async def test_rest_snapshot_from_the_example(self) -> None:
         url = web_utils.public_rest_url(CONSTANTS.ORDER_BOOK_SNAPSHOT_PATH_URL)

@@ -76,7 +76,7 @@ class BinanceUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase):
         try:
             for _ in range(20):
                 await asyncio.sleep(0)
-            url = self.mocking.mock_ws_session.connect_calls[0].url
+            url = self.mocking.ws_connect_calls[0].url
             self.assertTrue(url.startswith(CONSTANTS.WSS_URLS[CONSTANTS.DEFAULT_DOMAIN][CONSTANTS.PRIVATE_WS_URL_NAME]))
         finally:
             await self._stop(task)

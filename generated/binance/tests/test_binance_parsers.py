@@ -114,6 +114,7 @@ class BinanceParsersTests(unittest.TestCase):
                 "exchange_order_id": "28",
                 "state": OrderState.OPEN,
                 "timestamp": 1507725176.595,
+                "sequence": 1507725176595,
             },
         ]
         self.assert_records(parsers.parse_order_status(message), expected)
@@ -126,6 +127,7 @@ class BinanceParsersTests(unittest.TestCase):
                 "exchange_order_id": "28",
                 "state": OrderState.PARTIALLY_FILLED,
                 "timestamp": 1507725177.595,
+                "sequence": 1507725177595,
             },
         ]
         self.assert_records(parsers.parse_open_orders(message), expected)
@@ -220,6 +222,7 @@ class BinanceParsersTests(unittest.TestCase):
                 "exchange_order_id": "100234",
                 "state": OrderState.FILLED,
                 "timestamp": 1499405658.658,
+                "sequence": 1499405658657,
             },
         ]
         self.assert_records(parsers.parse_execution_order_update(message), expected)
@@ -231,6 +234,7 @@ class BinanceParsersTests(unittest.TestCase):
                 "asset": "COINALPHA",
                 "available": Decimal("10"),
                 "total": Decimal("15"),
+                "sequence": 1564034571073,
             },
         ]
         self.assert_records(parsers.parse_account_position(message), expected)
@@ -248,6 +252,7 @@ class BinanceParsersTests(unittest.TestCase):
         self.assertFalse(parsers.matches_execution_fill([]))
 
     def test_private_protocol_predicates_reject_unrelated_messages(self) -> None:
-        for message in ({}, [], "text", {"unrelated": 1}):
+        messages: tuple[object, ...] = ({}, [], "text", {"unrelated": 1})
+        for message in messages:
             self.assertFalse(parsers.matches_private_terminated(message))
             self.assertFalse(parsers.matches_login_success(message))

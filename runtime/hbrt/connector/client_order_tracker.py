@@ -20,9 +20,11 @@ Names and event semantics follow Hummingbot's ``ClientOrderTracker``. Deliberate
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from hbrt.data_type.common import TradeType
@@ -40,6 +42,8 @@ from hbrt.event.events import (
 from hbrt.logger import HummingbotLogger, get_logger
 
 _V = TypeVar("_V")
+#: The price an order-created event reports for an order without one (a market order), as in Hummingbot.
+_NO_PRICE = Decimal("NaN")
 
 
 class TrackerConnector(Protocol):
@@ -113,6 +117,9 @@ class ClientOrderTracker:
     CACHED_ORDERS_MAXSIZE: int = 1000
     CACHED_ORDERS_TTL: float = 30.0  # seconds
 
+    #: The order class :meth:`restore_tracking_states` rebuilds saved orders with (Gateway connectors use theirs).
+    ORDER_CLASS: type[InFlightOrder] = InFlightOrder
+
     def __init__(self, connector: TrackerConnector, lost_order_count_limit: int = 3) -> None:
         self._connector = connector
         self._lost_order_count_limit = lost_order_count_limit
@@ -184,7 +191,7 @@ class ClientOrderTracker:
     def restore_tracking_states(self, tracking_states: Mapping[str, Any]) -> None:
         """Re-track orders saved with ``InFlightOrder.to_json``: open ones become active, FAILED ones lost."""
         for serialized in tracking_states.values():
-            order = InFlightOrder.from_json(serialized)
+            order = self.ORDER_CLASS.from_json(serialized)
             if order.is_open:
                 self.start_tracking_order(order)
             elif order.is_failure:
@@ -227,7 +234,7 @@ class ClientOrderTracker:
         task = asyncio.get_running_loop().create_task(self._process_order_update_in_turn(previous, order_update))
         self._pending_update_tasks[key] = task
         self._all_update_tasks.add(task)
-        task.add_done_callback(lambda done, k=key: self._forget_update_task(k, done))
+        task.add_done_callback(functools.partial(self._forget_update_task, key))
         return task
 
     async def wait_for_pending_updates(self) -> None:
@@ -270,6 +277,13 @@ class ClientOrderTracker:
             elif order_update.new_state in (OrderState.CANCELED, OrderState.FILLED, OrderState.FAILED):
                 # The exchange finally settled the lost order: stop following it, without events.
                 self._lost_orders.pop(lost_order.client_order_id, None)
+            return
+
+        if order.is_stale_update(order_update):
+            self.logger().debug(
+                f"Ignoring an update of order {order.client_order_id} older than the last one applied "
+                f"(sequence {order_update.sequence} < {order.last_update_sequence}): {order_update}"
+            )
             return
 
         if order_update.new_state != OrderState.FAILED:
@@ -364,7 +378,7 @@ class ClientOrderTracker:
             order.order_type,
             order.trading_pair,
             order.amount,
-            order.price,  # type: ignore[arg-type]  # None for market orders without a price, as in Hummingbot
+            _NO_PRICE if order.price is None else order.price,
             order.client_order_id,
             order.creation_timestamp,
             exchange_order_id=order.exchange_order_id,

@@ -145,7 +145,7 @@ class ConnectorConfig:
         dataclasses.dataclass(cls, kw_only=True)
         cls._secret_fields = frozenset(
             field.name
-            for field in dataclasses.fields(cls)  # type: ignore[arg-type]
+            for field in dataclasses.fields(cls)
             if _field_info(field).is_secure or _is_secret_annotation(field.type)
         )
 
@@ -166,12 +166,12 @@ class ConnectorConfig:
 
     @classmethod
     def field_names(cls) -> list[str]:
-        return [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        return [field.name for field in dataclasses.fields(cls)]
 
     @classmethod
     def field_info(cls, name: str) -> ConfigFieldInfo:
         """Prompt metadata of field ``name`` (defaults for fields declared without :func:`config_field`)."""
-        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for field in dataclasses.fields(cls):
             if field.name == name:
                 return _field_info(field)
         raise KeyError(name)
@@ -188,7 +188,7 @@ class ConnectorConfig:
     @classmethod
     def title(cls) -> str:
         """The connector name (Hummingbot uses it as the model title)."""
-        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for field in dataclasses.fields(cls):
             if field.name == "connector" and isinstance(field.default, str):
                 return field.default
         return cls.__name__
@@ -200,7 +200,7 @@ class ConnectorConfig:
         Missing fields take their default, or None when they have none.
         """
         instance = cls.__new__(cls)
-        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for field in dataclasses.fields(cls):
             if field.name in values:
                 value = values.pop(field.name)
             elif field.default is not dataclasses.MISSING:

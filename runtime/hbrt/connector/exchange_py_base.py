@@ -144,7 +144,8 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     LOST_ORDER_COUNT_LIMIT: ClassVar[int] = 3
 
     #: The connector's ``<name>_web_utils`` module (or an object with the same functions); see WebUtilsProtocol.
-    web_utils: ClassVar[Any] = None
+    #: Declared, not set: a subclass that forgets it fails in ``__init__`` with a clear error.
+    web_utils: ClassVar[WebUtilsProtocol]
 
     def __init__(
         self,
@@ -163,7 +164,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             check_network_timeout=self.NETWORK_CHECK_TIMEOUT,
             network_error_wait_time=self.NETWORK_ERROR_WAIT_TIME,
         )
-        if type(self).web_utils is None:
+        if getattr(type(self), "web_utils", None) is None:
             raise TypeError(f"{type(self).__name__} must set the class attribute 'web_utils'.")
         self._balance_asset_limit: dict[str, dict[str, Decimal]] = {
             exchange: dict(limits) for exchange, limits in (balance_asset_limit or {}).items()
@@ -171,6 +172,8 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         self._rate_limits_share_pct: Decimal = Decimal(str(rate_limits_share_pct))
 
         self._account_balances: dict[str, Decimal] = {}
+        #: Per asset, the sequence of the last balance update applied that carried one (_apply_balance_update).
+        self._balance_sequences: dict[str, int] = {}
         self._account_available_balances: dict[str, Decimal] = {}
         self._real_time_balance_update: bool = True
         self._in_flight_orders_snapshot: dict[str, InFlightOrder] = {}
@@ -300,7 +303,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         price: Decimal,
         **kwargs: Any,
     ) -> tuple[str, float]:
-        """Send the order; return ``(exchange order id, update timestamp in seconds)``."""
+        """Send the order; return ``(exchange order id, update timestamp in seconds)``.
+
+        ``price`` is NaN for an order without a price (a market order), as in Hummingbot.
+        """
 
     @abstractmethod
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
@@ -626,6 +632,29 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     def get_all_balances(self) -> dict[str, Decimal]:
         return dict(self._account_balances)
 
+    def _apply_balance_update(
+        self, asset: str, total: Decimal, available: Decimal, sequence: int | None = None
+    ) -> bool:
+        """Set the total and available balance of ``asset`` from an account event or a polled balance.
+
+        ``sequence`` is the exchange's position of the update among the account's updates (larger is later: an
+        update id or a time in ms, the ``sequence`` field of the spec's balance mapping). An update whose sequence
+        is lower than that of the last update applied to ``asset`` is stale and ignored, so shuffled or replayed
+        events cannot overwrite a newer balance. An update without a sequence is applied as it comes (it does not
+        reset the asset's sequence). Returns whether the update was applied.
+        """
+        if sequence is not None:
+            last = self._balance_sequences.get(asset)
+            if last is not None and sequence < last:
+                self.logger().debug(
+                    f"Ignoring a balance update of {asset} older than the last one applied ({sequence} < {last})."
+                )
+                return False
+            self._balance_sequences[asset] = sequence
+        self._account_balances[asset] = total
+        self._account_available_balances[asset] = available
+        return True
+
     @property
     def available_balances(self) -> dict[str, Decimal]:
         return {asset: self.get_available_balance(asset) for asset in self._account_available_balances}
@@ -655,8 +684,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             available = max(s_decimal_0, min(available, Decimal(limit) - locked))
         return available
 
-    @staticmethod
-    def _locked_amounts(orders: Iterable[InFlightOrder]) -> dict[str, Decimal]:
+    def _locked_amounts(self, orders: Iterable[InFlightOrder]) -> dict[str, Decimal]:
         """Amount per asset that open orders hold: remaining base for sells, remaining base x price for buys."""
         locked: dict[str, Decimal] = defaultdict(lambda: s_decimal_0)
         for order in orders:
@@ -674,8 +702,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 locked[order.base_asset] += remaining
         return dict(locked)
 
-    @staticmethod
-    def _net_fill_amounts(fills: Iterable[OrderFilledEvent]) -> dict[str, Decimal]:
+    def _net_fill_amounts(self, fills: Iterable[OrderFilledEvent]) -> dict[str, Decimal]:
         """Balance change per asset implied by fills (fees ignored; the next poll corrects them)."""
         net: dict[str, Decimal] = defaultdict(lambda: s_decimal_0)
         for fill in fills:
@@ -992,10 +1019,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         )
         order = self._order_tracker.active_orders[order_id]
 
-        error = self._validate_order(trading_pair, trading_rule, trade_type, order_type, amount, price)
-        if error is not None:
-            self.logger().warning(str(error))
-            self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=error)
+        rejection = self._validate_order(trading_pair, trading_rule, trade_type, order_type, amount, price)
+        if rejection is not None:
+            self.logger().warning(str(rejection))
+            self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=rejection)
             return
         try:
             await self._place_order_and_process_update(order=order, **kwargs)
@@ -1058,7 +1085,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             amount=order.amount,
             trade_type=order.trade_type,
             order_type=order.order_type,
-            price=order.price,
+            price=s_decimal_NaN if order.price is None else order.price,
             **kwargs,
         )
         self._order_tracker.process_order_update(

@@ -101,12 +101,14 @@ class OrderBookMessage:
     @property
     def raw_bids(self) -> Sequence[Sequence[Any]]:
         """The bid rows exactly as in ``content`` (not converted)."""
-        return self.content.get("bids", _EMPTY)
+        rows: Sequence[Sequence[Any]] = self.content.get("bids", _EMPTY)
+        return rows
 
     @property
     def raw_asks(self) -> Sequence[Sequence[Any]]:
         """The ask rows exactly as in ``content`` (not converted)."""
-        return self.content.get("asks", _EMPTY)
+        rows: Sequence[Sequence[Any]] = self.content.get("asks", _EMPTY)
+        return rows
 
     @property
     def bids(self) -> list[OrderBookRow]:

@@ -8,18 +8,17 @@ own type only so code written against Hummingbot's names keeps working.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 
-def to_decimal(value: Any) -> Decimal:
+def to_decimal(value: Decimal | str | int | float) -> Decimal:
     """Convert a raw price or amount (``str``, ``Decimal``, ``int`` or ``float``) to ``Decimal`` without float noise.
 
     Floats go through ``repr`` (the shortest string that round-trips), so ``0.1`` becomes ``Decimal("0.1")``.
     """
-    kind = type(value)
-    if kind is Decimal:
+    if type(value) is Decimal:
         return value
-    if kind is float:
+    if type(value) is float:
         return Decimal(repr(value))
     return Decimal(value)
 

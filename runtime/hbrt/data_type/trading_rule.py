@@ -86,7 +86,9 @@ class TradingRule:
             return NotImplemented
         return self._values() == other._values()
 
-    __hash__ = None  # type: ignore[assignment]  # mutable: equal rules must not be used as set members
+    # Mutable, so unhashable: equal rules must not be used as set members. Python already sets __hash__ to None
+    # for a class defining __eq__; stating it tells type checkers too.
+    __hash__ = None  # type: ignore[assignment]  # typeshed types object.__hash__ as a method, not as a None-able value
 
     def __repr__(self) -> str:
         parts = []

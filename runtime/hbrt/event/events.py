@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hbrt.data_type.common import OrderType, PositionAction, PositionMode, TradeType
+from hbrt.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
 
 if TYPE_CHECKING:  # pragma: no cover
     from hbrt.data_type.trade_fee import TradeFeeBase
@@ -170,6 +170,35 @@ class PositionModeChangeEvent:
 
 
 @dataclass
+class PositionUpdateEvent:
+    """A position opened, changed or closed (``AccountEvent.PositionUpdate``); a closed one has no side."""
+
+    timestamp: float
+    trading_pair: str
+    position_side: PositionSide | None
+    unrealized_pnl: Decimal
+    entry_price: Decimal
+    amount: Decimal
+    leverage: Decimal
+
+
+@dataclass
+class MarginCallEvent:
+    """One position named by an exchange's margin call (``AccountEvent.MarginCall``).
+
+    Hummingbot defines the tag but no payload (its connectors only log); this one is hbrt's. Fields the exchange
+    does not report are None.
+    """
+
+    timestamp: float
+    trading_pair: str
+    position_side: PositionSide | None = None
+    amount: Decimal | None = None
+    unrealized_pnl: Decimal | None = None
+    maintenance_margin: Decimal | None = None
+
+
+@dataclass
 class BalanceUpdateEvent:
     timestamp: float
     asset_name: str
@@ -178,3 +207,48 @@ class BalanceUpdateEvent:
 
 
 EventPayload = Any
+
+
+@dataclass
+class RangePositionLiquidityAddedEvent:
+    """Liquidity went into a pool (AMM) or a range position (CLMM); amounts are what the transaction added."""
+
+    timestamp: float
+    order_id: str
+    exchange_order_id: str
+    trading_pair: str
+    lower_price: Decimal
+    upper_price: Decimal
+    amount: Decimal
+    fee_tier: str
+    creation_timestamp: float
+    trade_fee: TradeFeeBase
+    token_id: int = 0
+    position_address: str = ""
+    base_amount: Decimal = Decimal(0)
+    quote_amount: Decimal = Decimal(0)
+
+
+@dataclass
+class RangePositionLiquidityRemovedEvent:
+    """Liquidity came out of a pool or a position (a close removes it all)."""
+
+    timestamp: float
+    order_id: str
+    exchange_order_id: str
+    trading_pair: str
+    token_id: str
+    trade_fee: TradeFeeBase
+    creation_timestamp: float
+    position_address: str = ""
+    base_amount: Decimal = Decimal(0)
+    quote_amount: Decimal = Decimal(0)
+
+
+@dataclass
+class RangePositionUpdateFailureEvent:
+    """A liquidity transaction failed; ``order_action`` is ``ADD`` or ``REMOVE``."""
+
+    timestamp: float
+    order_id: str
+    order_action: str

@@ -23,6 +23,7 @@ beyond a few event-loop turns. ``docs/shared-suite.md`` lists every member and e
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -499,7 +500,10 @@ class AbstractExchangeConnectorTests:
                 (MarketEvent.OrderFilled, self.order_filled_logger),
             ):
                 self.exchange.add_listener(tag, listener)
-                self.exchange.add_listener(tag, lambda event, t=tag: self.event_sequence.append(t))
+                self.exchange.add_listener(tag, functools.partial(self._record_event_tag, tag))
+
+        def _record_event_tag(self, tag: MarketEvent, event: Any) -> None:
+            self.event_sequence.append(tag)
 
         async def asyncTearDown(self) -> None:
             for task in list(self.exchange._pending_tasks):
@@ -526,6 +530,19 @@ class AbstractExchangeConnectorTests:
 
         def is_logged_at_any_level_starting_with(self, message_starts_with: str) -> bool:
             return any(r.getMessage().startswith(message_starts_with) for r in self.log_records)
+
+        def order_created_log_line(
+            self,
+            order_type: OrderType,
+            trade_type: TradeType,
+            order_id: str,
+            amount: Decimal,
+            price: Decimal | None,
+            order: InFlightOrder,
+        ) -> str:
+            """The INFO line the runtime logs when ``order`` is accepted (the perpetual suite adds the position)."""
+            pair = self.trading_pair
+            return f"Created {order_type.name} {trade_type.name} order {order_id} for {amount} {pair} at {price}."
 
         def register_response(
             self,
@@ -599,8 +616,9 @@ class AbstractExchangeConnectorTests:
             finally:
                 listener.cancel()
                 await asyncio.gather(listener, return_exceptions=True)
-            if listener.done() and not listener.cancelled() and listener.exception() is not None:
-                raise listener.exception()  # type: ignore[misc]
+            error = listener.exception() if listener.done() and not listener.cancelled() else None
+            if error is not None:
+                raise error
 
         def track_order(
             self,
@@ -650,21 +668,29 @@ class AbstractExchangeConnectorTests:
                 )
             }
 
+        def default_order_options(self) -> dict[str, Any]:
+            """Keyword arguments every order the suite places carries (the perpetual suite opens a position)."""
+            return {}
+
         def place_buy_order(
             self,
             amount: Decimal = Decimal("100"),
             price: Decimal = Decimal("10000"),
             order_type: OrderType = OrderType.LIMIT,
+            **options: Any,
         ) -> str:
-            return self.exchange.buy(trading_pair=self.trading_pair, amount=amount, order_type=order_type, price=price)
+            options = {**self.default_order_options(), **options}
+            return self.exchange.buy(self.trading_pair, amount, order_type=order_type, price=price, **options)
 
         def place_sell_order(
             self,
             amount: Decimal = Decimal("100"),
             price: Decimal = Decimal("10000"),
             order_type: OrderType = OrderType.LIMIT,
+            **options: Any,
         ) -> str:
-            return self.exchange.sell(trading_pair=self.trading_pair, amount=amount, order_type=order_type, price=price)
+            options = {**self.default_order_options(), **options}
+            return self.exchange.sell(self.trading_pair, amount, order_type=order_type, price=price, **options)
 
         # ---- default request validators (override for exotic signing) -------------------------------------------
 
@@ -881,20 +907,20 @@ class AbstractExchangeConnectorTests:
             with self.assertRaises(asyncio.CancelledError):
                 await self.exchange.check_network()
 
+        def expected_initial_status_dict(self) -> dict[str, bool]:
+            """Readiness of a fresh connector (the perpetual suite adds ``funding_info``)."""
+            return {
+                "symbols_mapping_initialized": False,
+                "order_books_initialized": False,
+                "account_balance": False,
+                "trading_rule_initialized": False,
+                # Without a user stream there is nothing to wait for; readiness rests on the polled values.
+                "user_stream_initialized": not self.exchange.has_user_stream,
+            }
+
         async def test_initial_status_dict(self) -> None:
             self.exchange._set_trading_pair_symbol_map(None)
-            status_dict = self.exchange.status_dict
-            self.assertEqual(
-                {
-                    "symbols_mapping_initialized": False,
-                    "order_books_initialized": False,
-                    "account_balance": False,
-                    "trading_rule_initialized": False,
-                    # Without a user stream there is nothing to wait for; readiness rests on the polled values.
-                    "user_stream_initialized": not self.exchange.has_user_stream,
-                },
-                status_dict,
-            )
+            self.assertEqual(self.expected_initial_status_dict(), self.exchange.status_dict)
             self.assertFalse(self.exchange.ready)
 
         async def test_update_trading_rules(self) -> None:
@@ -1025,11 +1051,14 @@ class AbstractExchangeConnectorTests:
             self.assertEqual(Decimal("10000"), event.price)
             self.assertEqual(order_id, event.order_id)
             self.assertEqual(self.expected_exchange_order_id, event.exchange_order_id)
+            self.assertEqual(order.leverage, event.leverage)
+            self.assertEqual(order.position.value, event.position)
             self.assertTrue(
                 self.is_logged(
                     "INFO",
-                    f"Created {OrderType.LIMIT.name} {trade_type.name} order {order_id} for {Decimal('100.000000')} "
-                    f"{self.trading_pair} at {Decimal('10000.0000')}.",
+                    self.order_created_log_line(
+                        OrderType.LIMIT, trade_type, order_id, Decimal("100.000000"), Decimal("10000.0000"), order
+                    ),
                 )
             )
 
@@ -1200,7 +1229,8 @@ class AbstractExchangeConnectorTests:
         # Tests: order status and fills over REST
 
         async def test_update_order_status_when_filled(self) -> None:
-            order = self.track_order(1)
+            price = Decimal("10000")
+            order = self.track_order(1, price=price)
             status_url = self.configure_completely_filled_order_status_response(order)
             if self.is_order_fill_http_update_included_in_status_update:
                 trades_url = self.configure_full_fill_trade_response(order)
@@ -1236,7 +1266,7 @@ class AbstractExchangeConnectorTests:
             self.assertEqual(order.quote_asset, completed.quote_asset)
             if self.is_order_fill_http_update_included_in_status_update:
                 self.assertEqual(order.amount, completed.base_asset_amount)
-                self.assertEqual(order.amount * order.price, completed.quote_asset_amount)
+                self.assertEqual(order.amount * price, completed.quote_asset_amount)
             self.assertEqual(order.order_type, completed.order_type)
             self.assertEqual(order.exchange_order_id, completed.exchange_order_id)
             self.assertNotIn(order.client_order_id, self.exchange.in_flight_orders)
@@ -1406,8 +1436,9 @@ class AbstractExchangeConnectorTests:
             self.assertTrue(
                 self.is_logged(
                     "INFO",
-                    f"Created {order.order_type.name.upper()} {order.trade_type.name.upper()} order "
-                    f"{order.client_order_id} for {order.amount} {order.trading_pair} at {order.price}.",
+                    self.order_created_log_line(
+                        order.order_type, order.trade_type, order.client_order_id, order.amount, order.price, order
+                    ),
                 )
             )
 
@@ -1434,7 +1465,11 @@ class AbstractExchangeConnectorTests:
             self.assertEqual(order.price, fill_event.price)
             self.assertEqual(order.amount, fill_event.amount)
             self.assertEqual(self.expected_fill_fee, fill_event.trade_fee)
-            completed = self.buy_order_completed_logger.event_log[0]
+            self.assertEqual(order.leverage, fill_event.leverage)
+            self.assertEqual(order.position.value, fill_event.position)
+            is_buy = order.trade_type == TradeType.BUY
+            completed_logger = self.buy_order_completed_logger if is_buy else self.sell_order_completed_logger
+            completed = completed_logger.event_log[0]
             self.assertEqual(self.exchange.current_timestamp, completed.timestamp)
             self.assertEqual(order.client_order_id, completed.order_id)
             self.assertEqual(order.amount, completed.base_asset_amount)
@@ -1444,11 +1479,13 @@ class AbstractExchangeConnectorTests:
             self.assertNotIn(order.client_order_id, self.exchange.in_flight_orders)
             self.assertTrue(order.is_filled)
             self.assertTrue(order.is_done)
-            self.assertTrue(self.is_logged("INFO", f"BUY order {order.client_order_id} completely filled."))
+            self.assertTrue(
+                self.is_logged("INFO", f"{order.trade_type.name} order {order.client_order_id} completely filled.")
+            )
             # The fill always comes before completion, whatever order the events arrived in.
             self.assertLess(
                 self.event_sequence.index(MarketEvent.OrderFilled),
-                self.event_sequence.index(MarketEvent.BuyOrderCompleted),
+                self.event_sequence.index(MarketEvent.BuyOrderCompleted if is_buy else MarketEvent.SellOrderCompleted),
             )
 
         async def test_user_stream_update_for_order_full_fill(self) -> None:

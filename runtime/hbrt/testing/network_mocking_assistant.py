@@ -137,6 +137,13 @@ class NetworkMockingAssistant:
             raise ValueError("ws_mocks must contain at least one websocket mock")
         return first_mock
 
+    @property
+    def ws_connect_calls(self) -> list[WSConnectCall]:
+        """Every websocket connect made through the session :meth:`configure_web_assistants_factory` installed."""
+        if self.mock_ws_session is None:
+            raise RuntimeError("no websocket session is installed: call configure_web_assistants_factory first")
+        return self.mock_ws_session.connect_calls
+
     # ------------------------------------------------------------------------------------------------ feeding
     def _state(self, websocket_mock: AsyncMock) -> _WebsocketMockState:
         state = getattr(websocket_mock, "hbrt_mock_state", None)

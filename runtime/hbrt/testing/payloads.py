@@ -71,7 +71,7 @@ Predicate: TypeAlias = tuple[Path, str, Any]
 
 ROOT: Final = "$"
 #: What a predicate ``empty`` counts as empty (as the generated parsers do: 0 and false are values).
-_EMPTY_VALUES: Final = (None, "", [], {})
+_EMPTY_VALUES: Final[tuple[Any, ...]] = (None, "", [], {})
 DIRECT_OPS: Final = frozenset({"path", "first_nonempty"})
 COMPUTED_OPS: Final = frozenset({"sum", "difference", "product"})
 _TIMESTAMP_SCALES: Final = {"timestamp_ms": 1_000, "timestamp_us": 1_000_000, "timestamp_ns": 1_000_000_000}

@@ -1,39 +1,50 @@
-"""Errors raised by the web layer, the URL sanitiser that keeps secrets out of them, and what an error reply says."""
+"""Errors raised by the web layer, how secrets are kept out of them, and what an error reply says.
+
+Every error that leaves the web layer is safe to log: :class:`RESTRequestError` carries a sanitised URL and a body
+with the request's credential values masked, and any exception from aiohttp (connection refused, too many redirects,
+a websocket handshake refused, ...) is replaced by :func:`masked_exception`'s copy, whose text, ``args``,
+``request_info`` (URL and headers), ``history`` and response headers hold no signature, key or token.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-REDACTED = "***"
+from hbrt.redaction import REDACTED, is_secret_name, redact
+
 MAX_BODY_IN_MESSAGE = 4096
 
-# Query parameter names (lower-cased, with "-", "_" and "." removed) whose values must never appear in logs or errors.
-_SECRET_NAME_PARTS = ("signature", "secret", "passphrase", "password", "token", "apikey", "listenkey", "accesskey")
-_SECRET_NAMES = frozenset({"key", "sign", "sig", "signed", "auth", "authorization"})
-_NAME_NOISE = re.compile(r"[-_.\s]")
+__all__ = [
+    "REDACTED",
+    "ErrorFacts",
+    "RESTRequestError",
+    "error_facts",
+    "error_reply",
+    "is_secret_param_name",
+    "masked_exception",
+    "sanitize_url",
+]
 
 
 def is_secret_param_name(name: str) -> bool:
-    """Whether a query parameter called ``name`` may carry a credential (case-insensitive, punctuation ignored)."""
-    normalised = _NAME_NOISE.sub("", name.lower())
-    if normalised in _SECRET_NAMES or normalised.endswith("key"):
-        return True
-    return any(part in normalised for part in _SECRET_NAME_PARTS)
+    """Whether a query parameter called ``name`` may carry a credential (see :func:`hbrt.redaction.is_secret_name`)."""
+    return is_secret_name(name)
 
 
-def sanitize_url(url: str) -> str:
-    """Return ``url`` with the values of secret-looking query parameters and any user info replaced by ``***``.
+def sanitize_url(url: str, secrets: Sequence[str] = ()) -> str:
+    """Return ``url`` with the values of secret-looking query parameters and any user info replaced by ``***``, and
+    any of ``secrets`` (credential values, e.g. a listen key in the path) masked wherever it appears.
 
     Parameter names and order are kept so the error still says which request failed.
     """
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url
+        return redact(url, secrets)
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
@@ -44,7 +55,7 @@ def sanitize_url(url: str) -> str:
             query = urlencode(
                 [(name, REDACTED if is_secret_param_name(name) else value) for name, value in pairs], safe="*"
             )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)), secrets)
 
 
 def _shorten(body: str, limit: int = MAX_BODY_IN_MESSAGE) -> str:
@@ -58,28 +69,107 @@ class RESTRequestError(IOError):
 
     Subclasses ``IOError`` (``OSError``) so connector code written for Hummingbot, which catches ``IOError``, keeps
     working. Attributes: ``status`` (int), ``method`` (verb string), ``url`` (secrets removed, see
-    :func:`sanitize_url`) and ``body`` (the response text). The message has the method, the sanitised URL, the fragment
-    ``HTTP status is <code>`` and the body, because connectors classify errors by substring (e.g. Binance ``-2013``).
-    Hummingbot replaces HTML bodies by ``N/A``; we keep them, shortened to a few KiB in the message and in ``body``.
+    :func:`sanitize_url`), ``body`` (the response text, with ``secrets`` (the request's credential values) and
+    secret-named values masked) and ``note`` (what the web layer adds, e.g. that a redirect was not followed). The
+    message has the method, the sanitised URL, the fragment ``HTTP status is <code>`` and the body, because connectors
+    classify errors by substring (e.g. Binance ``-2013``). Hummingbot replaces HTML bodies by ``N/A``; we keep them,
+    shortened to a few KiB in the message and in ``body``.
     """
 
-    def __init__(self, *, status: int, method: str, url: str, body: str) -> None:
+    def __init__(
+        self, *, status: int, method: str, url: str, body: str, secrets: Sequence[str] = (), note: str = ""
+    ) -> None:
         self.status = status
         self.method = method
-        self.url = sanitize_url(url)
+        self.url = sanitize_url(url, secrets)
+        body = redact(body, secrets)
         self.body = _shorten(body) if "<html" in body[:1024].lower() else body
+        self.note = redact(note, secrets)
+        detail = f" ({self.note})" if self.note else ""
         super().__init__(
-            f"Error executing request {self.method} {self.url}. HTTP status is {self.status}. "
+            f"Error executing request {self.method} {self.url}. HTTP status is {self.status}{detail}. "
             f"Error: {_shorten(self.body)}"
         )
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keyword-only constructor: teach pickle (used by multiprocessing/logging handlers) how to rebuild us.
-        return (_rebuild_rest_request_error, (self.status, self.method, self.url, self.body))
+        return (_rebuild_rest_request_error, (self.status, self.method, self.url, self.body, self.note))
 
 
-def _rebuild_rest_request_error(status: int, method: str, url: str, body: str) -> RESTRequestError:
-    return RESTRequestError(status=status, method=method, url=url, body=body)
+def _rebuild_rest_request_error(status: int, method: str, url: str, body: str, note: str = "") -> RESTRequestError:
+    return RESTRequestError(status=status, method=method, url=url, body=body, note=note)
+
+
+# ------------------------------------------------------------------------------------------------- masking
+
+
+def _masked_headers(headers: Any, secrets: Sequence[str]) -> Any:
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    if headers is None:
+        return None
+    items = [(str(k), REDACTED if is_secret_name(str(k)) else redact(str(v), secrets)) for k, v in headers.items()]
+    return CIMultiDictProxy(CIMultiDict(items))
+
+
+def _masked_value(value: Any, secrets: Sequence[str]) -> Any:
+    from yarl import URL
+
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, URL):
+        return URL(redact(str(value), secrets))
+    if isinstance(value, tuple):
+        return tuple(_masked_value(item, secrets) for item in value)
+    return value
+
+
+def masked_exception(error: Exception, secrets: Sequence[str] = ()) -> Exception:
+    """``error`` itself when nothing in it can reveal a credential, else a copy of the same class that is safe to
+    raise and log: every string and URL attribute and every ``args`` item masked (see :func:`hbrt.redaction.redact`),
+    and for aiohttp's response errors (``TooManyRedirects``, ``WSServerHandshakeError``, ...) the ``request_info``
+    rebuilt from masked URLs and headers, ``history`` emptied (each earlier response carries the signed request) and
+    the response headers masked. Raise the copy ``from None``, outside the ``except`` block, so the original is not
+    reachable as its cause or context.
+
+    An exception whose copy would still show a credential is replaced by a plain ``aiohttp.ClientError`` (or
+    ``ClientConnectionError``) carrying the masked text.
+    """
+    import aiohttp
+    from aiohttp.client_reqrep import RequestInfo
+
+    def clean(text: str) -> str:
+        return redact(text, secrets)
+
+    shown = f"{error}\n{error!r}"
+    response_error = isinstance(error, aiohttp.ClientResponseError)
+    if not response_error and clean(shown) == shown:
+        return error
+    copy = type(error).__new__(type(error))
+    copy.__dict__.update({key: _masked_value(value, secrets) for key, value in vars(error).items()})
+    copy.args = tuple(_masked_value(arg, secrets) for arg in error.args)
+    if isinstance(error, aiohttp.ClientResponseError) and isinstance(copy, aiohttp.ClientResponseError):
+        info = error.request_info
+        safe_info = RequestInfo(
+            _masked_value(info.url, secrets),
+            info.method,
+            _masked_headers(info.headers, secrets),
+            _masked_value(info.real_url, secrets),
+        )
+        copy.request_info = safe_info
+        copy.history = ()
+        copy.headers = _masked_headers(error.headers, secrets)
+        copy.message = clean(str(error.message))
+        copy.args = (safe_info, ())
+    try:
+        shown = f"{copy}\n{copy!r}"
+    except Exception:  # a class whose text needs state the copy lacks
+        shown = ""
+    if shown and clean(shown) == shown:
+        return copy
+    connection = isinstance(error, aiohttp.ClientConnectionError)
+    fallback = aiohttp.ClientConnectionError if connection else aiohttp.ClientError
+    return fallback(f"{type(error).__name__}: {clean(str(error))}")
 
 
 class ReplyError(RESTRequestError):

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 from hbrt.web_assistant.auth import AuthBase
 from hbrt.web_assistant.connections.data_types import RESTMethod, RESTRequest, RESTResponse
-from hbrt.web_assistant.connections.rest_connection import RESTConnection
-from hbrt.web_assistant.errors import RESTRequestError
+from hbrt.web_assistant.connections.rest_connection import RESTConnection, request_secrets
+from hbrt.web_assistant.errors import RESTRequestError, sanitize_url
 from hbrt.web_assistant.processors import RESTPostProcessorBase, RESTPreProcessorBase
 
 DEFAULT_REST_TIMEOUT = 10.0
@@ -118,13 +118,15 @@ class RESTAssistant:
             throttler_limit_id=throttler_limit_id,
         )
         async with self._throttler.execute_task(limit_id=throttler_limit_id):
-            response = await self.call(request=request, timeout=timeout)
+            response, secrets = await self._send(request, timeout)
         if not return_err and not _is_success(response.status):
             raise RESTRequestError(
                 status=response.status,
                 method=response.method.value,
                 url=response.url,
                 body=await response.text(),
+                secrets=secrets,
+                note=_redirect_note(response) if is_auth_required or secrets else "",
             )
         return response
 
@@ -134,6 +136,11 @@ class RESTAssistant:
         The caller's request object is not modified: processors and auth work on a copy with its own
         ``params`` and ``headers`` dicts.
         """
+        response, _ = await self._send(request, timeout)
+        return response
+
+    async def _send(self, request: RESTRequest, timeout: float | None) -> tuple[RESTResponse, list[str]]:
+        """:meth:`call`, also returning the credential values of the signed request (masked in its errors)."""
         request = dataclasses.replace(
             request,
             params=dict(request.params) if request.params is not None else None,
@@ -148,7 +155,19 @@ class RESTAssistant:
             response = await self._connection.call(request)
         for post_processor in self._rest_post_processors:
             response = await post_processor.post_process(response)
-        return response
+        return response, request_secrets(request)
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _redirect_note(response: RESTResponse) -> str:
+    """What to add to the error of a redirect the connection did not follow (see :class:`RESTConnection`)."""
+    if response.status not in _REDIRECTS:
+        return ""
+    location = response.headers.get("Location", "")
+    target = f" to {sanitize_url(location)}" if location else ""
+    return f"redirect{target} not followed: a request that carries credentials is never redirected"
 
 
 def _merge_headers(target: dict[str, str], overrides: Mapping[str, str]) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from hbrt.api_throttler.data_types import RateLimit
 from hbrt.connector.exchange_py_base import ExchangePyBase, s_decimal_NaN
-from hbrt.data_type.common import OrderType, TradeType
+from hbrt.data_type.common import OrderType, PositionAction, TradeType
 from hbrt.data_type.in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
 from hbrt.data_type.trade_fee import TokenAmount, TradeFeeBase, build_trade_fee
 from hbrt.data_type.trading_rule import TradingRule
@@ -157,6 +157,21 @@ class FakexExchange(ExchangePyBase):
         price: Decimal,
         **kwargs: Any,
     ) -> tuple[str, float]:
+        body = await self._order_request_body(order_id, trading_pair, amount, trade_type, order_type, price, **kwargs)
+        response = await self._api_post(path_url=CONSTANTS.ORDER_PATH_URL, data=body, is_auth_required=True)
+        return str(response["orderId"]), response["transactTime"] * 1e-3
+
+    async def _order_request_body(
+        self,
+        order_id: str,
+        trading_pair: str,
+        amount: Decimal,
+        trade_type: TradeType,
+        order_type: OrderType,
+        price: Decimal,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """The place-order body (the perpetual connector adds its position parameters)."""
         body: dict[str, Any] = {
             "symbol": await self.exchange_symbol_associated_to_pair(trading_pair),
             "side": CONSTANTS.SIDE_BUY if trade_type == TradeType.BUY else CONSTANTS.SIDE_SELL,
@@ -166,8 +181,7 @@ class FakexExchange(ExchangePyBase):
         }
         if order_type.is_limit_type():
             body["price"] = f"{price:f}"
-        response = await self._api_post(path_url=CONSTANTS.ORDER_PATH_URL, data=body, is_auth_required=True)
-        return str(response["orderId"]), response["transactTime"] * 1e-3
+        return body
 
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
         response = await self._api_delete(
@@ -266,6 +280,18 @@ class FakexExchange(ExchangePyBase):
         price: Decimal = s_decimal_NaN,
         is_maker: bool | None = None,
     ) -> TradeFeeBase:
+        return self._estimate_fee(order_type, order_side, amount, price, is_maker)
+
+    def _estimate_fee(
+        self,
+        order_type: OrderType,
+        order_side: TradeType,
+        amount: Decimal,
+        price: Decimal,
+        is_maker: bool | None,
+        position_action: PositionAction | None = None,
+    ) -> TradeFeeBase:
+        """The configured fee schema applied to an order (a perpetual fee when ``position_action`` is given)."""
         return build_trade_fee(
             self.trade_fee_schema(),
             is_maker=bool(is_maker) or order_type == OrderType.LIMIT_MAKER,
@@ -273,6 +299,7 @@ class FakexExchange(ExchangePyBase):
             order_side=order_side,
             amount=amount,
             price=price,
+            position_action=position_action,
         )
 
     async def _update_trading_fees(self) -> None:

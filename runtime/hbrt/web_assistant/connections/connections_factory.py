@@ -3,14 +3,52 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 
+from hbrt.redaction import secret_values
 from hbrt.web_assistant.connections.rest_connection import RESTConnection
 from hbrt.web_assistant.connections.ws_connection import WSConnection, WSSessionLike
+
+
+class RedirectRefusedError(aiohttp.ClientConnectionError, ConnectionError):
+    """A redirect to another origin that would have carried credentials there; nothing was sent to it."""
+
+
+async def _refuse_credential_redirects(
+    session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestRedirectParams
+) -> None:
+    from yarl import URL
+
+    location = params.response.headers.get("Location") or params.response.headers.get("URI")
+    if not location:
+        return
+    try:
+        target = params.url.join(URL(location))
+        if target.origin() == params.url.origin():
+            return
+    except ValueError:
+        return  # aiohttp refuses a Location that is not a URL by itself
+    websocket = params.headers.get("Upgrade", "").lower() == "websocket"
+    if websocket or secret_values(str(params.url), None, params.headers):
+        params.response.close()
+        what = "a websocket handshake" if websocket else "a request carrying credentials"
+        raise RedirectRefusedError(
+            f"redirect from {params.url.origin()} to {target.origin()} refused: {what} never follows a redirect to "
+            "another origin"
+        )
+
+
+def redirect_guard() -> aiohttp.TraceConfig:
+    """A trace config that stops aiohttp from following a redirect to another origin when the request is a
+    websocket handshake or carries a credential (a secret-named header or query parameter); it raises
+    :class:`RedirectRefusedError` before anything is sent there."""
+    config = aiohttp.TraceConfig()
+    config.on_request_redirect.append(_refuse_credential_redirects)
+    return config
 
 
 class ConnectionsFactory:
@@ -20,12 +58,25 @@ class ConnectionsFactory:
     :class:`aiohttp.ClientSession`, created on first use inside the running event loop and closed by :meth:`close`
     (or by leaving ``async with``). A session left over from another, finished event loop is replaced.
 
+    ``connector_factory`` (optional) builds the aiohttp connector of each new session, inside the running loop; the
+    Gateway client uses it for a TLS connector carrying client certificates.
+
     Test seam: :meth:`set_ws_session` installs any object with an aiohttp-compatible ``ws_connect`` for websocket
     connections only (REST keeps the real session); ``None`` restores the default.
+
+    The session carries :func:`redirect_guard` (besides any ``trace_configs`` in ``session_kwargs``): a websocket
+    handshake, whose URL may hold a listen key or token, or any request carrying a credential never follows a
+    redirect to another origin (REST requests with credentials follow none at all, see ``RESTConnection``).
     """
 
-    def __init__(self, session_kwargs: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        session_kwargs: Mapping[str, Any] | None = None,
+        connector_factory: Callable[[], aiohttp.BaseConnector] | None = None,
+    ) -> None:
         self._session_kwargs: dict[str, Any] = dict(session_kwargs or {})
+        self._session_kwargs["trace_configs"] = [*self._session_kwargs.get("trace_configs", ()), redirect_guard()]
+        self._connector_factory = connector_factory
         self._shared_client: aiohttp.ClientSession | None = None
         self._shared_client_loop: asyncio.AbstractEventLoop | None = None
         self._ws_session_override: WSSessionLike | None = None
@@ -35,7 +86,10 @@ class ConnectionsFactory:
         loop = asyncio.get_running_loop()
         session = self._shared_client
         if session is None or session.closed or self._shared_client_loop is not loop:
-            session = aiohttp.ClientSession(**self._session_kwargs)
+            kwargs = dict(self._session_kwargs)
+            if self._connector_factory is not None:
+                kwargs["connector"] = self._connector_factory()
+            session = aiohttp.ClientSession(**kwargs)
             self._shared_client = session
             self._shared_client_loop = loop
         return session

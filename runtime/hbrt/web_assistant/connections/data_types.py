@@ -59,6 +59,20 @@ class RESTRequest:
     is_auth_required: bool = False
     throttler_limit_id: str | None = None
 
+    def __repr__(self) -> str:
+        # A signed request holds the API key, the signature and the passphrase: never show them.
+        return _masked_repr(self)
+
+
+def _masked_repr(obj: Any) -> str:
+    """The dataclass-style repr of ``obj`` with credentials masked (see :func:`hbrt.redaction.redact`)."""
+    from dataclasses import fields
+
+    from hbrt.redaction import redact
+
+    shown = ", ".join(f"{f.name}={getattr(obj, f.name)!r}" for f in fields(obj))
+    return redact(f"{type(obj).__name__}({shown})")
+
 
 _TEXT_CONTENT_TYPES = ("text/plain", "text/html")
 
@@ -125,7 +139,9 @@ class RESTResponse:
             raise
 
     def __repr__(self) -> str:
-        return f"RESTResponse(method={self.method}, url={self.url!r}, status={self.status})"
+        from hbrt.redaction import redact
+
+        return redact(f"RESTResponse(method={self.method}, url={self.url!r}, status={self.status})")
 
 
 class WSRequest(ABC):
@@ -150,6 +166,9 @@ class WSJSONRequest(WSRequest):
     async def send_with_connection(self, connection: WSConnection) -> None:
         await connection._send_json(payload=self.payload)
 
+    def __repr__(self) -> str:
+        return _masked_repr(self)
+
 
 @dataclass
 class WSPlainTextRequest(WSRequest):
@@ -162,6 +181,9 @@ class WSPlainTextRequest(WSRequest):
     async def send_with_connection(self, connection: WSConnection) -> None:
         await connection._send_plain_text(payload=self.payload)
 
+    def __repr__(self) -> str:
+        return _masked_repr(self)
+
 
 @dataclass
 class WSBinaryRequest(WSRequest):
@@ -173,6 +195,9 @@ class WSBinaryRequest(WSRequest):
 
     async def send_with_connection(self, connection: WSConnection) -> None:
         await connection._send_binary(payload=self.payload)
+
+    def __repr__(self) -> str:
+        return _masked_repr(self)
 
 
 @dataclass

@@ -10,19 +10,23 @@ from typing import Any, Protocol
 import aiohttp
 
 from hbrt.logger import HummingbotLogger, get_logger
+from hbrt.redaction import secret_values
 from hbrt.web_assistant.connections.data_types import WSRequest, WSResponse
+from hbrt.web_assistant.errors import masked_exception
 
 _MAX_MSG_SIZE = 4 * 1024 * 1024
 
 
 class WSSessionLike(Protocol):
-    """What :class:`WSConnection` needs from a session: aiohttp's ``ws_connect`` (awaitable result).
+    """What :class:`WSConnection` needs from a session: aiohttp's ``ws_connect`` with the arguments it passes.
 
     :class:`aiohttp.ClientSession` satisfies it; so does the test session installed by
     :meth:`hbrt.testing.NetworkMockingAssistant.configure_web_assistants_factory`.
     """
 
-    def ws_connect(self, url: str, **kwargs: Any) -> Awaitable[Any]: ...
+    def ws_connect(
+        self, url: str, *, headers: dict[str, str], autoping: bool, heartbeat: float | None, max_msg_size: int
+    ) -> Awaitable[aiohttp.ClientWebSocketResponse]: ...
 
 
 class WSConnection:
@@ -66,16 +70,30 @@ class WSConnection:
         ws_headers: Mapping[str, str] | None = None,
         max_msg_size: int | None = None,
     ) -> None:
-        """Open the websocket. ``ping_timeout`` is aiohttp's heartbeat; ``message_timeout`` bounds each read."""
+        """Open the websocket. ``ping_timeout`` is aiohttp's heartbeat; ``message_timeout`` bounds each read.
+
+        A failed handshake raises :func:`~hbrt.web_assistant.errors.masked_exception`'s copy of aiohttp's error: the
+        URL (a listen key or token in it) and the headers are masked in its text and ``request_info``.
+        """
         if self._connected:
             raise RuntimeError("WS is connected. Create a new instance to connect to a different endpoint.")
-        self._connection = await self._client_session.ws_connect(
-            ws_url,
-            headers=dict(ws_headers or {}),
-            autoping=False,
-            heartbeat=ping_timeout,
-            max_msg_size=max_msg_size if max_msg_size is not None else _MAX_MSG_SIZE,
-        )
+        secrets = secret_values(ws_url, None, ws_headers)
+        error: Exception | None = None
+        try:
+            self._connection = await self._client_session.ws_connect(
+                ws_url,
+                headers=dict(ws_headers or {}),
+                autoping=False,
+                heartbeat=ping_timeout,
+                max_msg_size=max_msg_size if max_msg_size is not None else _MAX_MSG_SIZE,
+            )
+        except Exception as exc:
+            safe = masked_exception(exc, secrets)
+            if safe is exc:
+                raise
+            error = safe
+        if error is not None:
+            raise error from None
         self._message_timeout = message_timeout
         self._connected = True
 

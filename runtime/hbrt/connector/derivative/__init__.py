@@ -1,0 +1,1 @@
+"""Types shared by perpetual derivative connectors (Hummingbot's ``connector.derivative`` package)."""
