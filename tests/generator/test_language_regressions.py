@@ -64,7 +64,7 @@ def test_a_login_passphrase_needs_a_credential_but_no_placement() -> None:
 
 def test_a_passphrase_mode_without_a_placement_or_a_login_that_uses_it_is_still_an_error() -> None:
     def mode_only(data: dict) -> None:  # type: ignore[type-arg]
-        data["auth"]["recipes"]["rest"]["passphrase"] = "plain"
+        data["auth"]["recipes"]["ws_api"]["passphrase"] = "plain"
         data["credentials"].append({"key": "binance_passphrase", "role": "passphrase"})
 
     assert "passphrase mode is set but place.passphrase is missing" in _messages(_binance_with(mode_only))
@@ -83,7 +83,7 @@ def test_a_vector_value_its_recipe_does_not_use_is_an_error() -> None:
     def nonce(data: dict) -> None:  # type: ignore[type-arg]
         data["auth"]["test_vectors"][0]["nonce"] = "5"
 
-    assert _messages(_binance_with(nonce)) == ["the recipe rest has no nonce, so the vector's nonce means nothing"]
+    assert _messages(_binance_with(nonce)) == ["the recipe ws_api has no nonce, so the vector's nonce means nothing"]
 
 
 def test_a_token_placeholder_in_a_public_subscription_is_an_error() -> None:
