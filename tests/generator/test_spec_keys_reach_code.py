@@ -110,7 +110,7 @@ def render(doc: Doc) -> dict[str, str]:
     """The generated package of ``doc`` before formatting (path -> text); raises GenerationError when refused."""
     model, diagnostics = check(doc)
     assert model is not None, diagnostics
-    ctx = spot_context(model)
+    ctx = spot_context(model) if model.type == "spot" else {}
     return {p.path: ENV.get_template(p.template).render(spec=model, ctx=ctx) for p in plan(model)}
 
 
@@ -420,20 +420,57 @@ PROBES: dict[str, Probe] = {
         )
         for key in ("perpetual.position_modes", "perpetual.funding_interval")
     },
-    "gateway": Rejects(_set("gateway", {"chain": "ethereum", "network": "mainnet", "connector": "uniswap"})),
+    "gateway": Rejects(_delete("gateway"), base="uniswap"),
     **{
-        key: Refused(
-            _all(
-                _set("type", "gateway"),
-                _set(
-                    "gateway",
-                    {"chain": "ethereum", "network": "mainnet", "connector": "uniswap", "trading_types": ["amm"]},
-                ),
-            ),
-            "templates",
+        f"gateway.{name}": Changes(_set(f"gateway.{path}", value), base="uniswap")
+        for name, path, value in (
+            ("dex", "dex", "pancakeswap"),
+            ("networks", "networks", ["mainnet", "base"]),
+            ("default_network", "default_network", "base"),
+            ("trading_types", "trading_types", ["amm", "clmm", "router"]),
+            ("default_trading_type", "default_trading_type", "amm"),
+            ("native_currency", "native_currency", "WETH"),
+            ("slippage_pct", "slippage_pct", 2),
+            ("gateway_host", "gateway_host", "gateway.local"),
+            ("gateway_port", "gateway_port", 15999),
+            ("gateway_use_ssl", "gateway_use_ssl", True),
+            ("gateway_certs_path", "gateway_certs_path", "other-certs"),
+            ("examples.wallet", "examples.wallet", "0x1111111111111111111111111111111111111111"),
+            ("examples.prices", "examples.prices", {"WETH-USDC": 3000.5}),
+            ("examples.balances", "examples.balances", {"ETH": 1, "WETH": 3, "USDC": 10000, "DAI": 0}),
+            ("examples.gas_fee", "examples.gas_fee", 0.001),
+            ("examples.tokens[].address", "examples.tokens.3.address", "0x6B175474E89094C44Da98b954EedeAC495271d0E"),
+            ("examples.tokens[].decimals", "examples.tokens.3.decimals", 8),
+            ("examples.tokens[].name", "examples.tokens.3.name", "Dai"),
+            ("examples.pools[].pair", "examples.pools.0.pair", "DAI-USDC"),
+            ("examples.pools[].address", "examples.pools.0.address", "0xB4e16d0168e52d35CaCD2c6185b44281Ec28C9Dd"),
+            ("examples.pools[].fee_pct", "examples.pools.0.fee_pct", 1),
+            ("examples.replies.quote", "examples.replies.quote.price", 3224.9),
+            ("examples.replies.execute", "examples.replies.execute.data.amountOut", 322.49),
+            ("examples.replies.poll", "examples.replies.poll.currentBlock", 21500013),
         )
-        for key in ("gateway.chain", "gateway.network", "gateway.connector", "gateway.trading_types")
     },
+    "gateway.examples": Rejects(_delete("gateway.examples"), base="uniswap"),
+    "gateway.chain": Rejects(_set("gateway.chain", "bitcoin"), base="uniswap"),
+    "gateway.examples.tokens": Changes(
+        _all(_delete("gateway.examples.tokens.3"), _delete("gateway.examples.balances.DAI")), base="uniswap"
+    ),
+    "gateway.examples.tokens[].symbol": Changes(
+        _all(_set("gateway.examples.tokens.3.symbol", "DAI2"), _delete("gateway.examples.balances.DAI")),
+        base="uniswap",
+    ),
+    "gateway.examples.pools": Changes(
+        lambda d: d["gateway"]["examples"]["pools"].append(dict(d["gateway"]["examples"]["pools"][0], address="0x1")),
+        base="uniswap",
+    ),
+    "gateway.examples.pools[].type": Changes(
+        _all(
+            lambda d: d["gateway"]["examples"]["pools"].append(dict(d["gateway"]["examples"]["pools"][0])),
+            _set("gateway.examples.pools.0.type", "clmm"),
+        ),
+        base="uniswap",
+    ),
+    "gateway.examples.replies": Changes(_set("gateway.examples.replies.quote.amountOut", 0.6), base="uniswap"),
     # ---- definitions
     "domain.rest": Changes(_set("domains.us.rest", "https://api.binance.us/api/v9")),
     "domain.ws": Changes(_set("domains.us.ws.extra", "wss://extra.binance.us/ws")),
