@@ -107,6 +107,7 @@ KIND_FIELDS: Final = MappingProxyType(
             "exchange_order_id": ("str", False),
             "state": ("order_state", True),
             "timestamp": ("timestamp", False),
+            "sequence": ("int", False),
         },
         "fill": {
             "symbol": ("trading_pair", False),
@@ -122,7 +123,12 @@ KIND_FIELDS: Final = MappingProxyType(
             "is_taker": ("bool", False),
             "side": ("trade_side", False),
         },
-        "balance": {"asset": ("asset", True), "available": ("decimal", True), "total": ("decimal", True)},
+        "balance": {
+            "asset": ("asset", True),
+            "available": ("decimal", True),
+            "total": ("decimal", True),
+            "sequence": ("int", False),
+        },
         "order_ack": {
             "exchange_order_id": ("str", True),
             "client_order_id": ("str", False),

@@ -11,7 +11,12 @@ names): ``_connected_websocket_assistant``, ``_subscribe_channels`` (or just ``_
 * ``HEARTBEAT_INTERVAL`` -- seconds between heartbeats while connected, ``None`` for none. What is sent comes from
   ``_heartbeat_request()``: ``None`` (the default) sends a protocol ping frame, a ``WSRequest`` is sent as is;
 * ``MESSAGE_TIMEOUT`` -- seconds of silence after which the connection is considered dead and re-established
-  (``None`` disables it).
+  (``None`` disables it);
+* ``WS_CONNECTIONS`` -- names of several public connections, when the exchange spreads its channels over more than
+  one (Binance USD-M: depth streams on one host path, trades and mark prices on another). Empty by default: one
+  connection, made by ``_connected_websocket_assistant``. With names, each connection keeps its own reconnect loop
+  and backoff, and the connector implements ``_connected_websocket_assistant_on(name)``,
+  ``_subscription_requests_on(name, pairs)`` and ``_unsubscription_requests_on(name, pairs)``.
 
 Differences from Hummingbot: reconnects use exponential backoff (also after a clean close or silence); a failed
 REST snapshot for one pair does not abort the periodic snapshot round for the others.
@@ -43,6 +48,7 @@ class OrderBookTrackerDataSource:
     SNAPSHOT_SOURCE: ClassVar[Literal["rest", "websocket"]] = "rest"
     HEARTBEAT_INTERVAL: ClassVar[float | None] = None
     MESSAGE_TIMEOUT: ClassVar[float | None] = None
+    WS_CONNECTIONS: ClassVar[tuple[str, ...]] = ()
     FULL_ORDER_BOOK_RESET_DELTA_SECONDS: float = 60 * 60
 
     _logger: HummingbotLogger | None = None
@@ -56,6 +62,11 @@ class OrderBookTrackerDataSource:
         self._message_queue: defaultdict[Any, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
         self._ws_assistant: WSAssistant | None = None
         self._reconnect_backoff = ExponentialBackoff(initial=1.0, maximum=30.0)
+        # The live connection of each named connection (WS_CONNECTIONS), and its own reconnect backoff.
+        self._ws_assistants_on: dict[str, WSAssistant] = {}
+        self._reconnect_backoffs_on: dict[str, ExponentialBackoff] = {
+            name: ExponentialBackoff(initial=1.0, maximum=30.0) for name in self.WS_CONNECTIONS
+        }
 
     @classmethod
     def logger(cls) -> HummingbotLogger:
@@ -163,37 +174,79 @@ class OrderBookTrackerDataSource:
     # ------------------------------------------------------------------ the websocket loop
 
     async def listen_for_subscriptions(self) -> None:
-        """Connect, subscribe and route messages forever; reconnect with backoff after errors, closes or silence."""
+        """Connect, subscribe and route messages forever; reconnect with backoff after errors, closes or silence.
+
+        With ``WS_CONNECTIONS``, every named connection runs this loop of its own, side by side.
+        """
+        if not self.WS_CONNECTIONS:
+            await self._maintain_connection(None)
+        else:
+            await asyncio.gather(*(self._maintain_connection(name) for name in self.WS_CONNECTIONS))
+
+    async def _maintain_connection(self, connection: str | None) -> None:
+        """The reconnect loop of one connection: the default one (``None``) or a named one."""
+        backoff = self._reconnect_backoff if connection is None else self._reconnect_backoffs_on[connection]
+        what = "order book websocket" if connection is None else f"{connection} websocket"
         while True:
             ws: WSAssistant | None = None
             heartbeat: asyncio.Task[None] | None = None
             try:
-                ws = await self._connected_websocket_assistant()
-                self._ws_assistant = ws
-                await self._subscribe_channels(ws)
+                if connection is None:
+                    ws = await self._connected_websocket_assistant()
+                    self._ws_assistant = ws
+                    await self._subscribe_channels(ws)
+                else:
+                    ws = await self._connected_websocket_assistant_on(connection)
+                    self._ws_assistants_on[connection] = ws
+                    await self._subscribe_channels_on(connection, ws)
                 if self.HEARTBEAT_INTERVAL:
                     heartbeat = asyncio.create_task(self._heartbeat_loop(ws, self.HEARTBEAT_INTERVAL))
-                await self._process_websocket_messages(ws)
-                self.logger().warning("The order book websocket closed. Reconnecting...")
+                await self._process_websocket_messages(ws, backoff)
+                self.logger().warning("The %s closed. Reconnecting...", what)
             except asyncio.CancelledError:
                 raise
             except TimeoutError:
-                self.logger().warning(
-                    "No message on the order book websocket for %s s. Reconnecting...", self.MESSAGE_TIMEOUT
-                )
+                self.logger().warning("No message on the %s for %s s. Reconnecting...", what, self.MESSAGE_TIMEOUT)
             except ConnectionError as exc:
-                self.logger().warning("The order book websocket connection was lost (%s). Reconnecting...", exc)
+                self.logger().warning("The %s connection was lost (%s). Reconnecting...", what, exc)
             except Exception:
-                self.logger().exception("Unexpected error in the order book websocket loop. Reconnecting...")
+                self.logger().exception("Unexpected error in the %s loop. Reconnecting...", what)
             finally:
                 if heartbeat is not None:
                     heartbeat.cancel()
-                self._ws_assistant = None
+                if connection is None:
+                    self._ws_assistant = None
+                else:
+                    self._ws_assistants_on.pop(connection, None)
                 await self._on_order_stream_interruption(ws)
-            await self._sleep(self._reconnect_backoff.next_delay())
+            await self._sleep(backoff.next_delay())
 
-    async def _process_websocket_messages(self, websocket_assistant: WSAssistant) -> None:
-        """Route every message to its channel queue until the connection ends (or stays silent too long)."""
+    async def _connected_websocket_assistant_on(self, connection: str) -> WSAssistant:
+        """A connected ``WSAssistant`` for the named connection (``WS_CONNECTIONS``). Connectors implement this."""
+        raise NotImplementedError
+
+    def _subscription_requests_on(self, connection: str, trading_pairs: list[str]) -> list[WSRequest]:
+        """The requests that subscribe ``trading_pairs`` to the channels of the named connection."""
+        raise NotImplementedError
+
+    def _unsubscription_requests_on(self, connection: str, trading_pairs: list[str]) -> list[WSRequest]:
+        """The requests that undo :meth:`_subscription_requests_on`."""
+        raise NotImplementedError
+
+    async def _subscribe_channels_on(self, connection: str, ws: WSAssistant) -> None:
+        """Subscribe every tracked pair on the named connection; by default sends :meth:`_subscription_requests_on`."""
+        for request in self._subscription_requests_on(connection, self._trading_pairs):
+            await ws.send(request)
+        self.logger().info("Subscribed to the public channels of the %s connection...", connection)
+
+    async def _process_websocket_messages(
+        self, websocket_assistant: WSAssistant, backoff: ExponentialBackoff | None = None
+    ) -> None:
+        """Route every message to its channel queue until the connection ends (or stays silent too long).
+
+        The first message proves the connection healthy and resets ``backoff`` (the default connection's one).
+        """
+        backoff = self._reconnect_backoff if backoff is None else backoff
         timeout = self.MESSAGE_TIMEOUT
         queues = self._message_queue
         keys = self._get_messages_queue_keys()
@@ -208,7 +261,7 @@ class OrderBookTrackerDataSource:
                     return
                 continue
             if first:
-                self._reconnect_backoff.reset()  # the connection proved healthy
+                backoff.reset()  # the connection proved healthy
                 first = False
             data = response.data
             if data is None:
@@ -291,37 +344,56 @@ class OrderBookTrackerDataSource:
 
     # ------------------------------------------------------------------ dynamic subscriptions
 
-    async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
-        """Subscribe one more pair on the live connection; ``False`` if not connected or the send fails."""
-        ws = self._ws_assistant
-        if ws is None:
-            self.logger().warning("Cannot subscribe to %s: the websocket is not connected.", trading_pair)
+    def _requests_for(self, connection: str | None, trading_pairs: list[str], subscribe: bool) -> list[WSRequest]:
+        """The (un)subscription requests of ``trading_pairs`` on one connection (None: the default one)."""
+        if connection is None:
+            return (self._subscription_requests if subscribe else self._unsubscription_requests)(trading_pairs)
+        requests_on = self._subscription_requests_on if subscribe else self._unsubscription_requests_on
+        return requests_on(connection, trading_pairs)
+
+    async def _send_on_live_connections(self, trading_pairs: list[str], operations: tuple[bool, ...]) -> bool:
+        """Unsubscribe (False) or subscribe (True) ``trading_pairs`` on every connection, one operation after the
+        other; False, with nothing sent, when a connection is down."""
+        if not self.WS_CONNECTIONS:
+            connections: list[tuple[str | None, WSAssistant | None]] = [(None, self._ws_assistant)]
+        else:
+            connections = [(name, self._ws_assistants_on.get(name)) for name in self.WS_CONNECTIONS]
+        if any(ws is None for _, ws in connections):
             return False
+        for subscribe in operations:
+            for name, ws in connections:
+                assert ws is not None
+                for request in self._requests_for(name, trading_pairs, subscribe):
+                    await ws.send(request)
+        return True
+
+    async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
+        """Subscribe one more pair on the live connection(s); ``False`` if not connected or a send fails."""
         try:
-            for request in self._subscription_requests([trading_pair]):
-                await ws.send(request)
+            sent = await self._send_on_live_connections([trading_pair], (True,))
         except asyncio.CancelledError:
             raise
         except Exception:
             self.logger().exception("Unexpected error subscribing to %s.", trading_pair)
+            return False
+        if not sent:
+            self.logger().warning("Cannot subscribe to %s: the websocket is not connected.", trading_pair)
             return False
         self.add_trading_pair(trading_pair)
         self.logger().info("Subscribed to %s order book and trade channels.", trading_pair)
         return True
 
     async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
-        """Unsubscribe a pair on the live connection; ``False`` if not connected or the send fails."""
-        ws = self._ws_assistant
-        if ws is None:
-            self.logger().warning("Cannot unsubscribe from %s: the websocket is not connected.", trading_pair)
-            return False
+        """Unsubscribe a pair on the live connection(s); ``False`` if not connected or a send fails."""
         try:
-            for request in self._unsubscription_requests([trading_pair]):
-                await ws.send(request)
+            sent = await self._send_on_live_connections([trading_pair], (False,))
         except asyncio.CancelledError:
             raise
         except Exception:
             self.logger().exception("Unexpected error unsubscribing from %s.", trading_pair)
+            return False
+        if not sent:
+            self.logger().warning("Cannot unsubscribe from %s: the websocket is not connected.", trading_pair)
             return False
         self.remove_trading_pair(trading_pair)
         self.logger().info("Unsubscribed from %s order book and trade channels.", trading_pair)
@@ -329,17 +401,10 @@ class OrderBookTrackerDataSource:
 
     async def request_websocket_snapshot(self, trading_pair: str) -> bool:
         """Make the exchange push a fresh snapshot (``SNAPSHOT_SOURCE == "websocket"``): resubscribe the pair."""
-        ws = self._ws_assistant
-        if ws is None:
-            return False
         try:
-            for request in self._unsubscription_requests([trading_pair]):
-                await ws.send(request)
-            for request in self._subscription_requests([trading_pair]):
-                await ws.send(request)
+            return await self._send_on_live_connections([trading_pair], (False, True))
         except asyncio.CancelledError:
             raise
         except Exception:
             self.logger().exception("Unexpected error resubscribing %s for a fresh snapshot.", trading_pair)
             return False
-        return True
