@@ -57,7 +57,6 @@ __all__ = [
     "Hook",
     "Polling",
     "PerpetualSpec",
-    "GatewaySpec",
     "ConnectorSpec",
     "build_model",
 ]
@@ -554,16 +553,6 @@ class PerpetualSpec:
 
 
 @dataclass(frozen=True)
-class GatewaySpec:
-    """Gateway settings."""
-
-    chain: str
-    network: str
-    connector: str
-    trading_types: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class ConnectorSpec:
     """The whole connector."""
 
@@ -595,7 +584,6 @@ class ConnectorSpec:
     hooks: Mapping[str, Hook]
     waivers: Mapping[str, str]
     perpetual: PerpetualSpec | None
-    gateway: GatewaySpec | None
     #: The shared fragments the spec included: (path relative to the spec's folder, sha256 of the file), recorded
     #: in the package manifest so that a changed fragment marks the package out of date (hbgen.spec.includes).
     fragments: tuple[tuple[str, str], ...] = ()
@@ -603,7 +591,7 @@ class ConnectorSpec:
     @property
     def class_name(self) -> str:
         """CamelCase class name of the connector (binance spot -> BinanceExchange)."""
-        suffix = {"spot": "Exchange", "perpetual": "Derivative", "gateway": "Gateway"}[self.type]
+        suffix = {"spot": "Exchange", "perpetual": "Derivative"}[self.type]
         return "".join(p.capitalize() for p in self.name.split("_")) + suffix
 
 
@@ -1045,7 +1033,6 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
     polling_raw = data.get("polling") or {}
     fills = polling_raw.get("fills") or {}
     perp = data.get("perpetual")
-    gw = data.get("gateway")
     ws_raw = data.get("ws") or {}
     real_time = data.get("real_time_balance_updates")
     return ConnectorSpec(
@@ -1121,7 +1108,4 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         hooks=_frozen({k: Hook(k, h["at"], h["description"]) for k, h in (data.get("hooks") or {}).items()}),
         waivers=_frozen(data.get("waivers") or {}),
         perpetual=None if perp is None else PerpetualSpec(tuple(perp["position_modes"]), perp.get("funding_interval")),
-        gateway=None
-        if gw is None
-        else GatewaySpec(gw["chain"], gw["network"], gw["connector"], tuple(gw.get("trading_types", ()))),
     )
