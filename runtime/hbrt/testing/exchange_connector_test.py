@@ -1697,7 +1697,7 @@ class AbstractExchangeConnectorTests:
             async def recorded_sleep(delay: float) -> None:
                 sleeps.append(delay)
 
-            self.exchange._sleep = recorded_sleep  # type: ignore[method-assign]
+            self.exchange._sleep = recorded_sleep  # type: ignore[method-assign]  # the test replaces the waits
             self.configure_server_time_response()
             self.configure_balance_response(response)
             balance_url = self.configure_balance_response(self.balance_request_mock_response_for_base_and_quote)
