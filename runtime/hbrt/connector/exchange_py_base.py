@@ -131,6 +131,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
     SHORT_POLL_INTERVAL: ClassVar[float] = 5.0
     LONG_POLL_INTERVAL: ClassVar[float] = 120.0
+    #: The shortest interval between two REST order status updates of the status polling loop (Hummingbot's name and
+    #: default): a poll sooner than that after the last one updates balances only. Direct calls of
+    #: ``_update_order_status`` are never held back. Generated connectors set it from ``polling.order_status_interval``.
+    UPDATE_ORDER_STATUS_MIN_INTERVAL: ClassVar[float] = 10.0
     TRADING_RULES_INTERVAL: ClassVar[float] = 30 * 60.0
     TRADING_FEES_INTERVAL: ClassVar[float] = 12 * 60 * 60.0
     TICK_INTERVAL_LIMIT: ClassVar[float] = 60.0
@@ -138,6 +142,8 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     ERROR_RETRY_INTERVAL: ClassVar[float] = 0.5
     #: Cadence of the self-tick loop started by :meth:`start` (the role Hummingbot's Clock plays).
     SELF_TICK_INTERVAL: ClassVar[float] = 1.0
+    #: Seconds to wait before the one retry of a request the exchange rejected as rate limited.
+    RATE_LIMITED_RETRY_DELAY: ClassVar[float] = 1.0
     #: NetworkIterator cadence (Hummingbot's connector defaults, not NetworkBase's 60 s ones).
     NETWORK_CHECK_INTERVAL: ClassVar[float] = 10.0
     NETWORK_CHECK_TIMEOUT: ClassVar[float] = 5.0
@@ -190,6 +196,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         self._current_timestamp: float = math.nan
         self._last_timestamp: float = 0.0
         self._last_poll_timestamp: float = 0.0
+        self._last_order_status_poll_timestamp: float = 0.0
         self._poll_notifier = asyncio.Event()
 
         self._status_polling_task: asyncio.Task[None] | None = None
@@ -279,6 +286,12 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     @abstractmethod
     def _is_request_exception_related_to_time_synchronizer(self, request_exception: Exception) -> bool:
         """Whether a request error means the request timestamp was rejected (drives the resync-and-retry)."""
+
+    def _is_request_exception_related_to_rate_limit(self, request_exception: Exception) -> bool:
+        """Whether a request error means the exchange rate limited the request (drives the pause-and-retry).
+
+        Not in Hummingbot, where a rate-limited request simply fails; the default says no error is one."""
+        return False
 
     @abstractmethod
     def _is_order_not_found_during_status_update_error(self, status_update_exception: Exception) -> bool:
@@ -576,6 +589,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         """Stop every background task started by :meth:`start_network` and reset the poll state."""
         self._last_timestamp = 0.0
         self._last_poll_timestamp = 0.0
+        self._last_order_status_poll_timestamp = 0.0
         self._poll_notifier = asyncio.Event()
         if "_order_book_tracker" in self.__dict__:
             self._order_book_tracker.stop()
@@ -1255,12 +1269,13 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
         The URL is ``overwrite_url`` or the public/private URL of ``path_url``; the rate-limit id defaults to
         ``path_url``. An IOError the connector classifies as a time-synchronisation error makes the clock resync
-        and the request go out once more; any other IOError is raised at once.
+        and the request go out once more; one it classifies as the exchange's rate limit is logged, waited out for
+        ``RATE_LIMITED_RETRY_DELAY`` seconds and retried once (Hummingbot just fails it; the exchange rejected the
+        request, so sending it again cannot duplicate it); any other IOError is raised at once.
         """
         rest_assistant = await self._web_assistants_factory.get_rest_assistant()
         url = overwrite_url or await self._api_request_url(path_url=path_url, is_auth_required=is_auth_required)
-        last_exception: Exception | None = None
-        for _ in range(2):
+        for attempt in (1, 2):
             try:
                 return await rest_assistant.execute_request(
                     url=url,
@@ -1274,13 +1289,21 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                     **kwargs,
                 )
             except OSError as request_exception:
-                last_exception = request_exception
-                if not self._is_request_exception_related_to_time_synchronizer(request_exception=request_exception):
+                if self._is_request_exception_related_to_time_synchronizer(request_exception=request_exception):
+                    # Resynchronised after the second failure too, so the next request starts with a fresh clock.
+                    self._time_synchronizer.clear_time_offset_ms_samples()
+                    await self._update_time_synchronizer()
+                    if attempt == 2:
+                        raise
+                elif attempt == 1 and self._is_request_exception_related_to_rate_limit(request_exception):
+                    self.logger().warning(
+                        f"{self.name} rate limited a request to {path_url}; retrying once in "
+                        f"{self.RATE_LIMITED_RETRY_DELAY} s."
+                    )
+                    await self._sleep(self.RATE_LIMITED_RETRY_DELAY)
+                else:
                     raise
-                self._time_synchronizer.clear_time_offset_ms_samples()
-                await self._update_time_synchronizer()
-        assert last_exception is not None
-        raise last_exception
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     async def _update_time_synchronizer(self, pass_on_non_cancelled_error: bool = False) -> None:
         """Take a server-time sample through ``web_utils.get_current_server_time``."""
@@ -1322,7 +1345,17 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 await self._sleep(self.ERROR_RETRY_INTERVAL)
 
     async def _status_polling_loop_fetch_updates(self) -> None:
-        await asyncio.gather(self._update_all_balances(), self._update_order_status())
+        await asyncio.gather(self._update_all_balances(), self._update_order_status_when_due())
+
+    async def _update_order_status_when_due(self) -> None:
+        """``_update_order_status``, unless the last one of the polling loop was less than
+        ``UPDATE_ORDER_STATUS_MIN_INTERVAL`` seconds ago (by the connector's clock)."""
+        now = self.current_timestamp
+        last = self._last_order_status_poll_timestamp
+        if last and now - last < self.UPDATE_ORDER_STATUS_MIN_INTERVAL:
+            return
+        self._last_order_status_poll_timestamp = now
+        await self._update_order_status()
 
     async def _run_periodically(self, step: Callable[[], Awaitable[None]], interval: float, what: str) -> None:
         """Run ``step`` every ``interval`` seconds forever.
