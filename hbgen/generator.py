@@ -144,6 +144,9 @@ def plan(model: Any, *, scaffold: bool = False) -> list[PlannedFile]:
 def _writer(model: Any, expr: Any) -> tuple[Any, ...] | None:
     if expr.op == "value":
         return None
+    if expr.operands:
+        # Nested expressions are computed, not read from one place: the payload builder cannot write them back.
+        raise RenderError(f"field {expr.name!r}: a nested expression cannot be written back by the payload builder")
     inverse: dict[str, str] | None = None
     value_type = expr.value_type
     if expr.map is not None:

@@ -33,6 +33,7 @@ __all__ = [
     "record_type",
     "target_literal",
     "each_expr",
+    "level_rows",
 ]
 
 # ------------------------------------------------------------------------------------------------------ paths
@@ -190,18 +191,46 @@ def field_expr(expr: FieldExpr, var: str, root: str | None = None) -> str:
         return convert(" or ".join(raws), expr.value_type, target)
     if expr.op in ("sum", "product", "difference"):
         symbol = {"sum": " + ", "product": " * ", "difference": " - "}[expr.op]
-        terms = [convert(access(p, var, root), expr.value_type, target) for p in expr.paths]
+        if expr.operands:
+            terms = [field_expr(operand, var, root) for operand in expr.operands]
+        else:
+            terms = [convert(access(p, var, root), expr.value_type, target) for p in expr.paths]
         return "(" + symbol.join(terms) + ")"
+    if expr.op == "negate":
+        if expr.operands:
+            return f"-{field_expr(expr.operands[0], var, root)}"
+        return f"-{convert(access(expr.paths[0], var, root), expr.value_type, target)}"
+    if expr.op == "step_of_decimals":
+        # 10^-n, exact: Decimal(1).scaleb(-2) is Decimal("0.01").
+        return f"Decimal(1).scaleb(-int({access(expr.paths[0], var, root)}))"
     path = expr.paths[0]
     if expr.optional:
         raw = access(path, var, root, tolerant=True)
         name = "raw_" + ident(expr.name)
-        value = _mapped(name, expr.map, target) if expr.map is not None else convert(name, expr.value_type, target)
+        value = _mapped(name, expr.map, target) if expr.map is not None else _converted(expr, name)
         return f"({value} if ({name} := {raw}) is not None else {target_literal(expr.default, target)})"
     raw = access(path, var, root)
     if expr.map is not None:
         return _mapped(raw, expr.map, target)
-    return convert(raw, expr.value_type, target)
+    return _converted(expr, raw)
+
+
+def _converted(expr: FieldExpr, raw: str) -> str:
+    """``raw`` converted to the field's target: price levels given as objects read through their paths."""
+    if expr.levels is not None and expr.value_type == "levels":
+        price, amount = (access(p, "row") for p in expr.levels)
+        return f"[(Decimal(str({price})), Decimal(str({amount}))) for row in {raw}]"
+    return convert(raw, expr.value_type, expr.target)
+
+
+def level_rows(expr: FieldExpr, var: str, root: str | None = None) -> str:
+    """The levels of a book field as rows ``[price, amount, ...]`` for the order book (values as sent): the raw list
+    itself for array levels, ``(price, amount)`` pairs read through the paths for levels given as objects."""
+    raw = access(expr.paths[0], var, root)
+    if expr.levels is None:
+        return raw
+    price, amount = (access(p, "row") for p in expr.levels)
+    return f"[({price}, {amount}) for row in {raw}]"
 
 
 # ------------------------------------------------------------------------------------------------ record types

@@ -40,6 +40,8 @@ __all__ = [
     "FieldExpr",
     "MessageMapping",
     "OrderBookSpec",
+    "BookChecksum",
+    "ChecksumVector",
     "Heartbeat",
     "Subscription",
     "Channel",
@@ -123,6 +125,8 @@ class Param:
     when_order_types: tuple[str, ...]
     optional: bool
     format: str | None
+    when_side: str | None = None
+    when_post_only: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -282,12 +286,14 @@ class Symbols:
 class FieldExpr:
     """How one record field is read.
 
-    ``op``: ``path`` (one path), ``sum``/``product``/``difference`` (of paths, difference = first minus the
-    rest), ``first_nonempty`` (first present, non-empty path)
-    or ``value`` (``constant``). ``target`` is the field's target type (see vocabulary.TARGET_TYPES);
+    ``op``: ``path`` (one path), ``sum``/``product``/``difference`` (difference = first minus the rest),
+    ``first_nonempty`` (first present, non-empty path), ``negate`` (the value with its sign changed),
+    ``step_of_decimals`` (10^-n for the count n at the path) or ``value`` (``constant``). The operands of sum,
+    product, difference and negate are ``paths`` when they are all paths, else ``operands`` (nested expressions,
+    a path operand as a ``path`` expression). ``target`` is the field's target type (see vocabulary.TARGET_TYPES);
     ``value_type`` how the raw value is read (None for ``value`` and when ``map`` is used). ``map`` pairs raw
     value text (``true``/``false`` for booleans) with the final result. ``optional``: the path may be missing,
-    giving ``default``.
+    giving ``default``. ``levels``: for levels given as objects, the paths of a level's price and amount.
     """
 
     name: str
@@ -299,6 +305,8 @@ class FieldExpr:
     optional: bool
     default: Scalar
     constant: Scalar
+    operands: tuple[FieldExpr, ...] = ()
+    levels: tuple[FieldPath, FieldPath] | None = None
 
 
 @dataclass(frozen=True)
@@ -327,6 +335,39 @@ class OrderBookSpec:
     integrity_policy: str
     checksum_levels: int | None
     checksum_hook: str | None
+    keep_levels: int | None = None
+    checksum: BookChecksum | None = None
+
+
+@dataclass(frozen=True)
+class ChecksumVector:
+    """A published checksum example: levels (best first, as sent) and the checksum they give."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    bids: tuple[tuple[Scalar, ...], ...]
+    asks: tuple[tuple[Scalar, ...], ...]
+    price_decimals: int | None
+    size_decimals: int | None
+    expected: int
+
+
+@dataclass(frozen=True)
+class BookChecksum:
+    """A built-in book checksum (``algorithm``) or a hook, over the top ``levels`` of each side; ``sides`` orders
+    them (interleaved, asks_then_bids, bids_then_asks), ``joiner`` goes between numbers, ``numbers`` is as_sent or
+    pair_precision, ``digits_only`` drops the point and leading zeros."""
+
+    levels: int
+    algorithm: str | None
+    hook: str | None
+    sides: str
+    joiner: str
+    numbers: str
+    digits_only: bool
+    vectors: tuple[ChecksumVector, ...]
+    unpublished: int | None = None
 
 
 @dataclass(frozen=True)
@@ -359,15 +400,25 @@ class Channel:
 
     name: str
     stream: str
-    match: tuple[str, ...]
+    match: tuple[Any, ...]
     mapping: str
     example_json: str | None
     example_parsed: tuple[Mapping[str, Scalar], ...] | None
+    #: The stream as a JSON template (text), when the spec gives an object rather than a name.
+    stream_json: str | None = None
+    snapshot_when: tuple[Predicate, ...] = ()
+    subscribe: Subscription | None = None
+    unsubscribe: Subscription | None = None
 
     @property
     def example(self) -> Any:
         """A fresh parsed copy of the example message."""
         return None if self.example_json is None else json.loads(self.example_json)
+
+    @property
+    def stream_template(self) -> Any:
+        """The stream for one pair as a template: the name text, or a fresh parsed copy of the JSON template."""
+        return self.stream if self.stream_json is None else json.loads(self.stream_json)
 
 
 @dataclass(frozen=True)
@@ -385,6 +436,8 @@ class PublicWs:
     #: A REST-minted token the connection needs (style rest_token), and the server's greeting to await.
     login: Login | None = None
     ready: tuple[Predicate, ...] = ()
+    #: Every routing path (``route_by`` is the first); with several, match values are tuples of as many values.
+    route_paths: tuple[FieldPath, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -430,10 +483,11 @@ class Event:
     """A private event: route values, mappings applied in order, example."""
 
     name: str
-    match: tuple[str, ...]
+    match: tuple[Any, ...]
     mappings: tuple[str, ...]
     example_json: str | None
     example_parsed: Mapping[str, tuple[Mapping[str, Scalar], ...]] | None
+    subscribe: Subscription | None = None
 
     @property
     def example(self) -> Any:
@@ -455,6 +509,7 @@ class PrivateWs:
     route_by: FieldPath | None
     events: Mapping[str, Event]
     ready: tuple[Predicate, ...] = ()
+    route_paths: tuple[FieldPath, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -717,6 +772,8 @@ def _param(name: str, raw: Any) -> Param:
         when_order_types=tuple(raw.get("when_order_type", ())),
         optional=raw.get("optional", False),
         format=raw.get("format"),
+        when_side=raw.get("when_side"),
+        when_post_only=raw.get("when_post_only"),
     )
 
 
@@ -771,7 +828,12 @@ def _field_path_texts(fields: Mapping[str, Any]) -> list[str]:
             if isinstance(expr.get("path"), str):
                 texts.append(expr["path"])
             for op in ("sum", "product", "difference", "first_nonempty"):
-                texts.extend(t for t in expr.get(op, ()) if isinstance(t, str))
+                for operand in expr.get(op, ()):
+                    texts.extend(_field_path_texts({"_": operand}))
+            if "negate" in expr:
+                texts.extend(_field_path_texts({"_": expr["negate"]}))
+            if isinstance(expr.get("step_of_decimals"), str):
+                texts.append(expr["step_of_decimals"])
     return texts
 
 
@@ -808,11 +870,28 @@ def _field(name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool) 
         return FieldExpr(name, target, "path", (p(raw),), default_type, None, False, None, None)
     if "value" in raw and "path" not in raw:
         return FieldExpr(name, target, "value", (), None, None, False, None, raw["value"])
+    if "step_of_decimals" in raw:
+        return FieldExpr(
+            name, target, "step_of_decimals", (p(raw["step_of_decimals"]),), "int", None, False, None, None
+        )
+    if "negate" in raw:
+        operand = raw["negate"]
+        if isinstance(operand, str):
+            return FieldExpr(name, target, "negate", (p(operand),), default_type, None, False, None, None)
+        inner = _field(name, operand, target, timestamp_unit, rebase)
+        return FieldExpr(name, target, "negate", (), None, None, False, None, None, operands=(inner,))
     for op in ("sum", "product", "difference", "first_nonempty"):
         if op in raw:
             vt = raw.get("type", default_type)
-            return FieldExpr(name, target, op, tuple(p(t) for t in raw[op]), vt, None, False, None, None)
+            if all(isinstance(t, str) for t in raw[op]):
+                return FieldExpr(name, target, op, tuple(p(t) for t in raw[op]), vt, None, False, None, None)
+            operands = tuple(
+                _field(name, {"path": t, "type": vt} if isinstance(t, str) else t, target, timestamp_unit, rebase)
+                for t in raw[op]
+            )
+            return FieldExpr(name, target, op, (), None, None, False, None, None, operands=operands)
     mapped = raw.get("map")
+    levels = raw.get("levels")
     return FieldExpr(
         name=name,
         target=target,
@@ -823,6 +902,7 @@ def _field(name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool) 
         optional=raw.get("optional", False),
         default=raw.get("default"),
         constant=None,
+        levels=(parse_path(levels["price"]), parse_path(levels["amount"])) if levels is not None else None,
     )
 
 
@@ -879,10 +959,19 @@ def _subscription(raw: Any) -> Subscription | None:
     )
 
 
-def _match(raw: Any) -> tuple[str, ...]:
+def _match(raw: Any) -> tuple[Any, ...]:
+    """Route values: strings, or tuples of strings for a route_by of several paths."""
     if raw is None:
         return ()
-    return (raw,) if isinstance(raw, str) else tuple(raw)
+    if isinstance(raw, str):
+        return (raw,)
+    return tuple(tuple(v) if isinstance(v, list) else v for v in raw)
+
+
+def _route_paths(raw: Any) -> tuple[FieldPath, ...]:
+    if raw is None:
+        return ()
+    return tuple(parse_path(t) for t in ([raw] if isinstance(raw, str) else raw))
 
 
 def _public_ws(raw: Any) -> PublicWs | None:
@@ -891,14 +980,19 @@ def _public_ws(raw: Any) -> PublicWs | None:
     channels = {
         name: Channel(
             name=name,
-            stream=ch["stream"],
+            stream=ch.get("stream", "${symbol}") if not isinstance(ch.get("stream"), dict) else "",
             match=_match(ch.get("match")),
             mapping=ch["mapping"],
             example_json=_json_text(ch.get("example")) if "example" in ch else None,
             example_parsed=_records(ch.get("example_parsed")),
+            stream_json=_json_text(ch["stream"]) if isinstance(ch.get("stream"), dict) else None,
+            snapshot_when=_predicates(ch.get("snapshot_when")),
+            subscribe=_subscription(ch.get("subscribe")),
+            unsubscribe=_subscription(ch.get("unsubscribe")),
         )
         for name, ch in raw["channels"].items()
     }
+    paths = _route_paths(raw.get("route_by"))
     return PublicWs(
         url=raw["url"],
         heartbeat=_heartbeat(raw.get("heartbeat")),
@@ -906,10 +1000,11 @@ def _public_ws(raw: Any) -> PublicWs | None:
         unsubscribe=_subscription(raw.get("unsubscribe")),
         ack=_predicates(raw.get("ack")),
         envelope=_opt_path(raw.get("envelope")),
-        route_by=_opt_path(raw.get("route_by")),
+        route_by=paths[0] if paths else None,
         channels=_frozen(channels),
         login=_login(raw["login"]) if "login" in raw else None,
         ready=_predicates(raw.get("ready")),
+        route_paths=paths,
     )
 
 
@@ -954,7 +1049,9 @@ def _private_ws(raw: Any) -> PrivateWs | None:
             mappings=tuple(ev["mappings"]),
             example_json=_json_text(ev.get("example")) if "example" in ev else None,
             example_parsed=_frozen({k: _records(v) for k, v in parsed.items()}) if parsed is not None else None,
+            subscribe=_subscription(ev.get("subscribe")),
         )
+    paths = _route_paths(raw.get("route_by"))
     return PrivateWs(
         url=raw["url"],
         heartbeat=_heartbeat(raw.get("heartbeat")),
@@ -963,9 +1060,10 @@ def _private_ws(raw: Any) -> PrivateWs | None:
         envelope=_opt_path(raw.get("envelope")),
         ignore=_predicates(raw.get("ignore")),
         terminated=_predicates(raw.get("terminated")),
-        route_by=_opt_path(raw.get("route_by")),
+        route_by=paths[0] if paths else None,
         events=_frozen(events),
         ready=_predicates(raw.get("ready")),
+        route_paths=paths,
     )
 
 
@@ -1027,6 +1125,32 @@ def _order_book(raw: Any, endpoints: Mapping[str, Any]) -> OrderBookSpec | None:
         integrity_policy=integ["policy"],
         checksum_levels=checksum.get("levels"),
         checksum_hook=checksum.get("hook"),
+        keep_levels=raw.get("keep_levels"),
+        checksum=_book_checksum(checksum) if checksum else None,
+    )
+
+
+def _book_checksum(raw: Mapping[str, Any]) -> BookChecksum:
+    return BookChecksum(
+        levels=raw["levels"],
+        algorithm=raw.get("algorithm"),
+        hook=raw.get("hook"),
+        sides=raw.get("sides", "interleaved"),
+        joiner=raw.get("joiner", ""),
+        numbers=raw.get("numbers", "as_sent"),
+        digits_only=raw.get("digits_only", False),
+        vectors=tuple(
+            ChecksumVector(
+                name=v["name"],
+                bids=tuple(tuple(level) for level in v["bids"]),
+                asks=tuple(tuple(level) for level in v["asks"]),
+                price_decimals=v.get("price_decimals"),
+                size_decimals=v.get("size_decimals"),
+                expected=v["expected"],
+            )
+            for v in raw.get("test_vectors", ())
+        ),
+        unpublished=raw.get("unpublished"),
     )
 
 

@@ -536,8 +536,17 @@ class _Checker:
             if "path" in expr:
                 yield ["path"], expr["path"]
             for op in ("sum", "product", "difference", "first_nonempty"):
-                for i, text in enumerate(_l(expr.get(op))):
-                    yield [op, i], text
+                for i, operand in enumerate(_l(expr.get(op))):
+                    for sub, text in self._expr_paths(operand):
+                        yield [op, i, *sub], text
+            if "negate" in expr:
+                for sub, text in self._expr_paths(expr["negate"]):
+                    yield ["negate", *sub], text
+            if "step_of_decimals" in expr:
+                yield ["step_of_decimals"], expr["step_of_decimals"]
+            for key in ("price", "amount"):
+                if key in _m(expr.get("levels")):
+                    yield ["levels", key], _m(expr.get("levels"))[key]
 
     def field_types(self, path: PathT, expr: Any, target: str) -> None:
         if not isinstance(expr, dict):
@@ -547,8 +556,12 @@ class _Checker:
         known = {t for types in VALUE_TYPES_FOR_TARGET.values() for t in types}
         if isinstance(vtype, str) and vtype in known and vtype not in allowed:
             self.err(path + ["type"], f"type {vtype} cannot produce a {target} field (allowed: {', '.join(allowed)})")
-        if ("sum" in expr or "product" in expr or "difference" in expr) and target not in ("decimal", "int"):
-            self.err(path, f"sum, product and difference give numbers, but the field is a {target}")
+        numeric = ("sum", "product", "difference", "negate", "step_of_decimals")
+        if any(op in expr for op in numeric) and target not in ("decimal", "int"):
+            used = next(op for op in numeric if op in expr)
+            self.err(path, f"{used} gives a number, but the field is a {target}")
+        if "levels" in expr and target != "levels":
+            self.err(path + ["levels"], f"levels describes price levels, but the field is a {target}", key=True)
         if "map" in expr and "type" in expr:
             self.err(path + ["type"], "type does not apply with map: map values are the final results")
         for raw, result in _m(expr.get("map")).items():
@@ -603,10 +616,16 @@ class _Checker:
             if "channel" not in snap:
                 self.err(["order_book", "snapshot"], "snapshot source websocket needs a channel")
             elif self.ref(["order_book", "snapshot", "channel"], snap["channel"], channels, "channel"):
-                snap_mapping = _s(_m(channels[snap["channel"]]).get("mapping"))
+                snap_channel = _m(channels[snap["channel"]])
+                snap_mapping = _s(snap_channel.get("mapping"))
+                if "snapshot_when" in snap_channel:
+                    snap_mapping = None  # the channel's diff mapping reads its snapshots (checked with snapshot_when)
         if snap_mapping is not None:
             self.mapping_kind(
-                ["order_book", "snapshot"], snap_mapping, ("order_book_snapshot",), "the order book snapshot"
+                ["order_book", "snapshot"],
+                snap_mapping,
+                ("order_book_snapshot",),
+                "the order book snapshot (or a book channel with snapshot_when)",
             )
         integ = _m(ob.get("integrity"))
         policy = integ.get("policy")
@@ -632,9 +651,36 @@ class _Checker:
                 )
         checksum = integ.get("checksum")
         if policy == "checksum" and checksum is None:
-            self.err(["order_book", "integrity"], 'policy checksum needs "checksum" settings (levels and hook)')
+            self.err(
+                ["order_book", "integrity"],
+                'policy checksum needs "checksum" settings (levels and an algorithm or hook)',
+            )
         if isinstance(checksum, dict):
             self.hook_ref(["order_book", "integrity", "checksum", "hook"], checksum.get("hook"), "order_book.checksum")
+            for cname, mname in diff_mappings:
+                mapping = _m(self.mappings.get(mname))
+                if "checksum" not in _m(mapping.get("fields")) and "hook" not in mapping and policy != "checksum":
+                    self.err(
+                        ["order_book", "integrity", "checksum"],
+                        f'a checksum needs mapping "{mname}" (channel {cname}) to map the exchange\'s checksum',
+                    )
+            if "hook" in checksum:
+                for key in ("sides", "joiner", "numbers", "digits_only", "test_vectors"):
+                    if key in checksum:
+                        self.err(
+                            ["order_book", "integrity", "checksum", key],
+                            f"{key} describes a built-in algorithm; the hook computes the checksum itself",
+                            key=True,
+                        )
+            for i, vec in enumerate(_l(checksum.get("test_vectors"))):
+                vec = _m(vec)
+                if checksum.get("numbers") == "pair_precision" and not (
+                    "price_decimals" in vec and "size_decimals" in vec
+                ):
+                    self.err(
+                        ["order_book", "integrity", "checksum", "test_vectors", i],
+                        "numbers pair_precision needs the vector's price_decimals and size_decimals",
+                    )
 
     def ws_urls(self, path: PathT, name: Any) -> None:
         if not isinstance(name, str):
@@ -652,18 +698,41 @@ class _Checker:
             base: PathT = ["ws", "public"]
             self.ws_urls(base + ["url"], public.get("url"))
             channels = _m(public.get("channels"))
-            seen: dict[str, str] = {}
+            width = self.route_by(base + ["route_by"], public.get("route_by"))
+            seen: dict[Any, str] = {}
+            public_token = _m(public.get("login")).get("style") == "rest_token"
             for cname, ch in channels.items():
                 ch = _m(ch)
                 cpath = base + ["channels", cname]
                 self.mapping_kind(cpath + ["mapping"], ch.get("mapping"), PUBLIC_CHANNEL_KINDS, f"channel {cname}")
                 self.template(cpath + ["stream"], ch.get("stream"), "stream")
-                self.match_values(cpath, ch.get("match"), seen, cname, len(channels), "route_by" in public, "channel")
+                self.match_values(cpath, ch.get("match"), seen, cname, len(channels), width, "channel")
                 if "example_parsed" in ch:
                     self.example_records(cpath + ["example_parsed"], ch.get("example_parsed"), ch.get("mapping"))
+                if "snapshot_when" in ch:
+                    self.predicates(cpath + ["snapshot_when"], ch.get("snapshot_when"))
+                    mapping_name = ch.get("mapping")
+                    kind = _m(self.mappings.get(mapping_name)).get("kind") if isinstance(mapping_name, str) else None
+                    if kind is not None and kind != "order_book_diff":
+                        self.err(
+                            cpath + ["snapshot_when"],
+                            f"snapshot_when tells snapshots from updates of a book channel; mapping "
+                            f'"{ch.get("mapping")}" has kind {kind}, not order_book_diff',
+                            key=True,
+                        )
+                for key in ("subscribe", "unsubscribe"):
+                    message = _m(ch.get(key)).get("message")
+                    self.template(cpath + [key, "message"], message, "subscription")
+                    self.token_placeholder(cpath + [key, "message"], message, public_token)
+                if "unsubscribe" in ch and "subscribe" not in ch and "subscribe" in public:
+                    self.err(
+                        cpath + ["unsubscribe"],
+                        "the channel has its own unsubscribe request but subscribes with ws.public.subscribe",
+                        "give the channel its own subscribe too",
+                        key=True,
+                    )
             if "login" in public:
                 self.login(public.get("login"), base + ["login"])
-            public_token = _m(public.get("login")).get("style") == "rest_token"
             for key in ("subscribe", "unsubscribe"):
                 message = _m(public.get(key)).get("message")
                 self.template(base + [key, "message"], message, "subscription")
@@ -672,47 +741,83 @@ class _Checker:
             self.predicates(base + ["ack"], public.get("ack"))
             self.predicates(base + ["ready"], public.get("ready"))
             self.path(base + ["envelope"], public.get("envelope"))
-            self.path(base + ["route_by"], public.get("route_by"))
         private = _m(ws.get("private"))
         if private:
             base = ["ws", "private"]
             self.ws_urls(base + ["url"], private.get("url"))
             self.login(private.get("login"), base + ["login"])
             events = _m(private.get("events"))
+            width = self.route_by(base + ["route_by"], private.get("route_by"))
             seen = {}
+            login = _m(private.get("login"))
+            private_token = login.get("style") == "rest_token"
             for ename, ev in events.items():
                 ev = _m(ev)
                 epath = base + ["events", ename]
                 for i, mname in enumerate(_l(ev.get("mappings"))):
                     self.mapping_kind(epath + ["mappings", i], mname, PRIVATE_EVENT_KINDS, f"event {ename}")
-                self.match_values(epath, ev.get("match"), seen, ename, len(events), "route_by" in private, "event")
+                self.match_values(epath, ev.get("match"), seen, ename, len(events), width, "event")
                 for mname, records in _m(ev.get("example_parsed")).items():
                     ppath = epath + ["example_parsed", mname]
                     if mname not in _l(ev.get("mappings")):
                         self.err(ppath, f'"{mname}" is not one of this event\'s mappings', key=True)
                     else:
                         self.example_records(ppath, records, mname)
+                message = _m(ev.get("subscribe")).get("message")
+                self.template(epath + ["subscribe", "message"], message, "private_subscription")
+                self.token_placeholder(epath + ["subscribe", "message"], message, private_token)
+                self.signed_placeholders(epath + ["subscribe", "message"], message, login)
             message = _m(private.get("subscribe")).get("message")
-            self.template(base + ["subscribe", "message"], message, "subscription")
-            private_token = _m(private.get("login")).get("style") == "rest_token"
+            self.template(base + ["subscribe", "message"], message, "private_subscription")
             self.token_placeholder(base + ["subscribe", "message"], message, private_token)
+            self.signed_placeholders(base + ["subscribe", "message"], message, login)
             self.heartbeat(base + ["heartbeat"], private.get("heartbeat"))
             for key in ("ignore", "terminated", "ready"):
                 self.predicates(base + [key], private.get(key))
             self.path(base + ["envelope"], private.get("envelope"))
-            self.path(base + ["route_by"], private.get("route_by"))
+
+    def route_by(self, path: PathT, value: Any) -> int:
+        """Check the routing path(s); the number of route values a match value has (0: no routing)."""
+        if isinstance(value, str):
+            self.path(path, value)
+            return 1
+        paths = [p for p in _l(value) if isinstance(p, str)]
+        for i, text in enumerate(paths):
+            self.path(path + [i], text)
+        return len(paths)
+
+    def signed_placeholders(self, path: PathT, message: Any, login: dict[str, Any]) -> None:
+        """Signed values in a private subscription need the login's recipe to sign them."""
+        used = set(_PLACEHOLDER.findall(json.dumps(message))) if message is not None else set()
+        signed = used & {"api_key", "timestamp", "signature", "passphrase", "signed_params"}
+        if signed and not isinstance(login.get("recipe"), str):
+            names = ", ".join("${" + n + "}" for n in sorted(signed))
+            self.err(path, f"{names} need a signing recipe, but the login names none", "sign with login.recipe")
+        if "passphrase" in used and "passphrase" not in {_m(c).get("role") for c in _l(self.data.get("credentials"))}:
+            self.err(path, "the message uses ${passphrase} but no credential has role passphrase")
 
     def match_values(
-        self, path: PathT, match: Any, seen: dict[str, str], name: str, count: int, routed: bool, what: str
+        self, path: PathT, match: Any, seen: dict[Any, str], name: str, count: int, width: int, what: str
     ) -> None:
-        values = [match] if isinstance(match, str) else [v for v in _l(match) if isinstance(v, str)]
+        if isinstance(match, str):
+            values: list[Any] = [match]
+        else:
+            values = [tuple(v) if isinstance(v, list) else v for v in _l(match)]
         if match is None and count > 1:
             self.err(path, f"with several {what}s, each needs a match value for route_by")
-        if match is not None and not routed:
+        if match is not None and not width:
             self.err(path + ["match"], "match is set but the connection has no route_by", key=True)
-        for v in values:
+        for i, v in enumerate(values):
+            where = path + ["match"] + ([] if isinstance(match, str) else [i])
+            if width > 1 and not (isinstance(v, tuple) and len(v) == width):
+                self.err(where, f"route_by has {width} paths, so each match value is a list of {width} values")
+                continue
+            if width == 1 and not isinstance(v, str):
+                self.err(where, "route_by has one path, so each match value is a string")
+                continue
             if v in seen:
-                self.err(path + ["match"], f'match value "{v}" is already used by {what} {seen[v]}')
+                shown = v if isinstance(v, str) else ", ".join(v)
+                self.err(where, f'match value "{shown}" is already used by {what} {seen[v]}')
             else:
                 seen[v] = name
 
@@ -843,6 +948,31 @@ class _Checker:
                         ["endpoints", "create_order", "params", pname, "when_order_type", i],
                         f"order type {t} is not in orders.types",
                     )
+            post_only_types = [t for t, w in _m(orders.get("types")).items() if _m(w).get("post_only") is True]
+            uses_post_only = source == "post_only" or (isinstance(param, dict) and "when_post_only" in param)
+            if uses_post_only and orders and not post_only_types:
+                self.err(
+                    ["endpoints", "create_order", "params", pname],
+                    "post_only needs an order type marked post_only in orders.types",
+                    "e.g. LIMIT_MAKER: {type: limit, post_only: true}",
+                )
+        flagged = [t for t, w in _m(orders.get("types")).items() if _m(w).get("post_only") is True]
+        if flagged and not any(
+            (p if isinstance(p, str) else _m(p).get("from")) == "post_only" or "when_post_only" in _m(p)
+            for p in _m(create.get("params")).values()
+        ):
+            self.err(
+                ["orders", "types", flagged[0], "post_only"],
+                "post_only marks the order as post-only, but no create_order parameter sends it",
+                "add a parameter {from: post_only} or one with when_post_only: true",
+            )
+        for name, endpoint in self.endpoints.items():
+            if name == "create_order":
+                continue
+            for pname, param in _m(_m(endpoint).get("params")).items():
+                for key in ("when_side", "when_post_only"):
+                    if isinstance(param, dict) and key in param:
+                        self.err(["endpoints", name, "params", pname, key], f"{key} applies only to create_order")
 
     def order_states(self) -> None:
         states = _m(self.data.get("order_states"))

@@ -154,6 +154,8 @@ ALL_INPUTS: Final = (
     "time_in_force",
     "amount",
     "price",
+    "quote_amount",
+    "post_only",
     "client_order_id",
     "exchange_order_id",
     "start_time",
@@ -171,7 +173,8 @@ ROLE_INPUTS: Final = MappingProxyType(
         "last_price": _PAIR,
         "ticker_24h": _PAIR,
         "book_ticker": _PAIR,
-        "create_order": _PAIR + ("side", "order_type", "time_in_force", "amount", "price", "client_order_id"),
+        "create_order": _PAIR
+        + ("side", "order_type", "time_in_force", "amount", "price", "quote_amount", "post_only", "client_order_id"),
         "cancel_order": _PAIR + ("client_order_id", "exchange_order_id"),
         "order_status": _PAIR + ("client_order_id", "exchange_order_id"),
         "open_orders": _PAIR,
@@ -284,6 +287,7 @@ PLACEHOLDERS: Final = MappingProxyType(
             "uuid",
         ),
         "login": ("uuid", "id", "signed_params", "api_key", "timestamp", "signature", "passphrase", "token", "time_s"),
+        "private_subscription": ("id", "time_s", "uuid", "token", "api_key", "timestamp", "signature", "passphrase"),
         "url": ("url", "listen_key", "token", "uuid"),
         "heartbeat": ("id", "time_s", "uuid"),
     }

@@ -124,10 +124,12 @@ def _base_render(name: str) -> str:
 
 @dataclass(frozen=True)
 class Changes:
-    """The mutated spec validates and its generated package differs."""
+    """The mutated spec validates and its generated package differs (from the base's, or from the base with
+    ``against`` applied when the key only works beside others)."""
 
     mutate: Mutation
     base: str = "binance"
+    against: Mutation | None = None
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,9 @@ def _reply_check(**check: Any) -> Mutation:
     return _set("errors.in_body", [{"error_when": [{"field": "code", "present": True}], **check}])
 
 
+_CHECKSUM = "order_book.integrity.checksum"
+LEVELS = {"price": "price", "amount": "qty"}
+
 #: The top-level, container and definition keys with the mutation that proves each.
 PROBES: dict[str, Probe] = {
     # ---- identity
@@ -335,20 +340,51 @@ PROBES: dict[str, Probe] = {
     "order_book.snapshot.refresh_interval": Changes(_set("order_book.snapshot.refresh_interval", 60)),
     "order_book.integrity": Rejects(_delete("order_book.integrity")),
     "order_book.integrity.policy": Changes(_set("order_book.integrity.policy", "none")),
-    "order_book.integrity.checksum": Changes(
-        _all(
-            _set("order_book.integrity.checksum", {"levels": 10, "hook": "book_checksum"}),
-            _hook("book_checksum", "order_book.checksum"),
-        )
+    "order_book.keep_levels": Changes(_set("order_book.keep_levels", 400), base="okx"),
+    "order_book.integrity.checksum": Changes(_delete("order_book.integrity.checksum"), base="okx"),
+    "order_book.integrity.checksum.levels": Changes(
+        _all(_set(f"{_CHECKSUM}.levels", 10), _delete(f"{_CHECKSUM}.test_vectors")), base="okx"
     ),
-    "order_book.integrity.checksum.levels": Rejects(
+    "order_book.integrity.checksum.hook": Changes(
         _all(
-            _set("order_book.integrity.checksum", {"hook": "book_checksum"}),
+            _set(_CHECKSUM, {"levels": 10, "hook": "book_checksum"}),
             _hook("book_checksum", "order_book.checksum"),
-        )
+        ),
+        base="okx",
     ),
-    "order_book.integrity.checksum.hook": Rejects(
-        _set("order_book.integrity.checksum", {"levels": 10, "hook": "nope"})
+    "order_book.integrity.checksum.algorithm": Rejects(_delete(f"{_CHECKSUM}.algorithm"), base="okx"),
+    **{
+        f"order_book.integrity.checksum.{key}": Changes(
+            _all(_set(f"{_CHECKSUM}.{key}", value), _delete(f"{_CHECKSUM}.test_vectors")), base="okx"
+        )
+        for key, value in (
+            ("sides", "asks_then_bids"),
+            ("joiner", ""),
+            ("numbers", "pair_precision"),
+            ("digits_only", True),
+        )
+    },
+    "order_book.integrity.checksum.unpublished": Changes(_delete(f"{_CHECKSUM}.unpublished"), base="okx"),
+    "order_book.integrity.checksum.test_vectors": Changes(_delete(f"{_CHECKSUM}.test_vectors"), base="okx"),
+    "order_book.integrity.checksum.test_vectors[].name": Changes(
+        _set(f"{_CHECKSUM}.test_vectors.0.name", "renamed"), base="okx"
+    ),
+    "order_book.integrity.checksum.test_vectors[].bids": Rejects(
+        _set(f"{_CHECKSUM}.test_vectors.0.bids", [["3366.1", "8"]]), base="okx"
+    ),
+    "order_book.integrity.checksum.test_vectors[].asks": Rejects(
+        _set(f"{_CHECKSUM}.test_vectors.0.asks", [["3366.8", "8"]]), base="okx"
+    ),
+    "order_book.integrity.checksum.test_vectors[].price_decimals": Rejects(
+        _all(_set(f"{_CHECKSUM}.numbers", "pair_precision"), _set(f"{_CHECKSUM}.test_vectors.0.size_decimals", 0)),
+        base="okx",
+    ),
+    "order_book.integrity.checksum.test_vectors[].size_decimals": Rejects(
+        _all(_set(f"{_CHECKSUM}.numbers", "pair_precision"), _set(f"{_CHECKSUM}.test_vectors.0.price_decimals", 1)),
+        base="okx",
+    ),
+    "order_book.integrity.checksum.test_vectors[].expected": Rejects(
+        _set(f"{_CHECKSUM}.test_vectors.0.expected", 1), base="okx"
     ),
     "ws": Rejects(_delete("ws")),
     "ws.public": Rejects(_delete("ws.public")),
@@ -501,6 +537,17 @@ PROBES: dict[str, Probe] = {
     "param.when_order_type": Changes(
         _set("endpoints.create_order.params.timeInForce.when_order_type", ["LIMIT", "LIMIT_MAKER"])
     ),
+    "param.when_side": Changes(_set("endpoints.create_order.params.timeInForce.when_side", "BUY")),
+    "param.when_post_only": Changes(
+        _all(
+            _set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "post_only": True}),
+            _set("endpoints.create_order.params.postOnly", {"value": "true", "when_post_only": True}),
+        ),
+        against=_all(
+            _set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "post_only": True}),
+            _set("endpoints.create_order.params.postOnly", {"from": "post_only"}),
+        ),
+    ),
     "param.optional": Changes(_set("endpoints.my_trades.params.symbol", {"from": "symbol", "optional": True})),
     "param.format": Changes(_set("endpoints.create_order.params.side", {"from": "side", "format": "lower"})),
     "placement.in": Changes(_set("auth.recipes.rest.place.api_key.in", "query")),
@@ -647,6 +694,17 @@ PROBES: dict[str, Probe] = {
         _set("mappings.execution_order_update.fields.client_order_id", {"first_nonempty": ["c", "C"]})
     ),
     "field.value": Changes(_set("mappings.order_status.fields.symbol", {"value": "COINALPHAHBOT"})),
+    "field.negate": Changes(_set("mappings.execution_fill.fields.fee_amount", {"negate": "n"})),
+    "field.step_of_decimals": Changes(
+        _set("mappings.trading_rule.fields.min_price_increment", {"step_of_decimals": "quotePrecision"})
+    ),
+    "field.levels": Changes(_set("mappings.book.fields.bids", {"path": "bids", "levels": LEVELS}), base="okx"),
+    "field.levels.price": Changes(
+        _set("mappings.book.fields.bids", {"path": "bids", "levels": dict(LEVELS, price="p")}), base="okx"
+    ),
+    "field.levels.amount": Changes(
+        _set("mappings.book.fields.bids", {"path": "bids", "levels": dict(LEVELS, amount="q")}), base="okx"
+    ),
     "heartbeat.interval": Changes(_set("ws.public.heartbeat.interval", 20)),
     "heartbeat.style": Changes(_set("ws.public.heartbeat", {"interval": 20, "style": "text", "message": "ping"})),
     "heartbeat.message": Changes(
@@ -697,6 +755,24 @@ PROBES: dict[str, Probe] = {
     ),
     "channel.example": Changes(_set("ws.public.channels.trade.example.p", "0.002")),
     "channel.example_parsed": Changes(_delete("ws.public.channels.trade.example_parsed")),
+    "channel.snapshot_when": Changes(
+        _set("ws.public.channels.books.snapshot_when", [{"field": "action", "in": ["snapshot", "partial"]}]), base="okx"
+    ),
+    "channel.subscribe": Changes(
+        _set("ws.public.channels.trades.subscribe", {"message": {"op": "subscribe", "args": ["${stream}"]}}),
+        base="okx",
+    ),
+    "channel.unsubscribe": Changes(
+        _all(
+            _set("ws.public.channels.trades.subscribe", {"message": {"op": "subscribe", "args": ["${stream}"]}}),
+            _set("ws.public.channels.trades.unsubscribe", {"message": {"op": "unsubscribe", "args": ["${stream}"]}}),
+        ),
+        against=_all(
+            _set("ws.public.channels.trades.subscribe", {"message": {"op": "subscribe", "args": ["${stream}"]}}),
+            _set("ws.public.channels.trades.unsubscribe", {"message": {"op": "unsubscribe", "args": "${streams}"}}),
+        ),
+        base="okx",
+    ),
     "ws_private.url": Changes(
         _all(
             _set("domains.com.ws.user", "wss://u/ws"),
@@ -720,6 +796,9 @@ PROBES: dict[str, Probe] = {
     ),
     "event.mappings": Changes(
         _set("ws.private.events.execution_report.mappings", ["execution_order_update", "execution_fill"])
+    ),
+    "event.subscribe": Changes(
+        _set("ws.private.events.account.subscribe.message.args", [{"channel": "account", "ccy": "BTC"}]), base="okx"
     ),
     "event.example": Changes(_set("ws.private.events.account_position.example.event.E", 1)),
     "event.example_parsed": Changes(_delete("ws.private.events.account_position.example_parsed")),
@@ -796,7 +875,12 @@ PROBES: dict[str, Probe] = {
     "order_type_wire.time_in_force": Changes(
         _set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "time_in_force": "GTC"})
     ),
-    "order_type_wire.post_only": Changes(_set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "post_only": True})),
+    "order_type_wire.post_only": Changes(
+        _all(
+            _set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "post_only": True}),
+            _set("endpoints.create_order.params.postOnly", {"from": "post_only", "format": "lower"}),
+        )
+    ),
     "reply_check.each": Changes(_reply_check(each="data")),
     "reply_check.error_when": Changes(_set("errors.in_body", [{"error_when": [{"field": "code", "not_equals": 0}]}])),
     "reply_check.code_field": Changes(_reply_check(code_field="error.code")),
@@ -897,4 +981,10 @@ def test_schema_key_reaches_generated_code_or_is_rejected(key: str) -> None:
         return
     model, diagnostics = check(doc)
     assert model is not None, f"{key}: the probe's mutation does not validate: {diagnostics}"
-    assert json.dumps(render(doc), sort_keys=True) != _base_render(probe.base), f"{key} changed nothing generated"
+    if probe.against is None:
+        reference = _base_render(probe.base)
+    else:
+        reference_doc = base_doc(probe.base)
+        probe.against(reference_doc)
+        reference = json.dumps(render(reference_doc), sort_keys=True)
+    assert json.dumps(render(doc), sort_keys=True) != reference, f"{key} changed nothing generated"

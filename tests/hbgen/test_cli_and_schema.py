@@ -24,8 +24,9 @@ def test_validate_defaults_to_every_spec_and_exits_zero(monkeypatch) -> None:
     assert result.output == (
         "specs/binance.yaml: ok (binance, spot, 13 endpoints)\n"
         "specs/jupiter.yaml: ok (jupiter, gateway, jupiter on solana: 2 networks)\n"
+        "specs/okx.yaml: ok (okx, spot, 9 endpoints)\n"
         "specs/uniswap.yaml: ok (uniswap, gateway, uniswap on ethereum: 8 networks)\n"
-        "3 valid, 0 invalid, 0 errors\n"
+        "4 valid, 0 invalid, 0 errors\n"
     )
 
 

@@ -33,6 +33,8 @@ TERMINATED = ((("e",), "equals", "eventStreamTerminated"),)
 RAW_EVENT: Any = examples.event("execution_report")
 EVENT: Any = examples.unwrapped_event("execution_report")
 LOGIN_MESSAGE: Any = {"id": "${uuid}", "method": "userDataStream.subscribe.signature", "params": "${signed_params}"}
+#: The subscriptions sent after the login, in order (spec ``ws.private.subscribe`` and each event's ``subscribe``).
+SUBSCRIPTIONS: list[Any] = []
 
 
 async def _fast_sleep(_: float) -> None:
@@ -43,6 +45,26 @@ def _message(predicates: Any) -> dict[str, Any]:
     message: dict[str, Any] = {}
     satisfy(message, predicates)
     return message
+
+
+def _as_specified(template: Any, sent: Any) -> bool:
+    """Whether ``sent`` is the message ``template`` states: the same structure, values without placeholders equal,
+    placeholders filled with non-empty values."""
+    if isinstance(template, dict):
+        return (
+            isinstance(sent, dict)
+            and set(template) == set(sent)
+            and all(_as_specified(value, sent[key]) for key, value in template.items())
+        )
+    if isinstance(template, list):
+        return (
+            isinstance(sent, list)
+            and len(template) == len(sent)
+            and all(_as_specified(a, b) for a, b in zip(template, sent, strict=True))
+        )
+    if isinstance(template, str) and "${" in template:
+        return sent not in (None, "", [], {}) and "${" not in json.dumps(sent)
+    return bool(template == sent)
 
 
 class BinanceUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase):
@@ -97,6 +119,11 @@ class BinanceUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase):
                     self.assertEqual(value, sent[key])
             text = repr(sent)
             self.assertNotIn("dGVzdC1zZWNyZXQ=", text, "the secret never travels")
+            after = self.mocking.json_messages_sent_through_websocket(self.ws)[1:]
+            subscriptions = after
+            self.assertEqual(len(SUBSCRIPTIONS), len(subscriptions), "the subscriptions follow the login")
+            for template, message in zip(SUBSCRIPTIONS, subscriptions, strict=True):
+                self.assertTrue(_as_specified(template, message), (template, message))
             self.assertIn("signature", text)
         finally:
             await self._stop(task)

@@ -409,6 +409,17 @@ class OrderBook(PubSub):
         if self._bids.bound + self._asks.bound >= 0:  # best bid >= best ask by the bounds: look closer
             self._uncross()
 
+    def truncate(self, depth: int) -> None:
+        """Keep only the best ``depth`` levels of each side.
+
+        For exchanges that publish a book of a fixed depth and send no delete for a level that falls below it
+        (Kraken): such a level is stale, and could otherwise surface as the levels above it go.
+        """
+        for side in (self._bids, self._asks):
+            if len(side.levels) > depth:
+                levels = side.levels
+                side.reset({key: levels[key] for key in side.top(side.index(), 0, depth)})
+
     def apply_trade(self, trade: OrderBookTradeEvent) -> None:
         """Record ``trade.price`` as the last trade price and publish the trade as ``OrderBookEvent.TradeEvent``."""
         self.last_trade_price = to_decimal(trade.price)

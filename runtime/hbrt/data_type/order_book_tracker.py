@@ -125,6 +125,7 @@ class OrderBookTracker:
         self._policy_verifies = type(self._policy).verify is not BookIntegrityPolicy.verify
         self._check_diff = self._policy.check_diff
         self._snapshot_source = data_source.SNAPSHOT_SOURCE
+        self._keep_levels = data_source.BOOK_KEEP_LEVELS
         self._order_books: dict[str, OrderBook] = {}
         self._states: dict[str, _PairState] = {}
         # What the data source's parsers put messages on: each applies them at once (no router task behind it).
@@ -285,6 +286,8 @@ class OrderBookTracker:
             content = message.content  # raw_bids/raw_asks, read without the two property calls
             update_id = message.update_id
             book.apply_diffs(content.get("bids", ()), content.get("asks", ()), update_id)
+            if self._keep_levels is not None:
+                book.truncate(self._keep_levels)
             state.last_update_id = update_id
             state.first_after_snapshot = False
             state.window.append(message)
@@ -310,6 +313,8 @@ class OrderBookTracker:
         state.buffer.clear()
         state.window.clear()
         book.apply_snapshot(message.raw_bids, message.raw_asks, snapshot_id)
+        if self._keep_levels is not None:
+            book.truncate(self._keep_levels)
         state.last_update_id = snapshot_id
         state.first_after_snapshot = True
         state.synced = True

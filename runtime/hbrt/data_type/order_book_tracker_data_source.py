@@ -8,6 +8,7 @@ names): ``_connected_websocket_assistant``, ``_subscribe_channels`` (or just ``_
 * ``BOOK_INTEGRITY`` -- the :mod:`~hbrt.data_type.book_integrity` policy the tracker enforces;
 * ``SNAPSHOT_SOURCE`` -- ``"rest"`` (REST snapshot merged with buffered websocket diffs) or ``"websocket"``
   (the exchange pushes snapshots on the websocket; a resync resubscribes the pair);
+* ``BOOK_KEEP_LEVELS`` -- levels per side a book keeps after every message (None: all; Kraken's fixed-depth book);
 * ``HEARTBEAT_INTERVAL`` -- seconds between heartbeats while connected, ``None`` for none. What is sent comes from
   ``_heartbeat_request()``: ``None`` (the default) sends a protocol ping frame, a ``WSRequest`` is sent as is.
   ``_heartbeat_interval()`` may replace the interval per connection (a server that assigns it, as KuCoin does);
@@ -84,6 +85,9 @@ class OrderBookTrackerDataSource:
 
     BOOK_INTEGRITY: ClassVar[BookIntegrityPolicy] = NoIntegrity()
     SNAPSHOT_SOURCE: ClassVar[Literal["rest", "websocket"]] = "rest"
+    #: Levels per side a book keeps after every message (None: all). For exchanges that publish a book of a fixed
+    #: depth and send no delete for a level falling below it (Kraken), so the deeper levels are stale.
+    BOOK_KEEP_LEVELS: ClassVar[int | None] = None
     HEARTBEAT_INTERVAL: ClassVar[float | None] = None
     MESSAGE_TIMEOUT: ClassVar[float | None] = None
     AWAIT_READY: ClassVar[bool] = False

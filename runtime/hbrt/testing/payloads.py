@@ -17,7 +17,8 @@ itself is skipped when reading and writing. ``()`` is the node itself.
 
 * ``op`` is ``"path"`` (the value at the one path), ``"first_nonempty"`` (the first of the paths that has a
   value; a builder writes the value to all of them), ``"sum"``, ``"difference"`` (the first path minus the others)
-  or ``"product"`` of the numbers at the paths;
+  or ``"product"`` of the numbers at the paths, ``"negate"`` (the number at the path with its sign changed) or
+  ``"step_of_decimals"`` (10^-n for the count n at the path: writing ``0.01`` writes 2);
 * ``value_type`` is how the raw value is written (``"timestamp_ms"`` and the other timestamp types, ``"iso8601"``,
   or a plain type such as ``"decimal"`` and ``"str"``, where the JSON type of the example's value is kept);
 * ``inverse`` maps a value as the connector sees it (``"OPEN"``, ``"BUY"``, ``"True"``) to the raw text on the wire
@@ -368,6 +369,15 @@ def encode(value: Any, value_type: str | None, original: Any = MISSING) -> Any:
     return value
 
 
+def decimals_of_step(step: Decimal) -> int:
+    """The count of decimals n whose step 10^-n is ``step`` (``0.01`` -> 2); ValueError for another number."""
+    normal = step.normalize()
+    exponent = normal.as_tuple().exponent
+    if normal.as_tuple().digits != (1,) or not isinstance(exponent, int) or exponent > 0:
+        raise PayloadError(f"{step} is not a step of decimals (10^-n)")
+    return -exponent
+
+
 def _plain(number: Decimal) -> Decimal:
     """``number`` without trailing zeros and never in exponent form (``10000``, not ``1E+4``)."""
     normal = number.normalize()
@@ -405,6 +415,14 @@ def fill_item(item: Any, root: Any, writers: Mapping[str, Writer], values: Mappi
         op, paths, value_type, inverse = writer
         if op in COMPUTED_OPS:
             computed.append((writer, value))
+            continue
+        if op == "negate":
+            write(paths[0], _plain(-Decimal(str(value))), value_type)
+            written.add(paths[0])
+            continue
+        if op == "step_of_decimals":
+            write(paths[0], decimals_of_step(Decimal(str(value))), "int")
+            written.add(paths[0])
             continue
         if op not in DIRECT_OPS:
             raise PayloadError(f"field {name!r}: unknown writer op {op!r}")
