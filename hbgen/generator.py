@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 
 from hbgen import __version__
+from hbgen.codegen.messages import placeholders_in
 from hbgen.formatting import FormattingError, format_python
 from hbgen.render import RenderError, make_environment
 from hbgen.scaffold import ANSWERS_FILE, ScaffoldError, answers_after_creation, render_scaffold
@@ -214,6 +215,19 @@ def spot_context(model: Any) -> dict[str, Any]:
         "login": json.loads(private.login.message_json) if private and private.login.message_json else None,
         "subscribe": private.subscribe.message if private and private.subscribe else None,
     }
+    # A login that carries signed values is signed with the server clock: the connector hands its clock to the
+    # user stream data source (to sample before signing, and reset when the exchange refuses the timestamp).
+    login_signed = bool(
+        private
+        and private.login.style != "hook"
+        and private_messages["login"] is not None
+        and placeholders_in(private_messages["login"]) & set(SIGNED_LOGIN_PLACEHOLDERS)
+    )
+    login = private.login if private else None
+    login_error_paths = {
+        "code": path_literal(login.error_code) if login and login.error_code else None,
+        "message": path_literal(login.error_message) if login and login.error_message else None,
+    }
     errors = model.errors
     error_paths = {
         "code": path_literal(errors.code_field) if errors.code_field else ("code",),
@@ -238,8 +252,14 @@ def spot_context(model: Any) -> dict[str, Any]:
         "writers": writers,
         "events": events,
         "private_messages": private_messages,
+        "login_signed": login_signed,
+        "login_error_paths": login_error_paths,
         "fills_report_fees": fills_report_fees,
     }
+
+
+#: Login message placeholders whose values come from signing (the other ones are ids, uuids, tokens).
+SIGNED_LOGIN_PLACEHOLDERS = ("signed_params", "api_key", "timestamp", "signature", "passphrase")
 
 
 def spec_display_path(spec_path: Path) -> str:

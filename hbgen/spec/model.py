@@ -399,6 +399,9 @@ class Login:
     url_field: FieldPath | None
     url_template: str | None
     hook: str | None
+    #: Where a rejected login reply carries the error code and message (matched against errors.time_sync).
+    error_code: FieldPath | None = None
+    error_message: FieldPath | None = None
 
 
 @dataclass(frozen=True)
@@ -892,6 +895,8 @@ def _login(raw: Mapping[str, Any]) -> Login:
         url_field=_opt_path(raw.get("url_field")),
         url_template=raw.get("url_template"),
         hook=raw.get("hook"),
+        error_code=_opt_path(raw.get("error_code")),
+        error_message=_opt_path(raw.get("error_message")),
     )
 
 

@@ -673,8 +673,17 @@ class _Checker:
                         f"allowed with {style}: {', '.join('${' + a + '}' for a in allowed)}",
                     )
         self.predicates(base + ["success"], login.get("success"))
-        for key in ("key_field", "token_field", "url_field"):
+        for key in ("key_field", "token_field", "url_field", "error_code", "error_message"):
             self.path(base + [key], login.get(key))
+        time_sync = _m(self.data.get("errors")).get("time_sync")
+        for key in ("error_code", "error_message"):
+            if key in login and key in applicable and not time_sync:
+                self.err(
+                    base + [key],
+                    f"{key} is read only to recognise a rejected login timestamp, but errors.time_sync is empty",
+                    "add the exchange's timestamp error under errors.time_sync, or drop the key",
+                    key=True,
+                )
 
     def orders(self) -> None:
         orders = _m(self.data.get("orders"))

@@ -53,7 +53,7 @@ from hbrt.event.events import MarketEvent, OrderFilledEvent
 from hbrt.event.pubsub import PubSub
 from hbrt.logger import HummingbotLogger, get_logger
 from hbrt.network_base import NetworkBase, NetworkStatus
-from hbrt.time_synchronizer import TimeSynchronizer
+from hbrt.time_synchronizer import ClockSync, TimeSynchronizer
 from hbrt.web_assistant.auth import AuthBase
 from hbrt.web_assistant.connections.data_types import RESTMethod
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
@@ -380,6 +380,14 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     def _throttler(self) -> AsyncThrottler:
         return AsyncThrottler(
             rate_limits=self.rate_limits_rules, limits_share_percentage=float(self._rate_limits_share_pct)
+        )
+
+    @cached_property
+    def _clock_sync(self) -> ClockSync:
+        """The time synchronizer with this connector's server-time fetch (for signers outside REST, and resets)."""
+        return ClockSync(
+            self._time_synchronizer,
+            lambda: self.web_utils.get_current_server_time(throttler=self._throttler, domain=self.domain),
         )
 
     @cached_property
@@ -1245,13 +1253,16 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         """Send one REST request and return its parsed JSON body.
 
         The URL is ``overwrite_url`` or the public/private URL of ``path_url``; the rate-limit id defaults to
-        ``path_url``. An IOError the connector classifies as a time-synchronisation error makes the clock resync
-        and the request go out once more; any other IOError is raised at once.
+        ``path_url``. An IOError the connector classifies as a time-synchronisation error (the exchange rejected
+        the request's timestamp) resets the server-time estimate, so the next sample is trusted alone even after a
+        clock jump. The first time, one sample is taken at once and the request goes out once more; the second
+        time the error is raised without a sample: the next signed request takes one before it is signed (through
+        ``TimeSynchronizerRESTPreProcessor``), so no server-time call is made whose result goes unused. Any other
+        IOError is raised at once.
         """
         rest_assistant = await self._web_assistants_factory.get_rest_assistant()
         url = overwrite_url or await self._api_request_url(path_url=path_url, is_auth_required=is_auth_required)
-        last_exception: Exception | None = None
-        for _ in range(2):
+        for attempt in range(2):
             try:
                 return await rest_assistant.execute_request(
                     url=url,
@@ -1265,13 +1276,13 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                     **kwargs,
                 )
             except OSError as request_exception:
-                last_exception = request_exception
                 if not self._is_request_exception_related_to_time_synchronizer(request_exception=request_exception):
                     raise
-                self._time_synchronizer.clear_time_offset_ms_samples()
+                self._clock_sync.reset()
+                if attempt:
+                    raise
                 await self._update_time_synchronizer()
-        assert last_exception is not None
-        raise last_exception
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     async def _update_time_synchronizer(self, pass_on_non_cancelled_error: bool = False) -> None:
         """Take a server-time sample through ``web_utils.get_current_server_time``."""
