@@ -89,7 +89,20 @@ HOOK_FILES: tuple[str, ...] = ("{name}_hooks.py", "tests/test_{name}_hooks.py")
 SCAFFOLD_FILES: tuple[str, ...] = ("NOTES.md", ANSWERS_FILE)
 SCAFFOLD_TEMPLATE = "copier.yml"
 
-FILES_BY_TYPE: Mapping[str, tuple[tuple[str, str], ...]] = {"spot": SPOT_FILES}
+# One row per output file kind of a gateway (DEX) connector.
+GATEWAY_FILES: tuple[tuple[str, str], ...] = (
+    ("gateway/__init__.py.j2", "__init__.py"),
+    ("gateway/constants.py.j2", "{name}_constants.py"),
+    ("gateway/utils.py.j2", "{name}_utils.py"),
+    ("gateway/gateway.py.j2", "{name}_gateway.py"),
+    ("gateway/README.md.j2", "README.md"),
+    ("gateway/tests/__init__.py.j2", "tests/__init__.py"),
+    ("gateway/tests/examples.py.j2", "tests/examples.py"),
+    ("gateway/tests/test_gateway.py.j2", "tests/test_{name}_gateway.py"),
+    ("gateway/tests/test_utils.py.j2", "tests/test_{name}_utils.py"),
+)
+
+FILES_BY_TYPE: Mapping[str, tuple[tuple[str, str], ...]] = {"spot": SPOT_FILES, "gateway": GATEWAY_FILES}
 
 
 class GenerationError(Exception):
@@ -237,6 +250,8 @@ def spot_context(model: Any) -> dict[str, Any]:
         "login_success": _predicate_literals(private.login.success) if private else (),
         "ignore": _predicate_literals(private.ignore) if private else (),
         "terminated": _predicate_literals(private.terminated) if private else (),
+        "ready": _predicate_literals(private.ready) if private else (),
+        "public_ready": _predicate_literals(model.ws.public.ready) if model.ws.public else (),
     }
     # Whether the fills the connector sees report their fee; when they do not, it estimates the fee from the spec.
     fill_mappings = [events["fill"][1]] if events["fill"] else []

@@ -21,6 +21,7 @@ from hbgen.spec.vocabulary import KIND_FIELDS, ROLE_INPUTS
 
 __all__ = [
     "Scalar",
+    "DurationField",
     "Domain",
     "LinkedLimit",
     "RateLimit",
@@ -56,7 +57,6 @@ __all__ = [
     "Hook",
     "Polling",
     "PerpetualSpec",
-    "GatewaySpec",
     "ConnectorSpec",
     "build_model",
 ]
@@ -378,6 +378,22 @@ class PublicWs:
     envelope: FieldPath | None
     route_by: FieldPath | None
     channels: Mapping[str, Channel]
+    #: A REST-minted token the connection needs (style rest_token), and the server's greeting to await.
+    login: Login | None = None
+    ready: tuple[Predicate, ...] = ()
+
+
+@dataclass(frozen=True)
+class DurationField:
+    """Where a reply states a duration, and its unit (``s`` or ``ms``)."""
+
+    path: FieldPath
+    unit: str
+
+    @property
+    def seconds_factor(self) -> float:
+        """What the number is multiplied by to give seconds."""
+        return 0.001 if self.unit == "ms" else 1.0
 
 
 @dataclass(frozen=True)
@@ -402,6 +418,10 @@ class Login:
     #: Where a rejected login reply carries the error code and message (matched against errors.time_sync).
     error_code: FieldPath | None = None
     error_message: FieldPath | None = None
+    #: rest_token: what the token reply assigns besides the token (ping interval, lifetime), and a fixed lifetime.
+    ping_interval_field: DurationField | None = None
+    token_lifetime: float | None = None
+    token_lifetime_field: DurationField | None = None
 
 
 @dataclass(frozen=True)
@@ -433,6 +453,7 @@ class PrivateWs:
     terminated: tuple[Predicate, ...]
     route_by: FieldPath | None
     events: Mapping[str, Event]
+    ready: tuple[Predicate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -535,16 +556,6 @@ class PerpetualSpec:
 
 
 @dataclass(frozen=True)
-class GatewaySpec:
-    """Gateway settings."""
-
-    chain: str
-    network: str
-    connector: str
-    trading_types: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class ConnectorSpec:
     """The whole connector."""
 
@@ -576,7 +587,6 @@ class ConnectorSpec:
     hooks: Mapping[str, Hook]
     waivers: Mapping[str, str]
     perpetual: PerpetualSpec | None
-    gateway: GatewaySpec | None
     #: The shared fragments the spec included: (path relative to the spec's folder, sha256 of the file), recorded
     #: in the package manifest so that a changed fragment marks the package out of date (hbgen.spec.includes).
     fragments: tuple[tuple[str, str], ...] = ()
@@ -584,7 +594,7 @@ class ConnectorSpec:
     @property
     def class_name(self) -> str:
         """CamelCase class name of the connector (binance spot -> BinanceExchange)."""
-        suffix = {"spot": "Exchange", "perpetual": "Derivative", "gateway": "Gateway"}[self.type]
+        suffix = {"spot": "Exchange", "perpetual": "Derivative"}[self.type]
         return "".join(p.capitalize() for p in self.name.split("_")) + suffix
 
 
@@ -875,6 +885,8 @@ def _public_ws(raw: Any) -> PublicWs | None:
         envelope=_opt_path(raw.get("envelope")),
         route_by=_opt_path(raw.get("route_by")),
         channels=_frozen(channels),
+        login=_login(raw["login"]) if "login" in raw else None,
+        ready=_predicates(raw.get("ready")),
     )
 
 
@@ -897,7 +909,16 @@ def _login(raw: Mapping[str, Any]) -> Login:
         hook=raw.get("hook"),
         error_code=_opt_path(raw.get("error_code")),
         error_message=_opt_path(raw.get("error_message")),
+        ping_interval_field=_duration(raw.get("ping_interval_field")),
+        token_lifetime=float(raw["token_lifetime"]) if "token_lifetime" in raw else None,
+        token_lifetime_field=_duration(raw.get("token_lifetime_field")),
     )
+
+
+def _duration(raw: Any) -> DurationField | None:
+    if raw is None:
+        return None
+    return DurationField(parse_path(raw["path"]), raw.get("unit", "s"))
 
 
 def _private_ws(raw: Any) -> PrivateWs | None:
@@ -923,6 +944,7 @@ def _private_ws(raw: Any) -> PrivateWs | None:
         terminated=_predicates(raw.get("terminated")),
         route_by=_opt_path(raw.get("route_by")),
         events=_frozen(events),
+        ready=_predicates(raw.get("ready")),
     )
 
 
@@ -1016,7 +1038,6 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
     polling_raw = data.get("polling") or {}
     fills = polling_raw.get("fills") or {}
     perp = data.get("perpetual")
-    gw = data.get("gateway")
     ws_raw = data.get("ws") or {}
     real_time = data.get("real_time_balance_updates")
     return ConnectorSpec(
@@ -1092,7 +1113,4 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         hooks=_frozen({k: Hook(k, h["at"], h["description"]) for k, h in (data.get("hooks") or {}).items()}),
         waivers=_frozen(data.get("waivers") or {}),
         perpetual=None if perp is None else PerpetualSpec(tuple(perp["position_modes"]), perp.get("funding_interval")),
-        gateway=None
-        if gw is None
-        else GatewaySpec(gw["chain"], gw["network"], gw["connector"], tuple(gw.get("trading_types", ()))),
     )

@@ -21,7 +21,12 @@ def test_validate_defaults_to_every_spec_and_exits_zero(monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert result.output == "specs/binance.yaml: ok (binance, spot, 13 endpoints)\n1 valid, 0 invalid, 0 errors\n"
+    assert result.output == (
+        "specs/binance.yaml: ok (binance, spot, 13 endpoints)\n"
+        "specs/jupiter.yaml: ok (jupiter, gateway, jupiter on solana: 2 networks)\n"
+        "specs/uniswap.yaml: ok (uniswap, gateway, uniswap on ethereum: 8 networks)\n"
+        "3 valid, 0 invalid, 0 errors\n"
+    )
 
 
 def test_validate_reports_diagnostics_and_exits_two(monkeypatch) -> None:
