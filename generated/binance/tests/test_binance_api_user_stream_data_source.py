@@ -13,6 +13,7 @@ import json
 import time
 import unittest
 from typing import Any
+from unittest import mock
 
 from hbrt.testing.network_mocking_assistant import NetworkMockingAssistant
 from hbrt.testing.payloads import satisfy, set_path, violate
@@ -58,7 +59,8 @@ class BinanceUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase):
         self.data_source = BinanceAPIUserStreamDataSource(
             auth=self.auth, trading_pairs=["COINALPHA-HBOT"], connector=None, api_factory=self.factory
         )
-        self.data_source._sleep = _fast_sleep
+        # _sleep is the data source's test seam (a method, as in Hummingbot): every wait goes through it.
+        self.enterContext(mock.patch.object(self.data_source, "_sleep", _fast_sleep))
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
 
     async def asyncTearDown(self) -> None:
@@ -149,7 +151,7 @@ class BinanceUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase):
             api_factory=self.factory,
             clock=ClockSync(synchronizer, server_time),
         )
-        self.data_source._sleep = _fast_sleep
+        self.enterContext(mock.patch.object(self.data_source, "_sleep", _fast_sleep))
         self.mocking.add_websocket_json_message(self.ws, self._clock_rejection())
         self.mocking.add_websocket_json_message(self.ws2, _message(LOGIN_SUCCESS))
         self.mocking.add_websocket_json_message(self.ws2, RAW_EVENT)
