@@ -745,6 +745,8 @@ PROBES: dict[str, Probe] = {
         )
     ),
     "login.success": Changes(_set("ws.private.login.success", [{"field": "status", "in": [200, 201]}])),
+    "login.error_code": Changes(_set("ws.private.login.error_code", "data.code")),
+    "login.error_message": Changes(_set("ws.private.login.error_message", "data.message")),
     "login.create": Changes(
         _all(
             _listen_key_login,
