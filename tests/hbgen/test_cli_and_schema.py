@@ -83,6 +83,13 @@ def _walk(schema: Any, path: str, found: list[tuple[str, str, Any]]) -> None:
             _walk(sub, f"{path}/{i}", found)
 
 
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    # hbgen does not check its own schema at run time (it is fixed and costly to check); this test does.
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(load_schema())
+
+
 def test_every_property_has_a_description() -> None:
     found: list[tuple[str, str, Any]] = []
     _walk(load_schema(), "#", found)

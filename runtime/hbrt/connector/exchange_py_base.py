@@ -108,6 +108,10 @@ class TradingPairSymbolMap(Mapping[str, str]):
     def __getitem__(self, symbol: str) -> str:
         return self._forward[symbol]
 
+    def pair_of(self, symbol: str) -> str | None:
+        """The trading pair of ``symbol``, ``None`` when unknown (one dict lookup: every market message asks)."""
+        return self._forward.get(symbol)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._forward)
 
@@ -777,6 +781,11 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
     async def trading_pair_associated_to_exchange_symbol(self, symbol: str) -> str:
         """Trading pair of an exchange ``symbol``; KeyError when unknown."""
+        mapping = self._trading_pair_symbol_map
+        if mapping is not None:  # the common case, once per market message: no readiness check, no lock
+            pair = mapping.pair_of(symbol)
+            if pair is not None:
+                return pair
         mapping = await self.trading_pair_symbol_map()
         return mapping[symbol]
 
@@ -1316,15 +1325,17 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         """Wait for the tick-driven notifier, then resync time and poll balances and orders.
 
         A failed time resync is logged and does not hold back the balance and order polling (in Hummingbot it
-        raises and the whole poll is retried every 0.5 s).
+        raises and the whole poll is retried every 0.5 s). The notifier is cleared when a poll starts, not replaced
+        when it ends (as in Hummingbot), so a poll boundary crossed while a poll is running is not lost: another poll
+        follows.
         """
         while True:
             try:
                 await self._poll_notifier.wait()
+                self._poll_notifier.clear()
                 await self._update_time_synchronizer(pass_on_non_cancelled_error=True)
                 await self._status_polling_loop_fetch_updates()
                 self._last_poll_timestamp = self.current_timestamp
-                self._poll_notifier = asyncio.Event()
             except asyncio.CancelledError:
                 raise
             except NotImplementedError:

@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
+from hbrt import json_codec
 from hbrt.web_assistant.connections.data_types import RESTRequest, RESTResponse, WSRequest, WSResponse
 from hbrt.web_assistant.errors import ReplyError
 
@@ -139,6 +140,6 @@ class GZipCompressionWSPostProcessor(WSPostProcessorBase):
             return response
         text = gzip.decompress(bytes(response.data)).decode("utf-8")
         try:
-            return WSResponse(data=json.loads(text))
+            return WSResponse(data=json_codec.loads(text))
         except json.JSONDecodeError:
             return WSResponse(data=text)
