@@ -285,9 +285,9 @@ class FieldExpr:
     ``op``: ``path`` (one path), ``sum``/``product``/``difference`` (of paths, difference = first minus the
     rest), ``first_nonempty`` (first present, non-empty path), ``value`` (``constant``) or ``cases`` (the value of
     the first of ``cases`` whose predicates hold, else ``default``). ``target`` is the field's target type (see
-    vocabulary.TARGET_TYPES); ``value_type`` how the raw value is read (None for ``value`` and when ``map`` is used). ``map`` pairs raw
-    value text (``true``/``false`` for booleans) with the final result. ``optional``: the path may be missing,
-    giving ``default``.
+    vocabulary.TARGET_TYPES); ``value_type`` how the raw value is read (None for ``value`` and when ``map`` is
+    used). ``map`` pairs raw value text (``true``/``false`` for booleans) with the final result. ``optional``: the
+    path may be missing, giving ``default``.
     """
 
     name: str
