@@ -147,6 +147,16 @@ def plan(model: Any, *, scaffold: bool = False) -> list[PlannedFile]:
 def _writer(model: Any, expr: Any) -> tuple[Any, ...] | None:
     if expr.op == "value":
         return None
+    if expr.op == "cases":
+        # Each value the field can take -> the predicates that give it and those of the earlier cases, which must
+        # not hold (hbrt.testing.payloads writes them).
+        plans: dict[str, Any] = {}
+        earlier: list[Any] = []
+        for preds, value in expr.cases:
+            plans.setdefault(str(value), (predicate_literals(preds), tuple(earlier)))
+            earlier.append(predicate_literals(preds))
+        plans.setdefault(str(expr.default), ((), tuple(earlier)))
+        return ("cases", (), None, plans)
     inverse: dict[str, str] | None = None
     value_type = expr.value_type
     if expr.map is not None:
@@ -263,11 +273,28 @@ def spot_context(model: Any) -> dict[str, Any]:
         "login_signed": login_signed,
         "login_error_paths": login_error_paths,
         "fills_report_fees": fills_report_fees,
+        "status_states": _states_read(model, model.endpoints[roles["status"]].mapping if roles["status"] else None),
     }
 
 
 #: Login message placeholders whose values come from signing (the other ones are ids, uuids, tokens).
 SIGNED_LOGIN_PLACEHOLDERS = ("signed_params", "api_key", "timestamp", "signature", "passphrase")
+
+
+def _states_read(model: Any, mapping_name: str | None) -> frozenset[str]:
+    """The OrderState names a mapping's ``state`` field can give (a map's results, a case's values, or every state
+    of the spec's order_states table)."""
+    mapping = model.mappings.get(mapping_name) if mapping_name else None
+    expr = mapping.fields.get("state") if mapping is not None else None
+    if expr is None:
+        return frozenset()
+    if expr.op == "cases":
+        return frozenset(str(value) for _, value in expr.cases) | {str(expr.default)}
+    if expr.op == "value":
+        return frozenset({str(expr.constant)})
+    if expr.map is not None:
+        return frozenset(str(value) for _, value in expr.map)
+    return frozenset(model.order_states.values())
 
 
 def spec_display_path(spec_path: Path) -> str:

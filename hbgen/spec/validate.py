@@ -538,6 +538,9 @@ class _Checker:
             for op in ("sum", "product", "difference", "first_nonempty"):
                 for i, text in enumerate(_l(expr.get(op))):
                     yield [op, i], text
+            for i, case in enumerate(_l(expr.get("cases"))):
+                for j, predicate in enumerate(_l(_m(case).get("when"))):
+                    yield ["cases", i, "when", j, "field"], _m(predicate).get("field")
 
     def field_types(self, path: PathT, expr: Any, target: str) -> None:
         if not isinstance(expr, dict):
@@ -555,6 +558,12 @@ class _Checker:
             self.result_value(path + ["map", raw], result, target)
         if "value" in expr and "path" not in expr:
             self.result_value(path + ["value"], expr["value"], target)
+        if "cases" in expr:
+            for i, case in enumerate(_l(expr["cases"])):
+                if "value" in _m(case):
+                    self.result_value(path + ["cases", i, "value"], _m(case)["value"], target)
+            if "default" in expr:
+                self.result_value(path + ["default"], expr["default"], target)
 
     def result_value(self, path: PathT, value: Any, target: str) -> None:
         if target == "order_state":
