@@ -475,7 +475,9 @@ class BinanceExchange(ExchangePyBase):
 
         seen: set[str] = set()
         for balance in parsers.parse_balances(response):
-            self._account_available_balances[balance.asset] = balance.available
+            # The balances mapping always reads the available amount (the validator requires it).
+            available = balance.available if balance.available is not None else balance.total
+            self._account_available_balances[balance.asset] = available
             self._account_balances[balance.asset] = balance.total
             seen.add(balance.asset)
         for asset in set(self._account_balances) - seen:
@@ -534,7 +536,9 @@ class BinanceExchange(ExchangePyBase):
         )
 
     def _apply_balance(self, balance: Any) -> None:
-        self._account_available_balances[balance.asset] = balance.available
+        """A user-stream balance; one that reports the total alone leaves the available amount to the REST poll."""
+        if getattr(balance, "available", None) is not None:
+            self._account_available_balances[balance.asset] = balance.available
         self._account_balances[balance.asset] = balance.total
 
 

@@ -20,6 +20,7 @@ from hbgen.spec.errors import Diagnostic, did_you_mean, suggest
 from hbgen.spec.loader import LoadedDocument
 from hbgen.spec.model import default_recipe_name
 from hbgen.spec.paths import PathSyntaxError, parse_path
+from hbgen.spec.perpetual_checks import perpetual_checks
 from hbgen.spec.vocabulary import (
     ALL_INPUTS,
     CAPABILITIES,
@@ -27,6 +28,9 @@ from hbgen.spec.vocabulary import (
     KIND_FIELDS,
     LOGIN_STYLE_KEYS,
     ORDER_STATES,
+    PERPETUAL_CAPABILITIES,
+    PERPETUAL_KINDS,
+    PERPETUAL_ROLES,
     PLACEHOLDERS,
     PREDICATE_OPERATORS,
     PRIVATE_EVENT_KINDS,
@@ -34,6 +38,7 @@ from hbgen.spec.vocabulary import (
     REFERENCED_HOOK_SITES,
     ROLE_INPUTS,
     ROLE_MAPPING_KINDS,
+    ROLE_REQUIRED_FIELDS,
     ROLES_NEEDING_MAPPING,
     URL_PLACEHOLDERS_BY_STYLE,
     VALUE_TYPES_FOR_TARGET,
@@ -85,13 +90,25 @@ CAPABILITY_GAPS: Final = MappingProxyType(
         "ws_trades": ("no public channel with a trade mapping", ["ws", "public"], ()),
         "ws_private_orders": ("no private event with an order_update mapping", ["ws", "private"], ()),
         "ws_private_trades": ("no private event with a fill mapping", ["ws", "private"], ()),
+        "rest_positions": ('no "positions" endpoint', ["endpoints"], ("positions",)),
+        "rest_leverage": ('no "set_leverage" endpoint', ["endpoints"], ("set_leverage",)),
+        "rest_position_mode": ('no "set_position_mode" endpoint', ["endpoints"], ("set_position_mode",)),
+        "rest_funding_info": ('no "funding_info" endpoint', ["endpoints"], ("funding_info",)),
+        "rest_funding_payments": ('no "funding_payments" endpoint', ["endpoints"], ("funding_payments",)),
     }
 )
 
 
 def required_capabilities(data: Any) -> tuple[str, ...]:
-    """The capabilities a document of its connector type must provide or waive."""
-    return GATEWAY_CAPABILITIES if _m(data).get("type") == "gateway" else CAPABILITIES
+    """The capabilities a document of its connector type must provide or waive (a perpetual connector's position
+    mode endpoint only when it offers several modes)."""
+    d = _m(data)
+    if d.get("type") == "gateway":
+        return GATEWAY_CAPABILITIES
+    if d.get("type") != "perpetual":
+        return CAPABILITIES
+    several_modes = len(_l(_m(d.get("perpetual")).get("position_modes"))) > 1
+    return CAPABILITIES + tuple(c for c in PERPETUAL_CAPABILITIES if c != "rest_position_mode" or several_modes)
 
 
 def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
@@ -135,6 +152,11 @@ def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
         "ws_trades": routed("public", "trade"),
         "ws_private_orders": routed("private", "order_update"),
         "ws_private_trades": routed("private", "fill"),
+        "rest_positions": endpoints("positions"),
+        "rest_leverage": endpoints("set_leverage"),
+        "rest_position_mode": endpoints("set_position_mode"),
+        "rest_funding_info": endpoints("funding_info"),
+        "rest_funding_payments": endpoints("funding_payments"),
     }
 
 
@@ -164,7 +186,13 @@ class _Checker:
         self.err(path, f'unknown {what} "{name}"', hint)
         return False
 
+    @property
+    def perpetual(self) -> bool:
+        return self.data.get("type") == "perpetual"
+
     def mapping_kind(self, path: PathT, name: Any, allowed: Sequence[str], use: str) -> None:
+        if not self.perpetual:
+            allowed = [k for k in allowed if k not in PERPETUAL_KINDS]
         if not self.ref(path, name, self.mappings, "mapping"):
             return
         kind = _m(self.mappings[name]).get("kind")
@@ -232,6 +260,7 @@ class _Checker:
         self.credentials()
         self.polling()
         self.hooks_check()
+        perpetual_checks(self)
         self.requirements()
         return self.out
 
@@ -304,6 +333,13 @@ class _Checker:
             elif "recipe" in ep and auth == "none":
                 self.err(base + ["recipe"], "recipe is set but auth is none", "set auth: signed or remove the recipe")
             role = name if name in ROLE_INPUTS else None
+            if role in PERPETUAL_ROLES and not self.perpetual and self.data.get("type") in ("spot", "gateway"):
+                self.err(base, f"endpoint role {name} applies only to type perpetual", key=True)
+                role = None
+            for needed in ROLE_REQUIRED_FIELDS.get(role or "", ()):
+                mapping = _m(self.mappings.get(_s(ep.get("mapping")) or ""))
+                if mapping and "hook" not in mapping and needed not in _m(mapping.get("fields")):
+                    self.err(base + ["mapping"], f'the mapping of endpoint {name} must read "{needed}"')
             if "mapping" in ep:
                 kinds = ROLE_MAPPING_KINDS.get(role, tuple(KIND_FIELDS)) if role else tuple(KIND_FIELDS)
                 if role == "ping":
@@ -409,6 +445,8 @@ class _Checker:
             base: PathT = ["mappings", name]
             kind = mapping.get("kind")
             targets = KIND_FIELDS.get(kind, {}) if isinstance(kind, str) else {}
+            if kind in PERPETUAL_KINDS and not self.perpetual and self.data.get("type") in ("spot", "gateway"):
+                self.err(base + ["kind"], f"mapping kind {kind} applies only to type perpetual")
             self.path(base + ["each"], mapping.get("each"))
             self.predicates(base + ["filter"], mapping.get("filter"))
             if "hook" in mapping:
@@ -484,6 +522,10 @@ class _Checker:
         elif target == "bool":
             if not isinstance(value, bool):
                 self.err(path, f"expected true or false, got {value!r}")
+        elif target in ("position_side", "position_mode"):
+            names = ("LONG", "SHORT", "BOTH") if target == "position_side" else ("ONEWAY", "HEDGE")
+            if value not in names:
+                self.err(path, f"expected one of {', '.join(names)}, got {value!r}", did_you_mean(value, names))
 
     def order_book(self) -> None:
         ob = _m(self.data.get("order_book"))
@@ -575,6 +617,8 @@ class _Checker:
                 ch = _m(ch)
                 cpath = base + ["channels", cname]
                 self.mapping_kind(cpath + ["mapping"], ch.get("mapping"), PUBLIC_CHANNEL_KINDS, f"channel {cname}")
+                if "url" in ch:
+                    self.ws_urls(cpath + ["url"], ch.get("url"))
                 self.template(cpath + ["stream"], ch.get("stream"), "stream")
                 self.match_values(cpath, ch.get("match"), seen, cname, len(channels), "route_by" in public, "channel")
                 if "example_parsed" in ch:

@@ -114,7 +114,9 @@ def test_schema_and_python_vocabularies_agree() -> None:
         fields_schema = defs[f"fields_{kind}"]
         assert list(fields_schema["properties"]) == list(fields), kind
         assert set(fields_schema.get("required", [])) == {f for f, (_, req) in fields.items() if req}, kind
-    assert tuple(schema["properties"]["waivers"]["properties"]) == vocabulary.CAPABILITIES
+    assert tuple(schema["properties"]["waivers"]["properties"]) == (
+        vocabulary.CAPABILITIES + vocabulary.PERPETUAL_CAPABILITIES
+    )
     hook_sites = tuple(vocabulary.REFERENCED_HOOK_SITES) + vocabulary.FREE_HOOK_SITES
     assert set(defs["hook"]["properties"]["at"]["enum"]) == set(hook_sites)
     assert set(defs["login"]["properties"]["style"]["enum"]) == set(vocabulary.LOGIN_STYLE_KEYS)
