@@ -223,6 +223,8 @@ def spot_context(model: Any) -> dict[str, Any]:
         "login_success": _predicate_literals(private.login.success) if private else (),
         "ignore": _predicate_literals(private.ignore) if private else (),
         "terminated": _predicate_literals(private.terminated) if private else (),
+        "ready": _predicate_literals(private.ready) if private else (),
+        "public_ready": _predicate_literals(model.ws.public.ready) if model.ws.public else (),
     }
     # Whether the fills the connector sees report their fee; when they do not, it estimates the fee from the spec.
     fill_mappings = [events["fill"][1]] if events["fill"] else []

@@ -258,6 +258,7 @@ class BinanceExchange(ExchangePyBase):
             exchange_order_id=str(record.exchange_order_id)
             if record.exchange_order_id is not None
             else tracked_order.exchange_order_id,
+            sequence=record.sequence,
         )
 
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> list[TradeUpdate]:
@@ -475,10 +476,7 @@ class BinanceExchange(ExchangePyBase):
 
         seen: set[str] = set()
         for balance in parsers.parse_balances(response):
-            # The balances mapping always reads the available amount (the validator requires it).
-            available = balance.available if balance.available is not None else balance.total
-            self._account_available_balances[balance.asset] = available
-            self._account_balances[balance.asset] = balance.total
+            self._apply_balance_update(balance.asset, balance.total, balance.available)
             seen.add(balance.asset)
         for asset in set(self._account_balances) - seen:
             self._account_balances.pop(asset, None)
@@ -532,14 +530,13 @@ class BinanceExchange(ExchangePyBase):
                 new_state=update.state,
                 client_order_id=order.client_order_id,
                 exchange_order_id=str(exchange_order_id) if exchange_order_id is not None else order.exchange_order_id,
+                sequence=update.sequence,
             )
         )
 
     def _apply_balance(self, balance: Any) -> None:
-        """A user-stream balance; one that reports the total alone leaves the available amount to the REST poll."""
-        if getattr(balance, "available", None) is not None:
-            self._account_available_balances[balance.asset] = balance.available
-        self._account_balances[balance.asset] = balance.total
+        """Apply a balance record of a private event; one older than the asset's last update is ignored."""
+        self._apply_balance_update(balance.asset, balance.total, balance.available, balance.sequence)
 
 
 def _with_items(message: Any, items: list[Any]) -> Any:

@@ -286,6 +286,7 @@ class OrderStatusRecord:
     exchange_order_id: str
     state: OrderState
     timestamp: float
+    sequence: int
 
 
 def parse_order_status(message: Any) -> list[OrderStatusRecord]:
@@ -297,6 +298,7 @@ def parse_order_status(message: Any) -> list[OrderStatusRecord]:
             exchange_order_id=str(message["orderId"]),
             state=CONSTANTS.ORDER_STATE[message["status"]],
             timestamp=float(message["updateTime"]) / 1e3,
+            sequence=int(message["updateTime"]),
         )
     ]
 
@@ -310,6 +312,7 @@ class OpenOrdersRecord:
     exchange_order_id: str
     state: OrderState
     timestamp: float
+    sequence: int
 
 
 def parse_open_orders(message: Any) -> list[OpenOrdersRecord]:
@@ -321,6 +324,7 @@ def parse_open_orders(message: Any) -> list[OpenOrdersRecord]:
             exchange_order_id=str(item["orderId"]),
             state=CONSTANTS.ORDER_STATE[item["status"]],
             timestamp=float(item["updateTime"]) / 1e3,
+            sequence=int(item["updateTime"]),
         )
         for item in message
     ]
@@ -333,6 +337,7 @@ class BalancesRecord:
     asset: str
     available: Decimal
     total: Decimal
+    sequence: int | None = None
 
 
 def parse_balances(message: Any) -> list[BalancesRecord]:
@@ -441,6 +446,7 @@ class ExecutionOrderUpdateRecord:
     exchange_order_id: str
     state: OrderState
     timestamp: float
+    sequence: int
 
 
 def parse_execution_order_update(message: Any) -> list[ExecutionOrderUpdateRecord]:
@@ -454,6 +460,7 @@ def parse_execution_order_update(message: Any) -> list[ExecutionOrderUpdateRecor
             exchange_order_id=str(message["i"]),
             state=CONSTANTS.ORDER_STATE[message["X"]],
             timestamp=float(message["E"]) / 1e3,
+            sequence=int(message["T"]),
         )
     ]
 
@@ -465,6 +472,7 @@ class AccountPositionRecord:
     asset: str
     available: Decimal
     total: Decimal
+    sequence: int
 
 
 def parse_account_position(message: Any) -> list[AccountPositionRecord]:
@@ -474,6 +482,7 @@ def parse_account_position(message: Any) -> list[AccountPositionRecord]:
             asset=CONSTANTS.client_asset(item["a"]),
             available=Decimal(str(item["f"])),
             total=(Decimal(str(item["f"])) + Decimal(str(item["l"]))),
+            sequence=int(message["u"]),
         )
         for item in message["B"]
     ]

@@ -21,6 +21,7 @@ from hbgen.spec.vocabulary import KIND_FIELDS, ROLE_INPUTS
 
 __all__ = [
     "Scalar",
+    "DurationField",
     "Domain",
     "LinkedLimit",
     "RateLimit",
@@ -381,6 +382,22 @@ class PublicWs:
     envelope: FieldPath | None
     route_by: FieldPath | None
     channels: Mapping[str, Channel]
+    #: A REST-minted token the connection needs (style rest_token), and the server's greeting to await.
+    login: Login | None = None
+    ready: tuple[Predicate, ...] = ()
+
+
+@dataclass(frozen=True)
+class DurationField:
+    """Where a reply states a duration, and its unit (``s`` or ``ms``)."""
+
+    path: FieldPath
+    unit: str
+
+    @property
+    def seconds_factor(self) -> float:
+        """What the number is multiplied by to give seconds."""
+        return 0.001 if self.unit == "ms" else 1.0
 
 
 @dataclass(frozen=True)
@@ -402,6 +419,10 @@ class Login:
     url_field: FieldPath | None
     url_template: str | None
     hook: str | None
+    #: rest_token: what the token reply assigns besides the token (ping interval, lifetime), and a fixed lifetime.
+    ping_interval_field: DurationField | None = None
+    token_lifetime: float | None = None
+    token_lifetime_field: DurationField | None = None
 
 
 @dataclass(frozen=True)
@@ -433,6 +454,7 @@ class PrivateWs:
     terminated: tuple[Predicate, ...]
     route_by: FieldPath | None
     events: Mapping[str, Event]
+    ready: tuple[Predicate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -894,6 +916,8 @@ def _public_ws(raw: Any) -> PublicWs | None:
         envelope=_opt_path(raw.get("envelope")),
         route_by=_opt_path(raw.get("route_by")),
         channels=_frozen(channels),
+        login=_login(raw["login"]) if "login" in raw else None,
+        ready=_predicates(raw.get("ready")),
     )
 
 
@@ -914,7 +938,16 @@ def _login(raw: Mapping[str, Any]) -> Login:
         url_field=_opt_path(raw.get("url_field")),
         url_template=raw.get("url_template"),
         hook=raw.get("hook"),
+        ping_interval_field=_duration(raw.get("ping_interval_field")),
+        token_lifetime=float(raw["token_lifetime"]) if "token_lifetime" in raw else None,
+        token_lifetime_field=_duration(raw.get("token_lifetime_field")),
     )
+
+
+def _duration(raw: Any) -> DurationField | None:
+    if raw is None:
+        return None
+    return DurationField(parse_path(raw["path"]), raw.get("unit", "s"))
 
 
 def _private_ws(raw: Any) -> PrivateWs | None:
@@ -940,6 +973,7 @@ def _private_ws(raw: Any) -> PrivateWs | None:
         terminated=_predicates(raw.get("terminated")),
         route_by=_opt_path(raw.get("route_by")),
         events=_frozen(events),
+        ready=_predicates(raw.get("ready")),
     )
 
 

@@ -26,6 +26,7 @@ from hbgen.spec.vocabulary import (
     CAPABILITIES,
     GATEWAY_CAPABILITIES,
     KIND_FIELDS,
+    LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE,
     LOGIN_STYLE_KEYS,
     ORDER_STATES,
     PERPETUAL_CAPABILITIES,
@@ -623,17 +624,23 @@ class _Checker:
                 self.match_values(cpath, ch.get("match"), seen, cname, len(channels), "route_by" in public, "channel")
                 if "example_parsed" in ch:
                     self.example_records(cpath + ["example_parsed"], ch.get("example_parsed"), ch.get("mapping"))
+            if "login" in public:
+                self.login(public.get("login"), base + ["login"])
+            public_token = _m(public.get("login")).get("style") == "rest_token"
             for key in ("subscribe", "unsubscribe"):
-                self.template(base + [key, "message"], _m(public.get(key)).get("message"), "subscription")
+                message = _m(public.get(key)).get("message")
+                self.template(base + [key, "message"], message, "subscription")
+                self.token_placeholder(base + [key, "message"], message, public_token)
             self.heartbeat(base + ["heartbeat"], public.get("heartbeat"))
             self.predicates(base + ["ack"], public.get("ack"))
+            self.predicates(base + ["ready"], public.get("ready"))
             self.path(base + ["envelope"], public.get("envelope"))
             self.path(base + ["route_by"], public.get("route_by"))
         private = _m(ws.get("private"))
         if private:
             base = ["ws", "private"]
             self.ws_urls(base + ["url"], private.get("url"))
-            self.login(private.get("login"))
+            self.login(private.get("login"), base + ["login"])
             events = _m(private.get("events"))
             seen = {}
             for ename, ev in events.items():
@@ -648,9 +655,12 @@ class _Checker:
                         self.err(ppath, f'"{mname}" is not one of this event\'s mappings', key=True)
                     else:
                         self.example_records(ppath, records, mname)
-            self.template(base + ["subscribe", "message"], _m(private.get("subscribe")).get("message"), "subscription")
+            message = _m(private.get("subscribe")).get("message")
+            self.template(base + ["subscribe", "message"], message, "subscription")
+            private_token = _m(private.get("login")).get("style") == "rest_token"
+            self.token_placeholder(base + ["subscribe", "message"], message, private_token)
             self.heartbeat(base + ["heartbeat"], private.get("heartbeat"))
-            for key in ("ignore", "terminated"):
+            for key in ("ignore", "terminated", "ready"):
                 self.predicates(base + [key], private.get(key))
             self.path(base + ["envelope"], private.get("envelope"))
             self.path(base + ["route_by"], private.get("route_by"))
@@ -682,12 +692,22 @@ class _Checker:
             self.err(path + ["message"], "a text heartbeat message must be a string")
         self.template(path + ["message"], hb.get("message"), "heartbeat")
 
-    def login(self, login: Any) -> None:
+    def login(self, login: Any, base: PathT) -> None:
         login = _m(login)
-        base: PathT = ["ws", "private", "login"]
         style = login.get("style")
         if not isinstance(style, str) or style not in LOGIN_STYLE_KEYS:
             return
+        if base[1] == "public":
+            if style != "rest_token":
+                self.err(
+                    base + ["style"],
+                    f"a public connection cannot log in with style {style}",
+                    "only a token minted over REST (style rest_token) opens a public connection",
+                )
+                return
+            for key in ("message", "success"):
+                if key in login:
+                    self.err(base + [key], "a public connection sends no login message", key=True)
         applicable = LOGIN_STYLE_KEYS[style]
         for key in login:
             if key != "style" and key not in applicable:
@@ -716,9 +736,50 @@ class _Checker:
                         f'placeholder "${{{name}}}" has no value in login style {style}',
                         f"allowed with {style}: {', '.join('${' + a + '}' for a in allowed)}",
                     )
+        message = login.get("message")
+        if style in LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE:
+            self.style_placeholders(base + ["message"], message, LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE[style], style)
         self.predicates(base + ["success"], login.get("success"))
         for key in ("key_field", "token_field", "url_field"):
             self.path(base + [key], login.get(key))
+        for key in ("ping_interval_field", "token_lifetime_field"):
+            self.path(base + [key, "path"], _m(login.get(key)).get("path"))
+
+    def style_placeholders(self, path: PathT, value: Any, allowed: Sequence[str], style: str) -> None:
+        """Placeholders of ``value`` that the login style has no value for (known ones only; unknown ones are
+        reported by :meth:`template`)."""
+        if isinstance(value, str):
+            for name in _PLACEHOLDER.findall(value):
+                if name in PLACEHOLDERS["login"] and name not in allowed:
+                    self.err(
+                        path,
+                        f'placeholder "${{{name}}}" has no value in login style {style}',
+                        f"allowed with {style}: {', '.join('${' + a + '}' for a in allowed)}",
+                    )
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                self.style_placeholders(path + [k], v, allowed, style)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                self.style_placeholders(path + [i], v, allowed, style)
+
+    def token_placeholder(self, path: PathT, value: Any, has_token: bool) -> None:
+        """``${token}`` in a subscription of a connection that mints no token."""
+        if has_token:
+            return
+        if isinstance(value, str):
+            if "token" in _PLACEHOLDER.findall(value):
+                self.err(
+                    path,
+                    'placeholder "${token}" has no value: this connection mints no token',
+                    "a token comes from a login of style rest_token",
+                )
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                self.token_placeholder(path + [k], v, has_token)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                self.token_placeholder(path + [i], v, has_token)
 
     def orders(self) -> None:
         orders = _m(self.data.get("orders"))

@@ -111,6 +111,7 @@ KIND_FIELDS: Final = MappingProxyType(
             "exchange_order_id": ("str", False),
             "state": ("order_state", True),
             "timestamp": ("timestamp", False),
+            "sequence": ("int", False),
         },
         "fill": {
             "symbol": ("trading_pair", False),
@@ -128,7 +129,12 @@ KIND_FIELDS: Final = MappingProxyType(
         },
         # ``available`` is required of the balances endpoint's mapping only (see ROLE_REQUIRED_FIELDS): a user-stream
         # event may report the total alone.
-        "balance": {"asset": ("asset", True), "available": ("decimal", False), "total": ("decimal", True)},
+        "balance": {
+            "asset": ("asset", True),
+            "available": ("decimal", False),
+            "total": ("decimal", True),
+            "sequence": ("int", False),
+        },
         "order_ack": {
             "exchange_order_id": ("str", True),
             "client_order_id": ("str", False),
@@ -336,7 +342,17 @@ LOGIN_STYLE_KEYS: Final = MappingProxyType(
         "signed_subscribe": ("message", "recipe", "success"),
         "signed_login": ("message", "recipe", "success"),
         "listen_key": ("create", "keep_alive", "close", "keep_alive_interval", "key_field", "url_template"),
-        "rest_token": ("endpoint", "token_field", "url_field", "url_template", "message", "success"),
+        "rest_token": (
+            "endpoint",
+            "token_field",
+            "url_field",
+            "url_template",
+            "message",
+            "success",
+            "ping_interval_field",
+            "token_lifetime",
+            "token_lifetime_field",
+        ),
         "hook": ("hook",),
     }
 )
@@ -345,6 +361,18 @@ LOGIN_STYLE_KEYS: Final = MappingProxyType(
 #: connection, e.g. KuCoin's ``connectId``).
 URL_PLACEHOLDERS_BY_STYLE: Final = MappingProxyType(
     {"listen_key": ("url", "listen_key", "uuid"), "rest_token": ("url", "token", "uuid")}
+)
+
+#: The ``ws.private.login.message`` placeholders each login style has values for: the signed values come from the
+#: recipe of the signed styles, ``${token}`` only from a token minted over REST.
+_SIGNED_MESSAGE_PLACEHOLDERS: tuple[str, ...] = ("uuid", "id", "time_s", "signed_params", "api_key", "timestamp")
+_SIGNED_MESSAGE_PLACEHOLDERS += ("signature", "passphrase")
+LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE: Final = MappingProxyType(
+    {
+        "signed_subscribe": _SIGNED_MESSAGE_PLACEHOLDERS,
+        "signed_login": _SIGNED_MESSAGE_PLACEHOLDERS,
+        "rest_token": ("uuid", "id", "time_s", "token"),
+    }
 )
 
 PREDICATE_OPERATORS: Final = ("equals", "not_equals", "in", "contains", "any_contains", "present")

@@ -109,14 +109,32 @@ def rest_token_spec() -> str:
         "limit_id": "/bullet-private",
         "example_response": {"code": "200000", "data": {"token": TOKEN, "instanceServers": [server]}},
     }
-    private = data["ws"]["private"]
-    private["login"] = {
+    # The public socket takes a token too (KuCoin's bullet-public), and both greet each connection first.
+    data["endpoints"]["ws_token_public"] = {
+        "method": "POST",
+        "path": "/v1/bullet-public",
+        "auth": "none",
+        "limit_id": "/bullet-private",
+        "example_response": {"code": "200000", "data": {"token": "public-" + TOKEN, "instanceServers": [server]}},
+    }
+    session = {
         "style": "rest_token",
-        "endpoint": "ws_token",
         "token_field": "data.token",
         "url_field": "data.instanceServers[0].endpoint",
         "url_template": "${url}?token=${token}&connectId=${uuid}",
+        "ping_interval_field": {"path": "data.instanceServers[0].pingInterval", "unit": "ms"},
+        "token_lifetime": 86400,
     }
+    welcome = [{"field": "type", "equals": "welcome"}]
+    ping = {"interval": 30, "style": "json", "message": {"id": "${id}", "type": "ping"}, "pong": {"type": "pong"}}
+    public = data["ws"]["public"]
+    public["login"] = {**session, "endpoint": "ws_token_public"}
+    public["ready"] = welcome
+    public["heartbeat"] = ping
+    private = data["ws"]["private"]
+    private["login"] = {**session, "endpoint": "ws_token"}
+    private["ready"] = welcome
+    private["heartbeat"] = ping
     private["subscribe"] = {
         "message": {
             "id": "${id}",
@@ -126,7 +144,7 @@ def rest_token_spec() -> str:
             "response": True,
         }
     }
-    private["ignore"] = [{"field": "type", "in": ["welcome", "ack", "pong"]}]
+    private["ignore"] = [{"field": "type", "in": ["ack", "pong"]}]
     private["envelope"] = "data"
     _events_without_envelope(private)
     for event in private["events"].values():
@@ -189,7 +207,7 @@ class Harness(unittest.IsolatedAsyncioTestCase):
 
     async def sleep(self, seconds: float) -> None:
         self.waits.append(seconds)
-        if seconds == 1800.0 and self.waits.count(seconds) > 1:
+        if seconds in (1800.0, 18.0) and self.waits.count(seconds) > 1:  # keep-alive, the server's ping interval
             await asyncio.Event().wait()
         await asyncio.sleep(0)
 
@@ -266,7 +284,11 @@ class FocusedRestTokenLogin(Harness):
         self.assertEqual("my-api-key", mint.kwargs["headers"]["X-MBX-APIKEY"])
         subscribe = {"id": 1, "type": "subscribe", "topic": "/spotMarket/tradeOrders", "privateChannel": True}
         subscribe["response"] = True
-        self.assertEqual([subscribe], self.mocking.json_messages_sent_through_websocket(self.ws))
+        sent = self.mocking.json_messages_sent_through_websocket(self.ws)
+        self.assertEqual(subscribe, sent[0], "the subscription is the first message, after the welcome")
+        self.assertTrue(sent[1:] and all(m == {"id": m["id"], "type": "ping"} for m in sent[1:]), sent)
+        self.assertIn(18.0, self.waits, "JSON pings at the server's pingInterval (18000 ms), not the spec's 30 s")
+        self.assertEqual(86400.0, self.source.TOKEN_LIFETIME)
         self.assertIsNone(self.source._token)
 """
 )
@@ -367,3 +389,47 @@ def test_a_url_placeholder_of_the_other_style_is_rejected(style_spec: Any, templ
     model, diagnostics = check_text(yaml.safe_dump(data, sort_keys=False), "specs/binance.yaml")
     assert model is None
     assert any(message in d.message and d.path == "ws.private.login.url_template" for d in diagnostics), diagnostics
+
+
+def _diagnostics(data: dict[str, Any]) -> list[tuple[str, str]]:
+    model, diagnostics = check_text(yaml.safe_dump(data, sort_keys=False), "specs/binance.yaml")
+    assert model is None
+    return [(d.path, d.message) for d in diagnostics]
+
+
+def test_a_token_placeholder_without_a_minted_token_is_rejected() -> None:
+    # ${token} in the login message of another style (Binance's signed subscribe), in a private subscription of a
+    # style that mints none, and in a public subscription of a socket without a token login.
+    data = _binance()
+    data["ws"]["private"]["login"]["message"]["params"] = {"token": "${token}"}
+    data["ws"]["private"]["subscribe"] = {"message": {"op": "subscribe", "token": "${token}"}}
+    data["ws"]["public"]["subscribe"]["message"]["token"] = "${token}"
+    found = _diagnostics(data)
+    assert (
+        "ws.private.login.message.params.token",
+        'placeholder "${token}" has no value in login style signed_subscribe',
+    ) in found, found
+    assert (
+        "ws.private.subscribe.message.token",
+        'placeholder "${token}" has no value: this connection mints no token',
+    ) in found
+    assert (
+        "ws.public.subscribe.message.token",
+        'placeholder "${token}" has no value: this connection mints no token',
+    ) in found
+
+
+def test_a_signed_value_in_a_rest_token_login_message_is_rejected() -> None:
+    data = yaml.safe_load(rest_token_spec())
+    data["ws"]["private"]["login"]["message"] = {"op": "login", "token": "${token}", "sig": "${signature}"}
+    assert _diagnostics(data) == [
+        ("ws.private.login.message.sig", 'placeholder "${signature}" has no value in login style rest_token')
+    ]
+
+
+def test_a_public_login_is_a_rest_minted_token_and_sends_no_message() -> None:
+    data = yaml.safe_load(rest_token_spec())
+    data["ws"]["public"]["login"]["message"] = {"op": "login"}
+    assert _diagnostics(data) == [("ws.public.login.message", "a public connection sends no login message")]
+    data["ws"]["public"]["login"] = {"style": "signed_login", "recipe": "rest", "message": {"op": "login"}}
+    assert ("ws.public.login.style", "a public connection cannot log in with style signed_login") in _diagnostics(data)

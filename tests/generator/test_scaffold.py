@@ -108,7 +108,7 @@ def test_scaffold_files_answers_and_no_machine_paths(committed_template: Path, t
                 "name": "binance_balances",
                 "at": "mapping.parse",
                 "description": description["binance_balances"],
-                "records": [{"mapping": "balances", "fields": ["asset", "available", "total"]}],
+                "records": [{"mapping": "balances", "fields": ["asset", "available", "total", "sequence"]}],
             },
             {
                 "name": "binance_sign_rest",

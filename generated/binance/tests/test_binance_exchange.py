@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from hbrt.data_type.common import OrderType
-from hbrt.data_type.in_flight_order import InFlightOrder
+from hbrt.data_type.in_flight_order import InFlightOrder, OrderState
 from hbrt.data_type.trade_fee import DeductedFromReturnsTradeFee, TokenAmount, TradeFeeBase
 from hbrt.data_type.trading_rule import TradingRule
 from hbrt.testing.exchange_connector_test import AbstractExchangeConnectorTests, MockResponse, UrlLike
@@ -99,6 +99,7 @@ MAPPINGS: dict[str, Any] = {
             "asset": ("path", (("a",),), "asset", None),
             "available": ("path", (("f",),), "decimal", None),
             "total": ("sum", (("f",), ("l",)), "decimal", None),
+            "sequence": ("path", (("$", "u"),), "int", None),
         },
         (),
     ),
@@ -124,6 +125,7 @@ MAPPINGS: dict[str, Any] = {
             "exchange_order_id": ("path", (("orderId",),), "str", None),
             "state": ("path", (("status",),), "str", ORDER_STATE_WIRE),
             "timestamp": ("path", (("updateTime",),), "timestamp_ms", None),
+            "sequence": ("path", (("updateTime",),), "int", None),
         },
         (),
     ),
@@ -152,6 +154,7 @@ MAPPINGS: dict[str, Any] = {
             "exchange_order_id": ("path", (("i",),), "str", None),
             "state": ("path", (("X",),), "str", ORDER_STATE_WIRE),
             "timestamp": ("path", (("E",),), "timestamp_ms", None),
+            "sequence": ("path", (("T",),), "int", None),
         },
         (),
     ),
@@ -496,19 +499,22 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
         }
 
     # ---- (h) user stream --------------------------------------------------------------------------------------
-    def _order_event(self, order: InFlightOrder, state: str, with_fill: bool = False) -> Any:
+    def _order_event(
+        self, order: InFlightOrder, state: str, with_fill: bool = False, sequence: int | None = None
+    ) -> Any:
+        record: dict[str, Any] = {
+            "symbol": self.exchange_trading_pair,
+            "client_order_id": order.client_order_id,
+            "exchange_order_id": order.exchange_order_id,
+            "state": state,
+            "timestamp": UPDATE_TIME,
+        }
+        if sequence is not None:
+            record["sequence"] = sequence
         event = _payload(
             "execution_order_update",
             examples.unwrapped_event("execution_report"),
-            [
-                {
-                    "symbol": self.exchange_trading_pair,
-                    "client_order_id": order.client_order_id,
-                    "exchange_order_id": order.exchange_order_id,
-                    "state": state,
-                    "timestamp": UPDATE_TIME,
-                }
-            ],
+            [record],
             violate_filters=[] if with_fill else [MAPPINGS["execution_fill"][2]],
         )
         if with_fill:
@@ -527,3 +533,25 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
     def trade_event_for_full_fill_websocket_update(self, order: InFlightOrder) -> Any:
         # The order event carries the fill (execution_report).
         return None
+
+    def _balance_event(self, total: Decimal, sequence: int) -> Any:
+        record = {"asset": self.base_asset, "available": total, "total": total, "sequence": sequence}
+        return _payload("account_position", examples.unwrapped_event("account_position"), [record])
+
+    async def test_a_balance_event_older_than_the_applied_one_is_ignored(self) -> None:
+        # The spec's sequence field orders balance events: shuffled, the older one must not overwrite the newer.
+        newer, older = self._balance_event(Decimal("131"), 2000), self._balance_event(Decimal("105"), 1000)
+        await self.process_user_stream_events([newer, older])
+        self.assertEqual(Decimal("131"), self.exchange.get_balance(self.base_asset))
+        self.assertEqual(Decimal("131"), self.exchange.get_available_balance(self.base_asset))
+        await self.process_user_stream_events([self._balance_event(Decimal("140"), 2000)])  # same sequence: applied
+        self.assertEqual(Decimal("140"), self.exchange.get_balance(self.base_asset))
+
+    async def test_an_order_update_older_than_the_applied_one_is_ignored(self) -> None:
+        # The spec's sequence field orders order updates: a shuffled OPEN must not move the order back.
+        order = self.track_order(1)
+        newer = self._order_event(order, "PARTIALLY_FILLED", sequence=2000)
+        older = self._order_event(order, "OPEN", sequence=1000)
+        await self.process_user_stream_events([newer, older])
+        self.assertEqual(OrderState.PARTIALLY_FILLED, order.current_state)
+        self.assertEqual(2000, order.last_update_sequence)

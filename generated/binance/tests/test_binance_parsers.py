@@ -113,6 +113,7 @@ class BinanceParsersTests(unittest.TestCase):
                 "exchange_order_id": "28",
                 "state": OrderState.OPEN,
                 "timestamp": 1507725176.595,
+                "sequence": 1507725176595,
             },
         ]
         self.assert_records(parsers.parse_order_status(message), expected)
@@ -125,6 +126,7 @@ class BinanceParsersTests(unittest.TestCase):
                 "exchange_order_id": "28",
                 "state": OrderState.PARTIALLY_FILLED,
                 "timestamp": 1507725177.595,
+                "sequence": 1507725177595,
             },
         ]
         self.assert_records(parsers.parse_open_orders(message), expected)
@@ -219,6 +221,7 @@ class BinanceParsersTests(unittest.TestCase):
                 "exchange_order_id": "100234",
                 "state": OrderState.FILLED,
                 "timestamp": 1499405658.658,
+                "sequence": 1499405658657,
             },
         ]
         self.assert_records(parsers.parse_execution_order_update(message), expected)
@@ -230,6 +233,7 @@ class BinanceParsersTests(unittest.TestCase):
                 "asset": "COINALPHA",
                 "available": Decimal("10"),
                 "total": Decimal("15"),
+                "sequence": 1564034571073,
             },
         ]
         self.assert_records(parsers.parse_account_position(message), expected)

@@ -279,6 +279,13 @@ class ClientOrderTracker:
                 self._lost_orders.pop(lost_order.client_order_id, None)
             return
 
+        if order.is_stale_update(order_update):
+            self.logger().debug(
+                f"Ignoring an update of order {order.client_order_id} older than the last one applied "
+                f"(sequence {order_update.sequence} < {order.last_update_sequence}): {order_update}"
+            )
+            return
+
         if order_update.new_state != OrderState.FAILED:
             self._order_not_found_records.pop(order.client_order_id, None)
 

@@ -170,6 +170,8 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         self._rate_limits_share_pct: Decimal = Decimal(str(rate_limits_share_pct))
 
         self._account_balances: dict[str, Decimal] = {}
+        #: Per asset, the sequence of the last balance update applied that carried one (_apply_balance_update).
+        self._balance_sequences: dict[str, int] = {}
         self._account_available_balances: dict[str, Decimal] = {}
         self._real_time_balance_update: bool = True
         self._in_flight_orders_snapshot: dict[str, InFlightOrder] = {}
@@ -621,6 +623,33 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
     def get_all_balances(self) -> dict[str, Decimal]:
         return dict(self._account_balances)
+
+    def _apply_balance_update(
+        self, asset: str, total: Decimal, available: Decimal | None, sequence: int | None = None
+    ) -> bool:
+        """Set the total and available balance of ``asset`` from an account event or a polled balance.
+
+        ``available`` None (an event reporting the total alone, as Binance USD-M's account updates do) keeps the
+        available amount last polled.
+
+        ``sequence`` is the exchange's position of the update among the account's updates (larger is later: an
+        update id or a time in ms, the ``sequence`` field of the spec's balance mapping). An update whose sequence
+        is lower than that of the last update applied to ``asset`` is stale and ignored, so shuffled or replayed
+        events cannot overwrite a newer balance. An update without a sequence is applied as it comes (it does not
+        reset the asset's sequence). Returns whether the update was applied.
+        """
+        if sequence is not None:
+            last = self._balance_sequences.get(asset)
+            if last is not None and sequence < last:
+                self.logger().debug(
+                    f"Ignoring a balance update of {asset} older than the last one applied ({sequence} < {last})."
+                )
+                return False
+            self._balance_sequences[asset] = sequence
+        self._account_balances[asset] = total
+        if available is not None:
+            self._account_available_balances[asset] = available
+        return True
 
     @property
     def available_balances(self) -> dict[str, Decimal]:

@@ -10,12 +10,15 @@ event, and (for listen keys and REST tokens) the REST calls. The behaviour lives
   require success, then send the subscriptions.
 * :class:`ListenKeyUserStreamDataSource` (Binance futures): create a listen key over REST, connect to a URL that
   carries it, keep it alive every ``KEEP_ALIVE_INTERVAL`` seconds; a new key after every reconnect.
-* :class:`RestTokenUserStreamDataSource` (KuCoin, Kraken): mint a token over REST (which may also assign the URL),
-  connect with it, optionally log in with it, then subscribe.
+* :class:`RestTokenUserStreamDataSource` (KuCoin, Kraken): mint a token over REST (which may also assign the URL,
+  the ping interval and the token's lifetime), connect with it, optionally log in with it, then subscribe; a fresh
+  token for every connection, and the connection renewed before the token's lifetime ends.
 
-All four share :class:`StyledUserStreamDataSource`: message filtering (drop non-JSON frames, empty payloads and
-ignored replies such as request acknowledgements), envelope unwrapping, and a ``ConnectionError`` on the exchange's
-"stream terminated" event so the base loop reconnects and logs in afresh. Login replies never reach the queue.
+All four share :class:`StyledUserStreamDataSource`: the server's greeting awaited before anything is sent (when
+the exchange greets), heartbeat messages when the exchange wants its own rather than ping frames, message filtering
+(drop non-JSON frames, empty payloads and ignored replies such as request acknowledgements), envelope unwrapping,
+and a ``ConnectionError`` on the exchange's "stream terminated" event so the base loop reconnects and logs in
+afresh. Login replies and the greeting never reach the queue.
 
 Templates in messages use ``${name}`` placeholders (see :func:`fill_template`).
 """
@@ -30,9 +33,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from hbrt.connector.rest_token import TokenSession, TokenSessions
 from hbrt.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hbrt.redaction import remember_secret
 from hbrt.web_assistant.connections.data_types import WSJSONRequest
+from hbrt.web_assistant.upkeep import wait_until_ready
 
 if TYPE_CHECKING:
     from hbrt.web_assistant.auth import AuthBase
@@ -88,11 +93,19 @@ class StyledUserStreamDataSource(UserStreamTrackerDataSource, ABC):
 
     Facts a subclass supplies (defaults in parentheses): :meth:`_ws_url` (required), :meth:`_login_message`
     (None: no login message), :meth:`_is_login_success` (True), :meth:`_subscription_messages` (none),
-    :meth:`_is_ignored` (False), :meth:`_unwrap` (the message itself), :meth:`_is_terminated` (False) and the class
-    attribute ``HEARTBEAT_INTERVAL`` (the ping timeout passed to ``connect``).
+    :meth:`_is_ignored` (False), :meth:`_unwrap` (the message itself), :meth:`_is_terminated` (False), the class
+    attribute ``HEARTBEAT_INTERVAL`` (seconds between pings: the ping timeout passed to ``connect``, and the
+    interval of heartbeat messages when ``HEARTBEAT_MESSAGES``), :meth:`_heartbeat_request` (the heartbeat message,
+    sent only when ``HEARTBEAT_MESSAGES``) and, when ``AWAIT_READY``, :meth:`_is_ready` (the server's greeting,
+    awaited for ``READY_TIMEOUT`` seconds before the login).
     """
 
     HEARTBEAT_INTERVAL: ClassVar[float] = 30.0
+    #: Whether the exchange wants its own heartbeat message (``_heartbeat_request``) every ping interval.
+    HEARTBEAT_MESSAGES: ClassVar[bool] = False
+    #: Whether each connection starts with a greeting from the server that must arrive before anything is sent.
+    AWAIT_READY: ClassVar[bool] = False
+    READY_TIMEOUT: ClassVar[float] = 10.0
     #: Seconds to wait for the reply to the login message.
     LOGIN_REPLY_TIMEOUT: ClassVar[float] = 10.0
 
@@ -142,6 +155,17 @@ class StyledUserStreamDataSource(UserStreamTrackerDataSource, ABC):
         """Whether the event says the exchange ended the stream (the socket is dropped and the login redone)."""
         return False
 
+    def _is_ready(self, message: Any) -> bool:
+        """Whether ``message`` is the server's greeting (read only when ``AWAIT_READY``)."""
+        return True
+
+    def _ping_interval(self) -> float:
+        """Seconds between pings on the current connection (``HEARTBEAT_INTERVAL``; a REST token may assign it)."""
+        return self.HEARTBEAT_INTERVAL
+
+    def _heartbeat_interval(self) -> float | None:
+        return self._ping_interval() if self.HEARTBEAT_MESSAGES else None
+
     # ------------------------------------------------------------------ helpers for subclasses
 
     def _next_request_id(self) -> int:
@@ -161,10 +185,12 @@ class StyledUserStreamDataSource(UserStreamTrackerDataSource, ABC):
     async def _connected_websocket_assistant(self) -> WSAssistant:
         url = await self._connection_url()
         ws = await self._api_factory.get_ws_assistant()
-        await ws.connect(ws_url=url, ping_timeout=self.HEARTBEAT_INTERVAL)
+        await ws.connect(ws_url=url, ping_timeout=self._ping_interval())
         return ws
 
     async def _subscribe_channels(self, websocket_assistant: WSAssistant) -> None:
+        if self.AWAIT_READY:
+            await wait_until_ready(websocket_assistant, self._is_ready, self.READY_TIMEOUT)
         await self._login(websocket_assistant)
         for message in self._subscription_messages():
             await websocket_assistant.send(WSJSONRequest(payload=message))
@@ -280,36 +306,51 @@ class ListenKeyUserStreamDataSource(StyledUserStreamDataSource):
 
 
 class RestTokenUserStreamDataSource(StyledUserStreamDataSource):
-    """Style ``rest_token``: a REST call mints a token (and may assign the URL); connect with it, optionally send a
-    login message that carries it, then subscribe. A fresh token per connection.
+    """Style ``rest_token``: a REST call mints a token (and may assign the URL, the ping interval and the token's
+    lifetime); connect with it, optionally send a login message that carries it, then subscribe. A fresh token per
+    connection; when the token has a lifetime (the reply's, else ``TOKEN_LIFETIME``) the connection is renewed
+    before it ends (:mod:`hbrt.connector.rest_token`).
 
-    Subclasses supply :meth:`_mint_token` (returning ``(token, url or None)``) and :meth:`_ws_url_for`.
+    Subclasses supply :meth:`_mint_session` and :meth:`_ws_url_for`.
     """
+
+    #: Seconds a token stays valid after it is minted, when the REST reply does not say; None: it does not expire.
+    TOKEN_LIFETIME: ClassVar[float | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._token: str | None = None
-        self._token_url: str | None = None
+        self._sessions = TokenSessions(self._mint_session, lifetime=self.TOKEN_LIFETIME, clock=lambda: self._time())
+
+    @property
+    def _token(self) -> str | None:
+        """The token of the current connection, None between connections."""
+        session = self._sessions.current
+        return session.token if session is not None else None
 
     def _ws_url(self) -> str:
-        if self._token is None:
+        session = self._sessions.current
+        if session is None:
             raise RuntimeError("No token yet.")
-        return self._ws_url_for(self._token, self._token_url)
+        return self._ws_url_for(session.token, session.url)
 
     @abstractmethod
-    async def _mint_token(self) -> tuple[str, str | None]:
-        """Obtain ``(token, websocket URL assigned by the exchange or None)`` over REST."""
+    async def _mint_session(self) -> TokenSession:
+        """Obtain a token over REST, with what the exchange assigns along with it (URL, ping interval, lifetime)."""
 
     @abstractmethod
     def _ws_url_for(self, token: str, url: str | None) -> str:
-        """The websocket URL to connect to with ``token``."""
+        """The websocket URL to connect to with ``token`` (``url``: the one the exchange assigned, if any)."""
 
     async def _connection_url(self) -> str:
-        self._token, self._token_url = await self._mint_token()
-        remember_secret(self._token)  # masked in every log line and error
+        await self._sessions.open()  # the token is masked in every log line and error (TokenSessions.open)
         return self._ws_url()
+
+    def _ping_interval(self) -> float:
+        return self._sessions.ping_interval(None) or self.HEARTBEAT_INTERVAL
+
+    def _connection_deadline(self) -> float | None:
+        return self._sessions.renew_at()
 
     async def _on_user_stream_interruption(self, websocket_assistant: WSAssistant | None) -> None:
         await super()._on_user_stream_interruption(websocket_assistant)
-        self._token = None
-        self._token_url = None
+        self._sessions.close()

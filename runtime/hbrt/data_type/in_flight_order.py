@@ -7,6 +7,11 @@ compared byte for byte in a log line of the shared connector tests). Deliberate 
   arriving after ``FILLED`` re-opens a finished order. Here an :class:`OrderUpdate` that would move an order out of
   CANCELED, FILLED or FAILED is ignored (logged at DEBUG) and ``update_with_order_update`` returns False. Trade
   updates are still applied to terminal orders: a fill is a fact, even when it arrives after the cancel.
+* **Updates in exchange order.** An :class:`OrderUpdate` may carry the exchange's ``sequence`` of the change (an
+  update id, or a time in ms, as the spec's mapping declares). One whose sequence is lower than that of the last
+  update applied to the order is stale: it is ignored (logged at DEBUG), so a shuffled ``OPEN`` cannot overwrite
+  a later ``PARTIALLY_FILLED``. Updates without a sequence (a local failure, a spec that declares none) are
+  applied in arrival order, as before; equal sequences too.
 * **Loop-safe events.** The three ``asyncio.Event`` objects are created lazily, on first access, and reflect the
   order's state at that moment, so an order can be built (or restored from JSON) outside a running loop.
 * **No rate oracle.** :meth:`InFlightOrder.cumulative_fee_paid` sums the fee components it can express in the
@@ -65,6 +70,15 @@ class OrderUpdate(NamedTuple):
     client_order_id: str | None = None
     exchange_order_id: str | None = None
     misc_updates: dict[str, Any] | None = None
+    #: The exchange's position of this change among the order's updates (larger is later), or None when unknown.
+    sequence: int | None = None
+
+    def __repr__(self) -> str:
+        """Hummingbot's repr (log lines quote it); ``sequence``, which Hummingbot lacks, only when it is known."""
+        values = self._asdict()
+        if self.sequence is None:
+            del values["sequence"]
+        return "OrderUpdate(" + ", ".join(f"{name}={value!r}" for name, value in values.items()) + ")"
 
 
 class TradeUpdate(NamedTuple):
@@ -160,6 +174,8 @@ class InFlightOrder:
         self.executed_amount_base: Decimal = S_DECIMAL_0
         self.executed_amount_quote: Decimal = S_DECIMAL_0
         self.last_update_timestamp: float = creation_timestamp
+        #: Sequence of the last update applied that carried one (see :meth:`is_stale_update`).
+        self.last_update_sequence: int | None = None
         self.order_fills: dict[str, TradeUpdate] = {}
 
         self._exchange_order_id_update_event: asyncio.Event | None = None
@@ -361,13 +377,25 @@ class InFlightOrder:
             return True
         return exchange_order_id is not None and exchange_order_id == self.exchange_order_id
 
+    def is_stale_update(self, order_update: OrderUpdate) -> bool:
+        """Whether ``order_update`` is older than the last update applied: both sequences known, its the lower."""
+        last = self.last_update_sequence
+        return order_update.sequence is not None and last is not None and order_update.sequence < last
+
     def update_with_order_update(self, order_update: OrderUpdate) -> bool:
         """Apply ``order_update``; return whether the exchange id or the state changed.
 
-        Ignored when neither id matches, and when it would move the order out of a terminal state (see the module
-        docstring). A missing exchange id is filled in. ``last_update_timestamp`` moves only on a change.
+        Ignored when neither id matches, when it is older than the last update applied (:meth:`is_stale_update`),
+        and when it would move the order out of a terminal state (see the module docstring). A missing exchange id
+        is filled in. ``last_update_timestamp`` moves only on a change.
         """
         if not self._matches(order_update.client_order_id, order_update.exchange_order_id):
+            return False
+        if self.is_stale_update(order_update):
+            self.logger().debug(
+                f"Ignoring update of order {self.client_order_id} older than the last one applied "
+                f"(sequence {order_update.sequence} < {self.last_update_sequence}): {order_update}"
+            )
             return False
         if self.is_terminal and order_update.new_state != self.current_state:
             self.logger().debug(
@@ -377,6 +405,8 @@ class InFlightOrder:
             return False
 
         previous = (self.exchange_order_id, self.current_state)
+        if order_update.sequence is not None:
+            self.last_update_sequence = order_update.sequence
         if self.exchange_order_id is None and order_update.exchange_order_id is not None:
             self.update_exchange_order_id(order_update.exchange_order_id)
         self.current_state = order_update.new_state
@@ -422,6 +452,7 @@ class InFlightOrder:
             "position": self.position.value,
             "creation_timestamp": self.creation_timestamp,
             "last_update_timestamp": self.last_update_timestamp,
+            "last_update_sequence": self.last_update_sequence,
             "order_fills": {trade_id: fill.to_json() for trade_id, fill in self.order_fills.items()},
             "cumulative_fee_paid_base": str(self.cumulative_fee_paid(self.base_asset)),
             "cumulative_fee_paid_quote": str(self.cumulative_fee_paid(self.quote_asset)),
@@ -446,6 +477,7 @@ class InFlightOrder:
         order.executed_amount_base = Decimal(data.get("executed_amount_base", "0"))
         order.executed_amount_quote = Decimal(data.get("executed_amount_quote", "0"))
         order.last_update_timestamp = data.get("last_update_timestamp", order.creation_timestamp)
+        order.last_update_sequence = data.get("last_update_sequence")
         order.order_fills = {
             trade_id: TradeUpdate.from_json(fill) for trade_id, fill in (data.get("order_fills") or {}).items()
         }

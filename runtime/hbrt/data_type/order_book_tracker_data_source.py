@@ -9,7 +9,10 @@ names): ``_connected_websocket_assistant``, ``_subscribe_channels`` (or just ``_
 * ``SNAPSHOT_SOURCE`` -- ``"rest"`` (REST snapshot merged with buffered websocket diffs) or ``"websocket"``
   (the exchange pushes snapshots on the websocket; a resync resubscribes the pair);
 * ``HEARTBEAT_INTERVAL`` -- seconds between heartbeats while connected, ``None`` for none. What is sent comes from
-  ``_heartbeat_request()``: ``None`` (the default) sends a protocol ping frame, a ``WSRequest`` is sent as is;
+  ``_heartbeat_request()``: ``None`` (the default) sends a protocol ping frame, a ``WSRequest`` is sent as is.
+  ``_heartbeat_interval()`` may replace the interval per connection (a server that assigns it, as KuCoin does);
+* ``AWAIT_READY`` -- the server greets each connection (``_is_ready(message)`` recognises the greeting) and
+  nothing is sent before the greeting arrives, within ``READY_TIMEOUT`` seconds;
 * ``MESSAGE_TIMEOUT`` -- seconds of silence after which the connection is considered dead and re-established
   (``None`` disables it);
 * ``WS_CONNECTIONS`` -- names of several public connections, when the exchange spreads its channels over more than
@@ -17,6 +20,9 @@ names): ``_connected_websocket_assistant``, ``_subscribe_channels`` (or just ``_
   connection, made by ``_connected_websocket_assistant``. With names, each connection keeps its own reconnect loop
   and backoff, and the connector implements ``_connected_websocket_assistant_on(name)``,
   ``_subscription_requests_on(name, pairs)`` and ``_unsubscription_requests_on(name, pairs)``.
+
+``_connection_deadline()`` may give a time at which the connection is renewed (a REST-minted token's lifetime):
+the socket is closed then, and the loop reconnects with a fresh session (:mod:`hbrt.web_assistant.upkeep`).
 
 Differences from Hummingbot: reconnects use exponential backoff (also after a clean close or silence); a failed
 REST snapshot for one pair does not abort the periodic snapshot round for the others.
@@ -35,6 +41,7 @@ from hbrt.data_type.order_book import OrderBook
 from hbrt.data_type.order_book_message import OrderBookMessage
 from hbrt.logger import HummingbotLogger, get_logger
 from hbrt.web_assistant.reconnect import ExponentialBackoff
+from hbrt.web_assistant.upkeep import keep_connection, wait_until_ready
 
 if TYPE_CHECKING:
     from hbrt.web_assistant.connections.data_types import WSRequest
@@ -48,6 +55,8 @@ class OrderBookTrackerDataSource:
     SNAPSHOT_SOURCE: ClassVar[Literal["rest", "websocket"]] = "rest"
     HEARTBEAT_INTERVAL: ClassVar[float | None] = None
     MESSAGE_TIMEOUT: ClassVar[float | None] = None
+    AWAIT_READY: ClassVar[bool] = False
+    READY_TIMEOUT: ClassVar[float] = 10.0
     WS_CONNECTIONS: ClassVar[tuple[str, ...]] = ()
     FULL_ORDER_BOOK_RESET_DELTA_SECONDS: float = 60 * 60
 
@@ -157,6 +166,18 @@ class OrderBookTrackerDataSource:
         """What to send every ``HEARTBEAT_INTERVAL`` seconds: ``None`` = a protocol ping frame."""
         return None
 
+    def _heartbeat_interval(self) -> float | None:
+        """Seconds between heartbeats on the current connection (default ``HEARTBEAT_INTERVAL``)."""
+        return self.HEARTBEAT_INTERVAL
+
+    def _is_ready(self, message: Any) -> bool:
+        """Whether ``message`` is the server's greeting (read only when ``AWAIT_READY``)."""
+        return True
+
+    def _connection_deadline(self) -> float | None:
+        """When the current connection must be renewed (wall-clock seconds), or None."""
+        return None
+
     def _get_messages_queue_keys(self) -> tuple[Any, ...]:
         return (self._snapshot_messages_queue_key, self._diff_messages_queue_key, self._trade_messages_queue_key)
 
@@ -186,14 +207,19 @@ class OrderBookTrackerDataSource:
             try:
                 if connection is None:
                     ws = await self._connected_websocket_assistant()
+                else:
+                    ws = await self._connected_websocket_assistant_on(connection)
+                if self.AWAIT_READY:
+                    await wait_until_ready(ws, self._is_ready, self.READY_TIMEOUT)
+                if connection is None:
                     self._ws_assistant = ws
                     await self._subscribe_channels(ws)
                 else:
-                    ws = await self._connected_websocket_assistant_on(connection)
                     self._ws_assistants_on[connection] = ws
                     await self._subscribe_channels_on(connection, ws)
-                if self.HEARTBEAT_INTERVAL:
-                    heartbeat = asyncio.create_task(self._heartbeat_loop(ws, self.HEARTBEAT_INTERVAL))
+                interval = self._heartbeat_interval()
+                if interval or self._connection_deadline() is not None:
+                    heartbeat = asyncio.create_task(self._heartbeat_loop(ws, interval))
                 await self._process_websocket_messages(ws, backoff)
                 self.logger().warning("The %s closed. Reconnecting...", what)
             except asyncio.CancelledError:
@@ -265,20 +291,17 @@ class OrderBookTrackerDataSource:
             else:
                 await self._process_message_for_unknown_channel(data, websocket_assistant)
 
-    async def _heartbeat_loop(self, ws: WSAssistant, interval: float) -> None:
-        while True:
-            await self._sleep(interval)
-            request = self._heartbeat_request()
-            try:
-                if request is None:
-                    await ws.ping()
-                else:
-                    await ws.send(request)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self.logger().network("Heartbeat failed (%s); the reader will notice the broken connection.", exc)
-                return
+    async def _heartbeat_loop(self, ws: WSAssistant, interval: float | None) -> None:
+        """Heartbeats every ``interval`` seconds and the renewal at ``_connection_deadline()`` (see ``upkeep``)."""
+        await keep_connection(
+            ws,
+            interval=interval or None,
+            heartbeat=self._heartbeat_request,
+            deadline=self._connection_deadline,
+            sleep=self._sleep,
+            clock=self._time,
+            logger=self.logger(),
+        )
 
     # ------------------------------------------------------------------ consumers used by the tracker
 

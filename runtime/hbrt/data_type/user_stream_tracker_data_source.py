@@ -7,6 +7,11 @@ alive (Binance futures' listen key) declare ``KEEP_ALIVE_INTERVAL`` and implemen
 interval while connected and is cancelled when the connection is interrupted. A failing keep-alive disconnects the
 socket so the next connection logs in afresh.
 
+While connected, heartbeats go out every ``_heartbeat_interval()`` seconds (None, the default: none beyond the
+socket's own ping frames); each is ``_heartbeat_request()``, or a protocol ping frame when that is None. When
+``_connection_deadline()`` gives a time (a REST-minted token's lifetime) the socket is closed then and the loop
+reconnects with a fresh session (:mod:`hbrt.web_assistant.upkeep`).
+
 Differences from Hummingbot: listen-key handling is no longer duck-typed into the base class (it is the generic
 keep-alive hook); reconnects use exponential backoff; ``MESSAGE_TIMEOUT`` reconnects a silent socket.
 """
@@ -14,13 +19,16 @@ keep-alive hook); reconnects use exponential backoff; ``MESSAGE_TIMEOUT`` reconn
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hbrt.logger import HummingbotLogger, get_logger
 from hbrt.web_assistant.reconnect import ExponentialBackoff
+from hbrt.web_assistant.upkeep import keep_connection
 
 if TYPE_CHECKING:
+    from hbrt.web_assistant.connections.data_types import WSRequest
     from hbrt.web_assistant.ws_assistant import WSAssistant
 
 
@@ -37,8 +45,10 @@ class UserStreamTrackerDataSource:
     def __init__(self) -> None:
         self._ws_assistant: WSAssistant | None = None
         self._keep_alive_task: asyncio.Task[None] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
         self._reconnect_backoff = ExponentialBackoff(initial=1.0, maximum=30.0)
         self._sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+        self._time: Callable[[], float] = time.time
 
     @classmethod
     def logger(cls) -> HummingbotLogger:
@@ -76,7 +86,23 @@ class UserStreamTrackerDataSource:
             await websocket_assistant.disconnect()
 
     async def _send_ping(self, websocket_assistant: WSAssistant) -> None:
-        await websocket_assistant.ping()
+        request = self._heartbeat_request()
+        if request is None:
+            await websocket_assistant.ping()
+        else:
+            await websocket_assistant.send(request)
+
+    def _heartbeat_interval(self) -> float | None:
+        """Seconds between heartbeats on the current connection; None: no heartbeat loop."""
+        return None
+
+    def _heartbeat_request(self) -> WSRequest | None:
+        """The heartbeat message (``{"op": "ping"}``, say); None sends a protocol ping frame."""
+        return None
+
+    def _connection_deadline(self) -> float | None:
+        """When the current connection must be renewed (wall-clock seconds), or None."""
+        return None
 
     # ------------------------------------------------------------------ the loop
 
@@ -90,6 +116,9 @@ class UserStreamTrackerDataSource:
                 await self._subscribe_channels(websocket_assistant=ws)
                 if self.KEEP_ALIVE_INTERVAL:
                     self._keep_alive_task = asyncio.create_task(self._keep_alive_loop(ws, self.KEEP_ALIVE_INTERVAL))
+                interval = self._heartbeat_interval()
+                if interval or self._connection_deadline() is not None:
+                    self._heartbeat_task = asyncio.create_task(self._upkeep(ws, interval))
                 if self.PING_AFTER_SUBSCRIBE:
                     await self._send_ping(ws)
                 await self._process_websocket_messages(websocket_assistant=ws, queue=output)
@@ -137,10 +166,24 @@ class UserStreamTrackerDataSource:
                 await ws.disconnect()
                 return
 
+    async def _upkeep(self, ws: WSAssistant, interval: float | None) -> None:
+        await keep_connection(
+            ws,
+            interval=interval or None,
+            heartbeat=self._heartbeat_request,
+            deadline=self._connection_deadline,
+            sleep=self._sleep,
+            clock=self._time,
+            logger=self.logger(),
+        )
+
     def _cancel_keep_alive(self) -> None:
         if self._keep_alive_task is not None:
             self._keep_alive_task.cancel()
             self._keep_alive_task = None
+        if self._heartbeat_task is not None:
+            self._heartbeat_task.cancel()
+            self._heartbeat_task = None
 
     async def stop(self) -> None:
         """Cancel the keep-alive and disconnect the socket (the listening task is cancelled by its owner)."""

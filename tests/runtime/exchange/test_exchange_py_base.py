@@ -281,6 +281,20 @@ class ConstructionTests(ExchangePyBaseTestCase):
 
 
 class AvailableBalanceTests(ExchangePyBaseTestCase):
+    def test_a_balance_update_older_than_the_last_applied_is_ignored(self) -> None:
+        apply = self.exchange._apply_balance_update
+        self.assertTrue(apply("BTC", Decimal("140"), Decimal("131"), sequence=9))
+        self.assertFalse(apply("BTC", Decimal("105"), Decimal("100"), sequence=3))
+        self.assertEqual(
+            (Decimal("140"), Decimal("131")),
+            (self.exchange.get_balance("BTC"), self.exchange.get_available_balance("BTC")),
+        )
+        self.assertTrue(apply("ETH", Decimal("1"), Decimal("1"), sequence=3))  # sequences are kept per asset
+        self.assertTrue(apply("BTC", Decimal("150"), Decimal("150")))  # no sequence: applied, ordering kept
+        self.assertFalse(apply("BTC", Decimal("105"), Decimal("100"), sequence=8))
+        self.assertTrue(apply("BTC", Decimal("151"), Decimal("151"), sequence=9))  # equal: arrival order
+        self.assertEqual(Decimal("151"), self.exchange.get_balance("BTC"))
+
     async def test_real_time_mode_reports_polled_value(self) -> None:
         await self.exchange._update_all_balances()
         self.track("o1", TradeType.SELL, "3", "100")

@@ -59,6 +59,9 @@ class OrderStateAndUpdatesTests(unittest.TestCase):
             "client_order_id='OID1', exchange_order_id=None, misc_updates={'error_message': 'boom'})",
             repr(update),
         )
+        self.assertTrue(
+            repr(update._replace(sequence=42)).endswith("misc_updates={'error_message': 'boom'}, sequence=42)")
+        )
 
     def test_trade_update_json_round_trip_and_fee_asset(self) -> None:
         fill = make_fill("T1", "2", fee=DeductedFromReturnsTradeFee(flat_fees=[TokenAmount("BNB", Decimal("0.3"))]))
@@ -120,6 +123,22 @@ class OrderStateAndUpdatesTests(unittest.TestCase):
         self.assertFalse(cancelled.update_with_order_update(OrderUpdate(PAIR, 3.0, OrderState.FILLED, "OID1")))
         self.assertTrue(cancelled.is_cancelled)
 
+    def test_an_update_older_than_the_last_applied_is_ignored(self) -> None:
+        order = make_order(state=OrderState.OPEN, exchange_id="EOID1")
+        partial = OrderUpdate(PAIR, 2.0, OrderState.PARTIALLY_FILLED, "OID1", sequence=20)
+        self.assertTrue(order.update_with_order_update(partial))
+        self.assertEqual(20, order.last_update_sequence)
+        older = OrderUpdate(PAIR, 1.0, OrderState.OPEN, "OID1", sequence=19)
+        self.assertTrue(order.is_stale_update(older))
+        self.assertFalse(order.update_with_order_update(older))
+        self.assertEqual(OrderState.PARTIALLY_FILLED, order.current_state)
+        # An update without a sequence (e.g. a local decision) and one with the same sequence are applied.
+        self.assertFalse(order.is_stale_update(older._replace(sequence=None)))
+        self.assertTrue(order.update_with_order_update(older._replace(sequence=20)))
+        self.assertEqual(OrderState.OPEN, order.current_state)
+        self.assertTrue(order.update_with_order_update(OrderUpdate(PAIR, 3.0, OrderState.CANCELED, "OID1")))
+        self.assertEqual(20, order.last_update_sequence)  # kept when an update carries none
+
     def test_fills_accumulate_once_per_trade_id(self) -> None:
         order = make_order(state=OrderState.OPEN, exchange_id="EOID1")
         self.assertIsNone(order.average_executed_price)
@@ -177,6 +196,7 @@ class OrderStateAndUpdatesTests(unittest.TestCase):
             position=PositionAction.OPEN,
         )
         order.update_with_trade_update(make_fill("T1", "2", "99.5", client_id="OID7", ex_id="EOID7"))
+        order.last_update_sequence = 1507725177595
         data = order.to_json()
         self.assertEqual(
             {
@@ -194,6 +214,7 @@ class OrderStateAndUpdatesTests(unittest.TestCase):
                 "position",
                 "creation_timestamp",
                 "last_update_timestamp",
+                "last_update_sequence",
                 "order_fills",
                 "cumulative_fee_paid_base",
                 "cumulative_fee_paid_quote",
@@ -213,6 +234,7 @@ class OrderStateAndUpdatesTests(unittest.TestCase):
         restored = InFlightOrder.from_json(data)
         self.assertEqual(order, restored)
         self.assertEqual(order.order_fills, restored.order_fills)
+        self.assertEqual(1507725177595, restored.last_update_sequence)
         market = make_order()
         market.price = None
         self.assertIsNone(InFlightOrder.from_json(market.to_json()).price)

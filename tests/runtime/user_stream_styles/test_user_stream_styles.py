@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 from hbrt.api_throttler.async_throttler import AsyncThrottler
 from hbrt.api_throttler.data_types import RateLimit
+from hbrt.connector.rest_token import TokenSession
 from hbrt.connector.user_stream_styles import (
     ListenKeyUserStreamDataSource,
     LoginFailedError,
@@ -305,9 +306,9 @@ class KucoinLike(RestTokenUserStreamDataSource):
         super().__init__(*args, **kwargs)
         self.minted = 0
 
-    async def _mint_token(self) -> tuple[str, str | None]:
+    async def _mint_session(self) -> TokenSession:
         self.minted += 1
-        return f"tok{self.minted}", "wss://push.example.test/endpoint"
+        return TokenSession(f"tok{self.minted}", "wss://push.example.test/endpoint")
 
     def _ws_url_for(self, token: str, url: str | None) -> str:
         return f"{url}?token={token}"
