@@ -622,6 +622,11 @@ class ConnectorSpec:
     fragments: tuple[tuple[str, str], ...] = ()
 
     @property
+    def module_name(self) -> str:
+        """Module of the connector class (binance spot -> binance_exchange, a perpetual -> <name>_derivative)."""
+        return self.name + {"spot": "_exchange", "perpetual": "_derivative", "gateway": "_gateway"}[self.type]
+
+    @property
     def class_name(self) -> str:
         """CamelCase class name of the connector (binance spot -> BinanceExchange)."""
         suffix = {"spot": "Exchange", "perpetual": "Derivative", "gateway": "Gateway"}[self.type]
@@ -810,6 +815,8 @@ def _field(name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool) 
         "trade_side": "trade_side",
         "trading_pair": "symbol",
         "asset": "asset",
+        "position_side": "position_side",
+        "position_mode": "position_mode",
     }[target]
     if isinstance(raw, str):
         return FieldExpr(name, target, "path", (p(raw),), default_type, None, False, None, None)

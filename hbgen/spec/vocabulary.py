@@ -186,7 +186,12 @@ KIND_FIELDS: Final = MappingProxyType(
 #: Record kinds only a perpetual connector reads.
 PERPETUAL_KINDS: Final = ("position", "funding_info", "funding_payment", "leverage", "position_mode", "margin_call")
 #: Fields a mapping must read when an endpoint of the role uses it (beyond the kind's required ones).
-ROLE_REQUIRED_FIELDS: Final = MappingProxyType({"balances": ("available",)})
+ROLE_REQUIRED_FIELDS: Final = MappingProxyType(
+    {
+        "balances": ("available",),
+        "funding_info": ("index_price", "mark_price", "next_funding_time", "rate"),
+    }
+)
 
 #: Connector inputs an endpoint of each well-known role receives (custom endpoints may use any input).
 ALL_INPUTS: Final = (

@@ -69,6 +69,10 @@ class PerpetualDerivativePyBase(ExchangePyBase):
     VALID_POSITION_ACTIONS: ClassVar[tuple[PositionAction, ...]] = (PositionAction.OPEN, PositionAction.CLOSE)
     #: Seconds between attempts to fetch funding information that failed at start.
     FUNDING_INFO_RETRY_INTERVAL: ClassVar[float] = 5.0
+    #: False: the exchange switches the position mode of the whole account, through the first trading pair
+    #: (Hummingbot's behaviour). True: it keeps a mode per pair (Bybit), so every pair is switched and the mode
+    #: changes only when all switches succeed.
+    POSITION_MODE_PER_PAIR: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -374,12 +378,17 @@ class PerpetualDerivativePyBase(ExchangePyBase):
             if not self.trading_pairs:
                 self.logger().warning("No trading pairs configured, cannot set position mode.")
                 return
-            try:
-                success, message = await self._trading_pair_position_mode_set(mode, self.trading_pairs[0])
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                success, message = False, str(error)
+            pairs = list(self.trading_pairs) if self.POSITION_MODE_PER_PAIR else self.trading_pairs[:1]
+            success, message = True, ""
+            for trading_pair in pairs:
+                try:
+                    success, message = await self._trading_pair_position_mode_set(mode, trading_pair)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    success, message = False, str(error)
+                if not success:
+                    break
             if success:
                 self._perpetual_trading.set_position_mode(mode)
                 self._fire_position_mode_events(mode, success=True)
