@@ -301,9 +301,7 @@ def perpetual_context(model: Any) -> dict[str, Any]:
     # How the generated tests write a one-way position: side BOTH where the position mapping can say it, and an
     # unsigned amount with a direction where the exchange reports sizes that way.
     position_mappings = [model.mappings[model.endpoints[r].mapping] for r in ("positions",) if r in model.endpoints]
-    position_mappings += [
-        model.mappings[m] for e in (private.events.values() if private else ()) for m in e.mappings
-    ]
+    position_mappings += [model.mappings[m] for e in (private.events.values() if private else ()) for m in e.mappings]
     positions = [m for m in position_mappings if m.kind == "position"]
     sides = [m.fields.get("position_side") for m in positions]
     context["position_side_both"] = all(

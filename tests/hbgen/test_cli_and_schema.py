@@ -21,7 +21,11 @@ def test_validate_defaults_to_every_spec_and_exits_zero(monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert result.output == "specs/binance.yaml: ok (binance, spot, 13 endpoints)\n1 valid, 0 invalid, 0 errors\n"
+    assert result.output == (
+        "specs/binance.yaml: ok (binance, spot, 13 endpoints)\n"
+        "specs/binance_perpetual.yaml: ok (binance_perpetual, perpetual, 19 endpoints)\n"
+        "2 valid, 0 invalid, 0 errors\n"
+    )
 
 
 def test_validate_reports_diagnostics_and_exits_two(monkeypatch) -> None:
