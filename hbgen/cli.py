@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from hbgen.spec.model import ConnectorSpec
+    from hbgen.spec.pipeline import AnySpec
     from hbgen.writer import WriteReport
 
 from hbgen import __version__
@@ -93,7 +93,7 @@ def validate_cmd(
             invalid += 1
             errors += len(diagnostics)
         else:
-            typer.echo(f"{path}: ok ({model.name}, {model.type}, {len(model.endpoints)} endpoints)")
+            typer.echo(f"{path}: ok ({model.name}, {model.type}, {_extent(model)})")
     valid = len(paths) - invalid
     typer.echo(f"{valid} valid, {invalid} invalid, {errors} error{'s' if errors != 1 else ''}")
     if invalid:
@@ -155,7 +155,7 @@ def _spec_paths(names: list[str] | None, all_: bool, specs_dir: Path) -> list[Pa
     return paths
 
 
-def _load(path: Path) -> tuple[ConnectorSpec, str]:
+def _load(path: Path) -> tuple[AnySpec, str]:
     """The model and text of a spec; prints every diagnostic (file:line:col) and exits 2 when it is invalid."""
     from hbgen.spec import check_file
 
@@ -166,6 +166,24 @@ def _load(path: Path) -> tuple[ConnectorSpec, str]:
         count = len(diagnostics)
         raise _fail(f"{path}: invalid spec ({count} error{'s' if count != 1 else ''}); nothing generated", 2)
     return model, path.read_text(encoding="utf-8")
+
+
+def _extent(model: AnySpec) -> str:
+    """What ``validate`` says a valid spec covers: its endpoints, or a gateway connector's chain and networks."""
+    from hbgen.spec.gateway import GatewayConnectorSpec
+
+    if isinstance(model, GatewayConnectorSpec):
+        return f"{model.gateway.dex} on {model.gateway.chain}: {len(model.gateway.networks)} networks"
+    return f"{len(model.endpoints)} endpoints"
+
+
+def _places(model: AnySpec | None) -> str:
+    """Where a connector trades: its domains, or a gateway connector's networks."""
+    from hbgen.spec.gateway import GatewayConnectorSpec
+
+    if model is None:
+        return "?"
+    return ", ".join(model.gateway.networks if isinstance(model, GatewayConnectorSpec) else model.domains)
 
 
 def _fragment_lines(spec: Path) -> int:
@@ -609,7 +627,7 @@ def list_cmd(
             str(path),
             name,
             model.type if model else "?",
-            ", ".join(model.domains) if model else "?",
+            _places(model),
             generated,
             up_to_date,
         )
@@ -651,7 +669,9 @@ def like_text(name: str, existing_text: str, existing_name: str) -> str:
 @app.command("new-connector")
 def new_connector_cmd(
     name: Annotated[str, typer.Argument(help="Connector name: a lowercase identifier, e.g. my_exchange.")],
-    connector_type: str = typer.Option("spot", "--type", help="Connector type (spot is the one with templates)."),
+    connector_type: str = typer.Option(
+        "spot", "--type", help="Connector type with templates: spot, perpetual or gateway."
+    ),
     like: str | None = typer.Option(None, "--like", help="Copy the spec of this existing connector instead."),
     specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where the new spec is written.")] = SPECS_DIR,
     output_dir: Annotated[

@@ -458,6 +458,10 @@ def package_rows(data: Any) -> list[Row]:
 def rows_for(data: Any, output_dir: Path | None = None) -> list[Row]:
     """Every checklist row of a spec document; hook rows look for the package under ``output_dir/<name>``."""
     d = _m(data)
+    if d.get("type") == "gateway":
+        from hbgen.doctor_gateway import gateway_rows
+
+        return gateway_rows(d)
     name = d.get("name")
     package_dir = output_dir / name if output_dir is not None and isinstance(name, str) and name else None
     return requirement_rows(d) + package_rows(d) + hook_rows(d, package_dir)

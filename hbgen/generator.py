@@ -109,7 +109,24 @@ HOOK_FILES: tuple[str, ...] = ("{name}_hooks.py", "tests/test_{name}_hooks.py")
 SCAFFOLD_FILES: tuple[str, ...] = ("NOTES.md", ANSWERS_FILE)
 SCAFFOLD_TEMPLATE = "copier.yml"
 
-FILES_BY_TYPE: Mapping[str, tuple[tuple[str, str], ...]] = {"spot": SPOT_FILES, "perpetual": PERPETUAL_FILES}
+# One row per output file kind of a gateway (DEX) connector.
+GATEWAY_FILES: tuple[tuple[str, str], ...] = (
+    ("gateway/__init__.py.j2", "__init__.py"),
+    ("gateway/constants.py.j2", "{name}_constants.py"),
+    ("gateway/utils.py.j2", "{name}_utils.py"),
+    ("gateway/gateway.py.j2", "{name}_gateway.py"),
+    ("gateway/README.md.j2", "README.md"),
+    ("gateway/tests/__init__.py.j2", "tests/__init__.py"),
+    ("gateway/tests/examples.py.j2", "tests/examples.py"),
+    ("gateway/tests/test_gateway.py.j2", "tests/test_{name}_gateway.py"),
+    ("gateway/tests/test_utils.py.j2", "tests/test_{name}_utils.py"),
+)
+
+FILES_BY_TYPE: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "spot": SPOT_FILES,
+    "perpetual": PERPETUAL_FILES,
+    "gateway": GATEWAY_FILES,
+}
 
 
 class GenerationError(Exception):

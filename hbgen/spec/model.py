@@ -58,7 +58,6 @@ __all__ = [
     "Polling",
     "OrderParamRule",
     "PerpetualSpec",
-    "GatewaySpec",
     "ConnectorSpec",
     "build_model",
 ]
@@ -575,16 +574,6 @@ class PerpetualSpec:
 
 
 @dataclass(frozen=True)
-class GatewaySpec:
-    """Gateway settings."""
-
-    chain: str
-    network: str
-    connector: str
-    trading_types: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class ConnectorSpec:
     """The whole connector."""
 
@@ -616,7 +605,6 @@ class ConnectorSpec:
     hooks: Mapping[str, Hook]
     waivers: Mapping[str, str]
     perpetual: PerpetualSpec | None
-    gateway: GatewaySpec | None
     #: The shared fragments the spec included: (path relative to the spec's folder, sha256 of the file), recorded
     #: in the package manifest so that a changed fragment marks the package out of date (hbgen.spec.includes).
     fragments: tuple[tuple[str, str], ...] = ()
@@ -629,7 +617,7 @@ class ConnectorSpec:
     @property
     def class_name(self) -> str:
         """CamelCase class name of the connector (binance spot -> BinanceExchange)."""
-        suffix = {"spot": "Exchange", "perpetual": "Derivative", "gateway": "Gateway"}[self.type]
+        suffix = {"spot": "Exchange", "perpetual": "Derivative"}[self.type]
         return "".join(p.capitalize() for p in self.name.split("_")) + suffix
 
 
@@ -1094,7 +1082,6 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
     polling_raw = data.get("polling") or {}
     fills = polling_raw.get("fills") or {}
     perp = data.get("perpetual")
-    gw = data.get("gateway")
     ws_raw = data.get("ws") or {}
     real_time = data.get("real_time_balance_updates")
     return ConnectorSpec(
@@ -1170,7 +1157,4 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         hooks=_frozen({k: Hook(k, h["at"], h["description"]) for k, h in (data.get("hooks") or {}).items()}),
         waivers=_frozen(data.get("waivers") or {}),
         perpetual=None if perp is None else _perpetual(perp),
-        gateway=None
-        if gw is None
-        else GatewaySpec(gw["chain"], gw["network"], gw["connector"], tuple(gw.get("trading_types", ()))),
     )

@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 from hbgen.spec.errors import Diagnostic, SpecError
+from hbgen.spec.gateway import GatewayConnectorSpec, build_gateway_model, gateway_diagnostics
 from hbgen.spec.includes import load_composed, load_composed_text
 from hbgen.spec.loader import LoadedDocument
 from hbgen.spec.model import ConnectorSpec, build_model
@@ -18,7 +19,7 @@ from hbgen.spec.schema import schema_diagnostics
 from hbgen.spec.signer import SigningInput, sign, sign_passphrase
 from hbgen.spec.validate import semantic_diagnostics
 
-__all__ = ["check_document", "check_file", "check_text", "load_spec", "vector_diagnostics"]
+__all__ = ["AnySpec", "check_document", "check_file", "check_text", "load_spec", "vector_diagnostics"]
 
 
 def vector_diagnostics(model: ConnectorSpec, doc: LoadedDocument) -> list[Diagnostic]:
@@ -59,7 +60,11 @@ def vector_diagnostics(model: ConnectorSpec, doc: LoadedDocument) -> list[Diagno
     return out
 
 
-def check_document(doc: LoadedDocument) -> tuple[ConnectorSpec | None, list[Diagnostic]]:
+#: The model of any connector type: spot (and perpetual) specs build a ConnectorSpec, gateway specs their own.
+AnySpec = ConnectorSpec | GatewayConnectorSpec
+
+
+def check_document(doc: LoadedDocument) -> tuple[AnySpec | None, list[Diagnostic]]:
     """Validate a loaded document and build its model; the model is None when any diagnostic was found."""
     diagnostics = list(doc.diagnostics)
     if doc.data is None:
@@ -68,6 +73,11 @@ def check_document(doc: LoadedDocument) -> tuple[ConnectorSpec | None, list[Diag
         diagnostics.append(doc.diag([], "expected a mapping at the top of the spec"))
         return None, sorted(set(diagnostics))
     diagnostics += schema_diagnostics(doc)
+    if doc.data.get("type") == "gateway":
+        diagnostics += gateway_diagnostics(doc)
+        if diagnostics:
+            return None, sorted(set(diagnostics))
+        return build_gateway_model(doc.data, doc.file), []
     diagnostics += semantic_diagnostics(doc)
     if diagnostics:
         return None, sorted(set(diagnostics))
@@ -80,20 +90,20 @@ def check_document(doc: LoadedDocument) -> tuple[ConnectorSpec | None, list[Diag
     return model, []
 
 
-def check_file(path: str | Path, display_name: str | None = None) -> tuple[ConnectorSpec | None, list[Diagnostic]]:
+def check_file(path: str | Path, display_name: str | None = None) -> tuple[AnySpec | None, list[Diagnostic]]:
     """Load a spec file with the fragments it includes, and validate it."""
     return check_document(load_composed(path, display_name))
 
 
 def check_text(
     text: str, file: str = "<spec>", base_dir: str | Path | None = None
-) -> tuple[ConnectorSpec | None, list[Diagnostic]]:
+) -> tuple[AnySpec | None, list[Diagnostic]]:
     """Load and validate spec text (``file`` names it in diagnostics; its includes are looked up next to ``file``,
     or in ``base_dir``)."""
     return check_document(load_composed_text(text, file, base_dir))
 
 
-def load_spec(path: str | Path, display_name: str | None = None) -> ConnectorSpec:
+def load_spec(path: str | Path, display_name: str | None = None) -> AnySpec:
     """The model of a spec file; raises :class:`SpecError` with every diagnostic when it is invalid."""
     model, diagnostics = check_file(path, display_name)
     if model is None:

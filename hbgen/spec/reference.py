@@ -44,12 +44,31 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _conditional_required(schema: dict[str, Any]) -> dict[str, str]:
+    """Keys an ``if``/``then``/``else`` on a ``const`` makes required, with the condition's words (``type gateway``,
+    ``not type gateway``)."""
+    condition = schema.get("if")
+    if not isinstance(condition, dict):
+        return {}
+    tested = next(iter(condition.get("properties", {}).items()), None)
+    if tested is None or "const" not in tested[1]:
+        return {}
+    key, value = tested[0], tested[1]["const"]
+    words: dict[str, str] = {}
+    for branch, text in (("then", f"if {key} is {value}"), ("else", f"unless {key} is {value}")):
+        for name in schema.get(branch, {}).get("required", []):
+            words[name] = text
+    return words
+
+
 def _table(schema: dict[str, Any]) -> list[str]:
     required = set(schema.get("required", []))
+    conditional = _conditional_required(schema)
     lines = ["| Key | Type | Required | Description |", "|---|---|---|---|"]
     for key, sub in schema.get("properties", {}).items():
         desc = sub.get("description", "") if isinstance(sub, dict) else ""
-        lines.append(f"| `{key}` | {_cell(_type_text(sub))} | {'yes' if key in required else ''} | {_cell(desc)} |")
+        needed = "yes" if key in required else conditional.get(key, "")
+        lines.append(f"| `{key}` | {_cell(_type_text(sub))} | {needed} | {_cell(desc)} |")
     return lines
 
 

@@ -264,12 +264,12 @@ def test_a_waiver_of_a_provided_capability_is_shown_and_fails_validation(tmp_pat
 
 
 def test_gateway_and_perpetual_types() -> None:
+    # A gateway spec gets the gateway checklist (hbgen/doctor_gateway.py), never the REST and websocket rows.
     gateway = {"type": "gateway", "endpoints": {"create_order": {}, "balances": {}}}
     got = _by_requirement(rows_for(gateway))
-    assert got["trading rules"].status == NOT_APPLICABLE and got["trading rules"].fix == "-"
-    assert got["create order"].status == OK
-    assert got["cancel order"].status == MISSING  # a gateway capability
-    assert got["fees in trade events"].status == NOT_APPLICABLE
+    assert "trading rules" not in got and "create order" not in got
+    assert got["DEX and chain"].status == MISSING and got["DEX and chain"].fix == "gateway.dex and gateway.chain"
+    assert got["liquidity"].status == NOT_APPLICABLE
 
     perpetual = _data(BINANCE)
     perpetual["type"] = "perpetual"

@@ -60,7 +60,7 @@ def test_refuses_to_overwrite_and_rejects_bad_input(workspace: Path) -> None:
         result = runner.invoke(app, ["new-connector", bad])
         assert result.exit_code == 2, bad
         assert "invalid connector name" in result.output
-    result = runner.invoke(app, ["new-connector", "dex", "--type", "gateway"])
+    result = runner.invoke(app, ["new-connector", "opt", "--type", "options"])
     assert result.exit_code == 2 and "no templates yet" in result.output
     result = runner.invoke(app, ["new-connector", "other", "--like", "nope"])
     assert result.exit_code == 2 and "does not exist" in result.output

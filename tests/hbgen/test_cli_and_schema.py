@@ -24,7 +24,9 @@ def test_validate_defaults_to_every_spec_and_exits_zero(monkeypatch) -> None:
     assert result.output == (
         "specs/binance.yaml: ok (binance, spot, 13 endpoints)\n"
         "specs/binance_perpetual.yaml: ok (binance_perpetual, perpetual, 19 endpoints)\n"
-        "2 valid, 0 invalid, 0 errors\n"
+        "specs/jupiter.yaml: ok (jupiter, gateway, jupiter on solana: 2 networks)\n"
+        "specs/uniswap.yaml: ok (uniswap, gateway, uniswap on ethereum: 8 networks)\n"
+        "4 valid, 0 invalid, 0 errors\n"
     )
 
 

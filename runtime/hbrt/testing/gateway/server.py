@@ -8,6 +8,7 @@ command::
         gateway.plan("pending", fate="confirm", polls=2)  # the next transaction: pending, confirmed at the 2nd poll
         gateway.fail_next("trading/swap/execute", 504, "Transaction failed to confirm", code="TRANSACTION_TIMEOUT")
         gateway.delay_next("trading/swap/quote", 2.0)     # answer late (client timeouts)
+        gateway.answer_next("trading/swap/quote", reply)  # answer a validated request with a given body
         await gateway.go_offline(); await gateway.go_online()
         gateway.calls("POST", "trading/swap/execute")   # every body received on a route
 
@@ -53,6 +54,7 @@ class LoopbackGateway:
         self._hits: deque[float] = deque()
         self._failures: list[tuple[str, int, str, str | None, str]] = []
         self._delays: list[tuple[str, float]] = []
+        self._answers: list[tuple[str, int, Any]] = []
         self.requests: list[tuple[str, str, Any]] = []
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -120,6 +122,10 @@ class LoopbackGateway:
         """The next ``times`` requests whose path starts with ``path`` get this error body instead of an answer."""
         self._failures.extend([(path.lstrip("/"), status, message, code, error)] * times)
 
+    def answer_next(self, path: str, body: Any, status: int = 200) -> None:
+        """The next request on exactly ``path`` gets ``body`` (after validation), e.g. a spec's example reply."""
+        self._answers.append((path.lstrip("/"), status, body))
+
     def delay_next(self, path: str, seconds: float, times: int = 1) -> None:
         """The next ``times`` requests on ``path`` are answered after ``seconds``."""
         self._delays.extend([(path.lstrip("/"), seconds)] * times)
@@ -154,8 +160,12 @@ class LoopbackGateway:
         if delay is not None:
             self._delays.remove(delay)
             await asyncio.sleep(delay[1])
+        answer = next((item for item in self._answers if item[0] == path), None)
         try:
             result = await handler(request)
+            if answer is not None:
+                self._answers.remove(answer)
+                return web.json_response(answer[2], status=answer[1], dumps=_dumps)
         except RequestValidationError as invalid:
             return web.json_response(invalid.body, status=400, dumps=_dumps)
         except GatewayHttpError as failed:
