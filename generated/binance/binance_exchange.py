@@ -45,6 +45,7 @@ class BinanceExchange(ExchangePyBase):
     """Spot connector for Binance; the domain is one of ``CONSTANTS.DOMAINS``."""
 
     web_utils: ClassVar[WebUtilsProtocol] = binance_web_utils
+    UPDATE_ORDER_STATUS_MIN_INTERVAL: ClassVar[float] = CONSTANTS.ORDER_STATUS_POLL_INTERVAL
 
     def __init__(
         self,

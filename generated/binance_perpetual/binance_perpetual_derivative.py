@@ -55,6 +55,7 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
     POSITION_MODE_PER_PAIR: ClassVar[bool] = CONSTANTS.POSITION_MODE_PER_PAIR
 
     web_utils: ClassVar[WebUtilsProtocol] = binance_perpetual_web_utils
+    UPDATE_ORDER_STATUS_MIN_INTERVAL: ClassVar[float] = CONSTANTS.ORDER_STATUS_POLL_INTERVAL
 
     def __init__(
         self,

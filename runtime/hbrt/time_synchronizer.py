@@ -70,12 +70,25 @@ class TimeSynchronizer:
     def logger(cls) -> HummingbotLogger:
         return get_logger(__name__)
 
+    def _current_seconds_counter(self) -> float:
+        """The local monotonic clock in seconds (``monotonic_clock``, ``time.perf_counter`` by default).
+
+        Test seam, as in Hummingbot: tests patch it on the class (``patch.object(TimeSynchronizer,
+        "_current_seconds_counter")``) to control what ``time()`` and the offset samples read.
+        """
+        return self._monotonic()
+
+    def _time(self) -> float:
+        """The local wall clock in seconds (``wall_clock``, ``time.time`` by default); patchable like
+        :meth:`_current_seconds_counter`. Read only while there is no sample."""
+        return self._wall()
+
     @property
     def time_offset_ms(self) -> float:
         """Estimated server time minus local monotonic time, in milliseconds."""
         samples = self._time_offset_ms
         if not samples:
-            return (self._wall() - self._monotonic()) * 1e3
+            return (self._time() - self._current_seconds_counter()) * 1e3
         return self._robust_estimate(list(samples))
 
     @property
@@ -96,7 +109,7 @@ class TimeSynchronizer:
 
     def time(self) -> float:
         """Estimated server time in seconds."""
-        return self._monotonic() + self.time_offset_ms * 1e-3
+        return self._current_seconds_counter() + self.time_offset_ms * 1e-3
 
     def add_time_offset_ms_sample(self, offset: float) -> None:
         """Add one offset sample (server ms minus local monotonic ms); the oldest is dropped beyond ``max_samples``."""
@@ -115,9 +128,9 @@ class TimeSynchronizer:
         awaitable: Awaitable[float] | None = None
         try:
             awaitable = time_provider() if callable(time_provider) else time_provider
-            local_before = self._monotonic()
+            local_before = self._current_seconds_counter()
             server_time_ms = await awaitable
-            local_after = self._monotonic()
+            local_after = self._current_seconds_counter()
             midpoint_ms = (local_before + local_after) * 0.5e3
             self.add_time_offset_ms_sample(float(server_time_ms) - midpoint_ms)
         except asyncio.CancelledError:

@@ -147,7 +147,7 @@ class FakexPollingEndToEndTests(unittest.IsolatedAsyncioTestCase):
         order = self.exchange.in_flight_orders["FX-1"]
         await wait_for(lambda: order.current_state == OrderState.OPEN)
 
-        # Second poll, SHORT_POLL_INTERVAL later: a fill, then the filled status.
+        # The next poll that updates order statuses, UPDATE_ORDER_STATUS_MIN_INTERVAL later: a fill, then FILLED.
         fill = {
             "id": 5,
             "orderId": "77",
@@ -166,7 +166,7 @@ class FakexPollingEndToEndTests(unittest.IsolatedAsyncioTestCase):
                 {"orderId": "77", "clientOrderId": "FX-1", "status": "FILLED", "updateTime": 1640780004000}
             ),
         )
-        self.exchange.tick(1640780001.0 + self.exchange.SHORT_POLL_INTERVAL)
+        self.exchange.tick(1640780001.0 + self.exchange.UPDATE_ORDER_STATUS_MIN_INTERVAL)
         # Wait for the FILLED status, not for is_done: the fill alone makes the order done (fully executed) one REST
         # round trip before the status request that completes it has been answered.
         await wait_for(lambda: order.current_state == OrderState.FILLED)

@@ -12,6 +12,7 @@ import asyncio
 import json
 import unittest
 from typing import Any
+from unittest import mock
 
 from hbrt.testing.network_mocking_assistant import NetworkMockingAssistant
 from hbrt.testing.payloads import satisfy, violate
@@ -57,7 +58,8 @@ class BinanceUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase):
         self.data_source = BinanceAPIUserStreamDataSource(
             auth=self.auth, trading_pairs=["COINALPHA-HBOT"], connector=None, api_factory=self.factory
         )
-        self.data_source._sleep = _fast_sleep
+        # _sleep is the data source's test seam (a method, as in Hummingbot): every wait goes through it.
+        self.enterContext(mock.patch.object(self.data_source, "_sleep", _fast_sleep))
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
 
     async def asyncTearDown(self) -> None:

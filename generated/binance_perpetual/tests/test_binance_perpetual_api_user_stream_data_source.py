@@ -12,6 +12,7 @@ import asyncio
 import re
 import unittest
 from typing import Any
+from unittest import mock
 
 import aiohttp
 from aioresponses import aioresponses
@@ -80,8 +81,9 @@ class BinancePerpetualUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase
         self.data_source = BinancePerpetualAPIUserStreamDataSource(
             auth=self.auth, trading_pairs=["COINALPHA-HBOT"], connector=None, api_factory=self.factory
         )
+        # _sleep is the data source's test seam (a method, as in Hummingbot): every wait goes through it.
         self.sleeps: list[float] = []
-        self.data_source._sleep = self._recorded_sleep
+        self.enterContext(mock.patch.object(self.data_source, "_sleep", self._recorded_sleep))
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
 
     async def asyncTearDown(self) -> None:

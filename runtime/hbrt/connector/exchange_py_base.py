@@ -127,6 +127,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
     SHORT_POLL_INTERVAL: ClassVar[float] = 5.0
     LONG_POLL_INTERVAL: ClassVar[float] = 120.0
+    #: The shortest interval between two REST order status updates of the status polling loop (Hummingbot's name and
+    #: default): a poll sooner than that after the last one updates balances only. Direct calls of
+    #: ``_update_order_status`` are never held back. Generated connectors set it from ``polling.order_status_interval``.
+    UPDATE_ORDER_STATUS_MIN_INTERVAL: ClassVar[float] = 10.0
     TRADING_RULES_INTERVAL: ClassVar[float] = 30 * 60.0
     TRADING_FEES_INTERVAL: ClassVar[float] = 12 * 60 * 60.0
     TICK_INTERVAL_LIMIT: ClassVar[float] = 60.0
@@ -186,6 +190,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         self._current_timestamp: float = math.nan
         self._last_timestamp: float = 0.0
         self._last_poll_timestamp: float = 0.0
+        self._last_order_status_poll_timestamp: float = 0.0
         self._poll_notifier = asyncio.Event()
 
         self._status_polling_task: asyncio.Task[None] | None = None
@@ -572,6 +577,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         """Stop every background task started by :meth:`start_network` and reset the poll state."""
         self._last_timestamp = 0.0
         self._last_poll_timestamp = 0.0
+        self._last_order_status_poll_timestamp = 0.0
         self._poll_notifier = asyncio.Event()
         if "_order_book_tracker" in self.__dict__:
             self._order_book_tracker.stop()
@@ -1315,7 +1321,17 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 await self._sleep(self.ERROR_RETRY_INTERVAL)
 
     async def _status_polling_loop_fetch_updates(self) -> None:
-        await asyncio.gather(self._update_all_balances(), self._update_order_status())
+        await asyncio.gather(self._update_all_balances(), self._update_order_status_when_due())
+
+    async def _update_order_status_when_due(self) -> None:
+        """``_update_order_status``, unless the last one of the polling loop was less than
+        ``UPDATE_ORDER_STATUS_MIN_INTERVAL`` seconds ago (by the connector's clock)."""
+        now = self.current_timestamp
+        last = self._last_order_status_poll_timestamp
+        if last and now - last < self.UPDATE_ORDER_STATUS_MIN_INTERVAL:
+            return
+        self._last_order_status_poll_timestamp = now
+        await self._update_order_status()
 
     async def _run_periodically(self, step: Callable[[], Awaitable[None]], interval: float, what: str) -> None:
         """Run ``step`` every ``interval`` seconds forever.

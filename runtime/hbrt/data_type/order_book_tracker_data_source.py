@@ -76,14 +76,21 @@ class OrderBookTrackerDataSource:
         self._reconnect_backoffs_on: dict[str, ExponentialBackoff] = {
             name: ExponentialBackoff(initial=1.0, maximum=30.0) for name in self.WS_CONNECTIONS
         }
-        self._sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
-        self._time: Callable[[], float] = time.time
 
     @classmethod
     def logger(cls) -> HummingbotLogger:
         if cls._logger is None:
             cls._logger = get_logger(__name__)
         return cls._logger
+
+    async def _sleep(self, delay: float) -> None:
+        """``asyncio.sleep``; a test seam patchable on the class, as in Hummingbot (every wait of the reconnect and
+        heartbeat loops goes through it)."""
+        await asyncio.sleep(delay)
+
+    def _time(self) -> float:
+        """The wall clock in seconds; a test seam patchable on the class, as in Hummingbot."""
+        return time.time()
 
     # ------------------------------------------------------------------ pairs and REST
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hbrt.logger import HummingbotLogger, get_logger
@@ -47,14 +46,21 @@ class UserStreamTrackerDataSource:
         self._keep_alive_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._reconnect_backoff = ExponentialBackoff(initial=1.0, maximum=30.0)
-        self._sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
-        self._time: Callable[[], float] = time.time
 
     @classmethod
     def logger(cls) -> HummingbotLogger:
         if cls._logger is None:
             cls._logger = get_logger(__name__)
         return cls._logger
+
+    async def _sleep(self, delay: float) -> None:
+        """``asyncio.sleep``; a test seam patchable on the class, as in Hummingbot (the reconnect backoff and the
+        keep-alive loop wait through it)."""
+        await asyncio.sleep(delay)
+
+    def _time(self) -> float:
+        """The wall clock in seconds; a test seam patchable on the class, as in Hummingbot."""
+        return time.time()
 
     @property
     def last_recv_time(self) -> float:

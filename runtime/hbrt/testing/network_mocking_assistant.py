@@ -65,11 +65,34 @@ class MockWebsocketClientSession:
 class NetworkMockingAssistant:
     """Creates websocket mocks, feeds them messages and reports what the code under test sent.
 
-    Create it inside the running event loop (e.g. in ``asyncSetUp``), because the queues belong to that loop.
+    ``event_loop`` (optional, as in Hummingbot's ``NetworkMockingAssistant(event_loop)``) is the loop the mocks are
+    read from; the assistant can then be built outside it (in a synchronous ``setUp``). Without it the assistant binds
+    to the loop of the first read, or of :meth:`async_init`. Unlike Hummingbot's, nothing has to be initialised
+    first: the queues bind lazily. Reading a mock from another loop raises ``RuntimeError`` saying so.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, event_loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.mock_ws_session: MockWebsocketClientSession | None = None
+        self._event_loop = event_loop
+
+    @property
+    def event_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop the mocks belong to (None until the first read or :meth:`async_init` without ``event_loop``)."""
+        return self._event_loop
+
+    async def async_init(self) -> None:
+        """Bind to the running loop (Hummingbot's name for it; optional here)."""
+        self._check_loop()
+
+    def _check_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._event_loop is None:
+            self._event_loop = loop
+        elif self._event_loop is not loop:
+            raise RuntimeError(
+                "this NetworkMockingAssistant belongs to another event loop: create it in the test's loop or pass "
+                "that loop as event_loop"
+            )
 
     # ----------------------------------------------------------------------------------------------- creation
     def create_websocket_mock(self) -> AsyncMock:
@@ -106,6 +129,7 @@ class NetworkMockingAssistant:
         return ws
 
     async def _next_item(self, state: _WebsocketMockState, timeout: float | None) -> Any:
+        self._check_loop()
         state.waiting_readers += 1
         try:
             if timeout:

@@ -8,6 +8,7 @@ a websocket handshake refused, ...) is replaced by :func:`masked_exception`'s co
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -191,8 +192,49 @@ class ErrorFacts(NamedTuple):
     status: int | None
 
 
+def decode_error_body(body: str) -> Any:
+    """An error reply body as data: JSON; else a Python literal of a dict or list (what ``str()`` of a parsed body
+    gives, as in errors Hummingbot connectors raise by hand: ``{'code': -2013, 'msg': '...'}``); else a form-encoded
+    body (``code=-2013&msg=Order+does+not+exist.``) as a dict; else the text itself."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        pass
+    text = body.strip()
+    if text[:1] in ("{", "[") and len(text) <= _MAX_LITERAL:
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            value = None
+        if isinstance(value, dict | list):
+            return value
+    if "=" in text and not any(c.isspace() for c in text):
+        try:
+            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+        except ValueError:
+            pairs = []
+        if pairs:
+            return dict(pairs)
+    return body
+
+
+_MAX_LITERAL = 64 * 1024
+#: ``name: value`` or ``name=value`` in an error text (the name optionally quoted, the value a quoted string or a
+#: token): where a text body still carries its code.
+_LOOSE_FIELD = re.compile(r"""["']?\b([A-Za-z_][\w.-]*)["']?\s*[:=]\s*(?:"([^"]*)"|'([^']*)'|([^\s,;&}\])]+))""")
+
+
+def _loose_fields(text: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for match in _LOOSE_FIELD.finditer(text[:_MAX_LITERAL]):
+        value = next(group for group in match.groups()[1:] if group is not None)
+        fields.setdefault(match.group(1), value)
+    return fields
+
+
 def error_reply(error: BaseException) -> tuple[int | None, Any]:
-    """The HTTP status and the reply body of a failed request; the body decoded when it is JSON, else its text.
+    """The HTTP status and the reply body of a failed request, the body decoded by :func:`decode_error_body` (JSON,
+    a Python literal or a form; else its text).
 
     A :class:`RESTRequestError` carries both. Any other exception is read from its text, in the format of the
     ``RESTRequestError`` message (``... HTTP status is <status>. Error: <body>``), which connectors written for
@@ -208,20 +250,23 @@ def error_reply(error: BaseException) -> tuple[int | None, Any]:
         status = int(found_status.group(1)) if found_status else None
         found_body = _ERROR_BODY.search(text)
         body = found_body.group(1) if found_body else text
-    try:
-        return status, json.loads(body)
-    except ValueError:
-        return status, body
+    return status, decode_error_body(body)
 
 
 def error_facts(error: BaseException, details: ErrorDetails) -> ErrorFacts:
     """The code, message and status of a failed request, with ``details`` reading code and message from the body.
 
-    When ``details`` finds no message in a body that is not JSON, the body text itself is the message, so rules
-    matching on message text still see what the exchange said.
+    A body that is only text is still read: ``details`` gets the ``name: value`` / ``name=value`` fields found in
+    it, for the code (``Timestamp outside recvWindow (code: -1021)`` has code ``-1021`` when the code field is
+    ``code``), and the whole text is the message, so rules matching on message text still see what the exchange said.
     """
     status, body = error_reply(error)
     code, message = details(body)
-    if message is None and isinstance(body, str):
-        message = body
+    if isinstance(body, str):
+        if code is None:
+            fields = _loose_fields(body)
+            if fields:
+                code, _ = details(fields)
+        if message is None:
+            message = body
     return ErrorFacts(code, message, status)
