@@ -28,6 +28,7 @@ import jinja2
 from hbgen import __version__
 from hbgen.formatting import FormattingError, format_python
 from hbgen.render import RenderError, make_environment
+from hbgen.spec.vocabulary import PERPETUAL_ROLES
 from hbgen.scaffold import ANSWERS_FILE, ScaffoldError, answers_after_creation, render_scaffold
 from hbgen.writer import Manifest, RenderedFile, WriteReport, atomic_write, sha256_text, write_package
 
@@ -282,24 +283,13 @@ def spot_context(model: Any) -> dict[str, Any]:
     }
 
 
-#: The perpetual endpoint roles a perpetual package reads from the spec (each None when the spec waives it).
-PERPETUAL_ROLE_NAMES: tuple[str, ...] = (
-    "positions",
-    "funding_info",
-    "funding_payments",
-    "set_leverage",
-    "set_position_mode",
-    "position_mode",
-)
-
-
 def perpetual_context(model: Any) -> dict[str, Any]:
     """The spot context plus the perpetual roles, the funding channel and the position and margin-call events."""
     if model.perpetual is None:
         raise GenerationError("a perpetual connector package needs a perpetual section")
     context = spot_context(model)
     roles = context["roles"]
-    for role in PERPETUAL_ROLE_NAMES:
+    for role in PERPETUAL_ROLES:
         roles[role] = role if role in model.endpoints else None
     if roles["funding_info"] is None:
         raise GenerationError(
