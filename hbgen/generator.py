@@ -28,8 +28,8 @@ import jinja2
 from hbgen import __version__
 from hbgen.formatting import FormattingError, format_python
 from hbgen.render import RenderError, make_environment
-from hbgen.spec.vocabulary import PERPETUAL_ROLES
 from hbgen.scaffold import ANSWERS_FILE, ScaffoldError, answers_after_creation, render_scaffold
+from hbgen.spec.vocabulary import PERPETUAL_ROLES
 from hbgen.writer import Manifest, RenderedFile, WriteReport, atomic_write, sha256_text, write_package
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"

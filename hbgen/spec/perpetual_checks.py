@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hbgen.spec.errors import did_you_mean
-
 if TYPE_CHECKING:  # the checker imports this module
     from hbgen.spec.validate import _Checker
 
 PathT = list[str | int]
+#: The position modes the runtime knows (``PositionMode``).
+POSITION_MODES = ("ONEWAY", "HEDGE")
 
 
 def _m(x: Any) -> dict[str, Any]:
@@ -93,12 +93,9 @@ def _position_mode(
 ) -> None:
     values = _m(perp.get("position_mode_values"))
     for mode in values:
-        if mode not in modes:
+        if mode not in modes and mode in POSITION_MODES:  # an unknown name is the schema's to report
             checker.err(
-                base + ["position_mode_values", mode],
-                f"position mode {mode} is not in position_modes",
-                did_you_mean(mode, modes) or "",
-                key=True,
+                base + ["position_mode_values", mode], f"position mode {mode} is not in position_modes", key=True
             )
     switch = endpoints.get("set_position_mode")
     if switch is None:

@@ -20,7 +20,7 @@ from hbgen.spec.errors import Diagnostic, did_you_mean, suggest
 from hbgen.spec.loader import LoadedDocument
 from hbgen.spec.model import default_recipe_name
 from hbgen.spec.paths import PathSyntaxError, parse_path
-from hbgen.spec.perpetual_checks import perpetual_checks
+from hbgen.spec.perpetual_checks import POSITION_MODES, perpetual_checks
 from hbgen.spec.vocabulary import (
     ALL_INPUTS,
     CAPABILITIES,
@@ -524,7 +524,7 @@ class _Checker:
             if not isinstance(value, bool):
                 self.err(path, f"expected true or false, got {value!r}")
         elif target in ("position_side", "position_mode"):
-            names = ("LONG", "SHORT", "BOTH") if target == "position_side" else ("ONEWAY", "HEDGE")
+            names = ("LONG", "SHORT", "BOTH") if target == "position_side" else POSITION_MODES
             if value not in names:
                 self.err(path, f"expected one of {', '.join(names)}, got {value!r}", did_you_mean(value, names))
 

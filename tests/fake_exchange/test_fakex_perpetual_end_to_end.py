@@ -142,5 +142,50 @@ class FakexPerpetualEndToEndTests(unittest.IsolatedAsyncioTestCase):
         self.assertIn("to CLOSE a COINALPHA-HBOT position", restored.build_order_created_message())
 
 
+class PerPairPositionModeTests(unittest.IsolatedAsyncioTestCase):
+    """POSITION_MODE_PER_PAIR: every configured pair is switched, and the mode changes only if all switches do."""
+
+    async def asyncSetUp(self) -> None:
+        self.exchange = FakexPerpetualDerivative(
+            fakex_api_key="key", fakex_api_secret="secret", trading_pairs=[PAIR, "HBOT-COINALPHA"]
+        )
+        self.switched: list[str] = []
+        self.failing: set[str] = set()
+        self.events: list[tuple[str, str]] = []
+
+        async def current_mode() -> PositionMode:
+            return PositionMode.ONEWAY
+
+        async def switch(mode: PositionMode, trading_pair: str) -> tuple[bool, str]:
+            self.switched.append(trading_pair)
+            return (False, "refused") if trading_pair in self.failing else (True, "")
+
+        self.exchange._fetch_account_position_mode = current_mode  # type: ignore[method-assign]  # test stand-in
+        self.exchange._trading_pair_position_mode_set = switch  # type: ignore[method-assign]  # test stand-in
+        self.exchange.trigger_event = lambda tag, event: self.events.append((tag.name, event.trading_pair))  # type: ignore[method-assign]  # records the events
+
+    async def test_the_account_wide_switch_goes_through_the_first_pair(self) -> None:
+        await self.exchange._execute_set_position_mode(PositionMode.HEDGE)
+        self.assertEqual([PAIR], self.switched)
+        self.assertEqual(PositionMode.HEDGE, self.exchange.position_mode)
+
+    async def test_every_pair_is_switched(self) -> None:
+        self.exchange.POSITION_MODE_PER_PAIR = True
+        await self.exchange._execute_set_position_mode(PositionMode.HEDGE)
+        self.assertEqual([PAIR, "HBOT-COINALPHA"], self.switched)
+        self.assertEqual(PositionMode.HEDGE, self.exchange.position_mode)
+        self.assertEqual({"PositionModeChangeSucceeded"}, {tag for tag, _ in self.events})
+
+    async def test_one_refused_pair_fails_the_switch(self) -> None:
+        self.exchange.POSITION_MODE_PER_PAIR = True
+        self.failing = {PAIR}
+        await self.exchange._execute_set_position_mode(PositionMode.HEDGE)
+        self.assertEqual([PAIR], self.switched)  # it stops at the first refusal
+        self.assertEqual(PositionMode.ONEWAY, self.exchange.position_mode)
+        self.assertEqual(
+            [("PositionModeChangeFailed", PAIR), ("PositionModeChangeFailed", "HBOT-COINALPHA")], self.events
+        )
+
+
 if __name__ == "__main__":
     unittest.main()
