@@ -35,7 +35,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	@# bench/_*.py are helpers shared by the benchmarks, not benchmarks
+	@for b in bench/[!_]*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

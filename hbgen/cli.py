@@ -93,7 +93,8 @@ def validate_cmd(
             invalid += 1
             errors += len(diagnostics)
         else:
-            typer.echo(f"{path}: ok ({model.name}, {model.type}, {_extent(model)})")
+            partial = "; a partial example, not generated" if getattr(model, "partial", None) is not None else ""
+            typer.echo(f"{path}: ok ({model.name}, {model.type}, {_extent(model)}{partial})")
     valid = len(paths) - invalid
     typer.echo(f"{valid} valid, {invalid} invalid, {errors} error{'s' if errors != 1 else ''}")
     if invalid:

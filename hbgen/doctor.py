@@ -5,10 +5,11 @@ the spec satisfies it, the waiver's reason, or what happens without it) and wher
 
 - ``ok``: the spec provides it;
 - ``waived``: a required capability the spec waives, with a reason under ``waivers``;
-- ``missing``: a required capability neither present nor waived, or a hook the hooks module does not define;
+- ``missing``: a required capability neither present nor waived, or a hook the hooks module does not define (or
+  no hooks module yet: a hook nobody has written);
 - ``stub``: a hook whose function is still the generated stub (it raises ``NotImplementedError``);
 - ``optional-absent``: an optional capability the spec lacks; the detail says what the connector does instead;
-- ``n/a``: does not apply to this connector type (or the package is not generated yet, for hooks).
+- ``n/a``: does not apply to this connector type.
 
 Which required capabilities are present or waived is decided by the validator's own functions
 (:func:`hbgen.spec.validate.capability_sources`), so the checklist and ``hbgen validate`` cannot disagree. Rows are
@@ -384,9 +385,10 @@ def hook_rows(data: Any, package_dir: Path | None) -> list[Row]:
         if problem:
             rows.append(Row("hooks", requirement, MISSING, problem, str(module)))
         elif definitions is None:
+            # A hook nobody has written yet is a problem whether or not the stub exists: the connector needs it.
             where = f"no package at {package_dir}" if package_dir is not None else "no package"
-            detail = f"not checked: {where} yet (hbgen generate {name} writes the stub)"
-            rows.append(Row("hooks", requirement, NOT_APPLICABLE, detail, f"hooks.{hook}", False))
+            detail = f"not written yet: {where} (hbgen generate {name} writes the stub; then write the hook)"
+            rows.append(Row("hooks", requirement, MISSING, detail, f"hooks.{hook}"))
         elif hook not in definitions:
             detail = (
                 f"{module} defines no {hook}: paste the stub hbgen generate {name} prints, or commit and run "
@@ -422,7 +424,7 @@ def package_rows(data: Any) -> list[Row]:
     A waived capability satisfies ``hbgen validate`` but leaves the templates without an endpoint to call, so each
     part the templates need is a row here: ``ok`` with the endpoint that plays it, else ``missing``.
     """
-    from hbgen.generator import PACKAGE_ROLES, ROLE_CHOICES
+    from hbgen.spec.vocabulary import PACKAGE_ROLES, PACKAGE_SECTIONS, ROLE_CHOICES
 
     d = _m(data)
     if d.get("type") not in ("spot", "perpetual"):
@@ -446,7 +448,7 @@ def package_rows(data: Any) -> list[Row]:
             wanted = " or ".join(f"endpoints.{name}" for name in choices)
             detail = f"hbgen generate needs {wanted} (a waiver is not enough)"
             rows.append(Row("package", requirement, MISSING, detail, f"endpoints.{choices[0]}"))
-    for section, what in (("symbols", "exchange symbol <-> trading pair map"), ("orders", "order types and sides")):
+    for section, what in PACKAGE_SECTIONS.items():
         if isinstance(d.get(section), dict):
             rows.append(Row("package", f"{section} section", OK, what, section))
         else:

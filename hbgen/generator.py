@@ -26,10 +26,11 @@ from typing import Any
 import jinja2
 
 from hbgen import __version__
+from hbgen.codegen.literals import path_literal, predicate_literals
 from hbgen.formatting import FormattingError, format_python
 from hbgen.render import RenderError, make_environment
 from hbgen.scaffold import ANSWERS_FILE, ScaffoldError, answers_after_creation, render_scaffold
-from hbgen.spec.vocabulary import PERPETUAL_ROLES
+from hbgen.spec.vocabulary import PACKAGE_ROLES, PERPETUAL_ROLES, ROLE_CHOICES
 from hbgen.writer import Manifest, RenderedFile, WriteReport, atomic_write, sha256_text, write_package
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -164,35 +165,6 @@ def plan(model: Any, *, scaffold: bool = False) -> list[PlannedFile]:
 # --------------------------------------------------------------------------------------------------------------
 # Context shared by the spot templates: endpoint roles and the test-fixture data derived from the spec's examples.
 
-#: Which endpoint plays each part, first present wins.
-ROLE_CHOICES: Mapping[str, tuple[str, ...]] = {
-    "price": ("last_price", "ticker_24h", "book_ticker"),
-    "network": ("ping", "server_time"),
-    "create": ("create_order",),
-    "cancel": ("cancel_order",),
-    "status": ("order_status",),
-    "balances": ("balances",),
-    "fills": ("my_trades",),
-    "rules": ("trading_rules",),
-}
-#: The parts a spot package cannot be generated without (a waiver satisfies the validator, not the templates).
-PACKAGE_ROLES: tuple[str, ...] = ("price", "network", "create", "cancel", "status", "balances", "rules")
-
-
-def path_literal(path: Any) -> tuple[Any, ...]:
-    """A ``FieldPath`` as the step tuple the generated tests' payload builder reads (``hbrt.testing.payloads``)."""
-    steps: list[Any] = ["$"] if path.from_root and path.steps else []
-    for step in path.steps:
-        if step.kind == "key":
-            steps.append(step.key)
-        elif step.kind == "index":
-            steps.append(step.index)
-        elif step.kind == "select":
-            steps.append(("=", step.key, tuple(step.values)))
-        else:
-            raise GenerationError(f"path {path.text!r}: '[]' cannot be written back by the payload builder")
-    return tuple(steps)
-
 
 def _writer(model: Any, expr: Any) -> tuple[Any, ...] | None:
     if expr.op == "value":
@@ -214,15 +186,16 @@ def _writer(model: Any, expr: Any) -> tuple[Any, ...] | None:
     return (expr.op, tuple(path_literal(p) for p in expr.paths), value_type, inverse)
 
 
-def _predicate_literals(preds: Any) -> tuple[tuple[Any, ...], ...]:
-    return tuple((path_literal(p.field), p.op, p.value) for p in preds)
-
-
 def spot_context(model: Any) -> dict[str, Any]:
     """Derived facts the exchange, user-stream and test templates share (computed once per rendering).
 
     The example payloads themselves are not here: ``tests/examples.py`` renders them from the spec, once.
     """
+    if model.partial is not None:
+        raise GenerationError(
+            f"{model.name} is a partial example (partial: {model.partial}): it validates, but it does not describe a "
+            "whole connector, so hbgen generate makes no package of it; start a real spec with hbgen new-connector"
+        )
     roles = {role: next((n for n in names if n in model.endpoints), None) for role, names in ROLE_CHOICES.items()}
     roles["symbols"] = model.symbols.endpoint if model.symbols else roles["rules"]
     roles["server_time"] = model.time_sync_endpoint
@@ -237,9 +210,9 @@ def spot_context(model: Any) -> dict[str, Any]:
         try:
             fields = {f: w for f, expr in mapping.fields.items() if (w := _writer(model, expr)) is not None}
             each = path_literal(mapping.each) if mapping.each is not None else None
-        except GenerationError:
+        except RenderError:
             continue  # this mapping cannot be written back; tests that need it are skipped by the template
-        writers[name] = (each, fields, _predicate_literals(mapping.filter))
+        writers[name] = (each, fields, predicate_literals(mapping.filter))
     kinds = {name: m.kind for name, m in model.mappings.items()}
     private = model.ws.private
     events: dict[str, Any] = {"order": None, "fill": None, "balance": None}
@@ -254,16 +227,30 @@ def spot_context(model: Any) -> dict[str, Any]:
         "subscribe": private.subscribe.message if private and private.subscribe else None,
     }
     errors = model.errors
-    error_paths = {
+    error_paths: dict[str, Any] = {
         "code": path_literal(errors.code_field) if errors.code_field else ("code",),
         "message": path_literal(errors.message_field) if errors.message_field else ("msg",),
     }
+    reply_checks: tuple[Any, ...] = ()
+    if errors.in_body:
+        # Generated error replies fail the last reply check (usually the top-level one) with the rule's code.
+        last = errors.in_body[-1]
+        prefix = (*path_literal(last.each), 0) if last.each is not None else ()
+        error_paths = {
+            "code": (*prefix, *path_literal(last.code_field)) if last.code_field else None,
+            "message": (*prefix, *path_literal(last.message_field)) if last.message_field else None,
+            "failure": predicate_literals(last.error_when),
+            "failure_prefix": prefix,
+        }
+        reply_checks = tuple(predicate_literals(check.error_when) for check in errors.in_body if check.each is None)
+    envelopes = {name: path_literal(ep.envelope) for name, ep in model.endpoints.items() if ep.envelope is not None}
+    hooked = {name: m.kind for name, m in model.mappings.items() if m.hook is not None}
     predicates = {
-        "login_success": _predicate_literals(private.login.success) if private else (),
-        "ignore": _predicate_literals(private.ignore) if private else (),
-        "terminated": _predicate_literals(private.terminated) if private else (),
-        "ready": _predicate_literals(private.ready) if private else (),
-        "public_ready": _predicate_literals(model.ws.public.ready) if model.ws.public else (),
+        "login_success": predicate_literals(private.login.success) if private else (),
+        "ignore": predicate_literals(private.ignore) if private else (),
+        "terminated": predicate_literals(private.terminated) if private else (),
+        "ready": predicate_literals(private.ready) if private else (),
+        "public_ready": predicate_literals(model.ws.public.ready) if model.ws.public else (),
     }
     # Whether the fills the connector sees report their fee; when they do not, it estimates the fee from the spec.
     fill_mappings = [events["fill"][1]] if events["fill"] else []
@@ -275,6 +262,9 @@ def spot_context(model: Any) -> dict[str, Any]:
     return {
         "predicates": predicates,
         "error_paths": error_paths,
+        "reply_checks": reply_checks,
+        "envelopes": envelopes,
+        "hooked": hooked,
         "roles": roles,
         "writers": writers,
         "events": events,
@@ -302,9 +292,7 @@ def perpetual_context(model: Any) -> dict[str, Any]:
         (ch for ch in (public.channels.values() if public else ()) if kinds.get(ch.mapping) == "funding_info"), None
     )
     context["public_envelope"] = path_literal(public.envelope) if public and public.envelope else None
-    context["success_predicates"] = {
-        role: _predicate_literals(preds) for role, preds in model.perpetual.success.items()
-    }
+    context["success_predicates"] = {role: predicate_literals(preds) for role, preds in model.perpetual.success.items()}
     # How the generated tests write a one-way position: side BOTH where the position mapping can say it, and an
     # unsigned amount with a direction where the exchange reports sizes that way.
     position_mappings = [model.mappings[model.endpoints[r].mapping] for r in ("positions",) if r in model.endpoints]
@@ -363,6 +351,15 @@ def templates_sha256(template_dir: Path = TEMPLATE_DIR) -> str:
     return digest.hexdigest()
 
 
+def shared_context(model: Any) -> dict[str, Any]:
+    """What every template of the model's type reads as ``ctx`` (nothing for a gateway connector)."""
+    if model.type == "spot":
+        return spot_context(model)
+    if model.type == "perpetual":
+        return perpetual_context(model)
+    return {}
+
+
 def render(
     model: Any,
     spec_path: Path,
@@ -377,9 +374,7 @@ def render(
     display = spec_display_path(spec_path)
     texts: dict[str, str] = {}
     owners: dict[str, bool] = {}
-    shared = (
-        spot_context(model) if model.type == "spot" else perpetual_context(model) if model.type == "perpetual" else {}
-    )
+    shared = shared_context(model)
     planned_files = plan(model, scaffold=scaffold)
     scaffold_files: list[RenderedFile] = []
     if any(p.template == SCAFFOLD_TEMPLATE for p in planned_files):

@@ -311,7 +311,10 @@ def answers_refresh(
     """
     template_root = _root(template_root)
     old = read_answers(package_dir)
-    unchanged = "hbgen scaffold-update may then report conflicts in the files it created"
+    unchanged = (
+        "nothing to do now: the package is complete and works; the record only matters to hbgen scaffold-update, "
+        "which may later mark the files just created as conflicts: keep your side of each conflict"
+    )
     if old is None:
         return None, f"{package_dir / ANSWERS_FILE} is unreadable; left as it is ({unchanged})"
     commit = old.get("_commit")

@@ -79,6 +79,7 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
             method=RESTMethod.GET,
             throttler_limit_id=CONSTANTS.ORDER_BOOK_SNAPSHOT_LIMIT_ID,
         )
+
         return BinanceOrderBook.snapshot_message_from_exchange(
             message, self._time(), metadata={"trading_pair": trading_pair}
         )
@@ -110,11 +111,14 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     def _subscription_requests(self, trading_pairs: list[str]) -> list[WSRequest]:
         requests: list[WSRequest] = []
-        by_channel: dict[str, list[str]] = {}
-        for channel, _, stream in self._streams(trading_pairs):
-            by_channel.setdefault(channel, []).append(stream)
-        batches = list(by_channel.items())
-        for _channel, streams in batches:
+        # (channel, trading pairs, stream names) of each request
+        grouped: dict[str, tuple[list[str], list[Any]]] = {}
+        for channel, pair, stream in self._streams(trading_pairs):
+            pairs, names = grouped.setdefault(channel, ([], []))
+            pairs.append(pair)
+            names.append(stream)
+        batches = [(channel, pairs, names) for channel, (pairs, names) in grouped.items()]
+        for _channel, _pairs, streams in batches:
             request_id = self._next_subscribe_id
             self._next_subscribe_id += 1
             requests.append(WSJSONRequest(payload={"method": "SUBSCRIBE", "params": streams, "id": request_id}))
@@ -122,9 +126,10 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     def _unsubscription_requests(self, trading_pairs: list[str]) -> list[WSRequest]:
         requests: list[WSRequest] = []
-        streams = [stream for _, _, stream in self._streams(trading_pairs)]
-        batches = [(None, streams)] if streams else []
-        for _channel, streams in batches:
+        # (channel, trading pairs, stream names) of each request
+        entries = self._streams(trading_pairs)
+        batches = [(None, [pair for _, pair, _ in entries], [stream for _, _, stream in entries])] if entries else []
+        for _channel, _pairs, streams in batches:
             request_id = self._next_unsubscribe_id
             self._next_unsubscribe_id += 1
             requests.append(WSJSONRequest(payload={"method": "UNSUBSCRIBE", "params": streams, "id": request_id}))
@@ -134,17 +139,23 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
         await self._resolve_symbols(self._trading_pairs)
         await super()._subscribe_channels(ws)
 
+    async def _known(self, trading_pair: str) -> bool:
+        """Whether the exchange lists ``trading_pair`` (its symbol is resolved then); logs when it does not."""
+        try:
+            await self._resolve_symbols([trading_pair])
+        except KeyError:
+            self.logger().warning("%s is not a trading pair of the exchange; nothing to (un)subscribe.", trading_pair)
+            return False
+        return True
+
     async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
-        await self._resolve_symbols([trading_pair])
-        return await super().subscribe_to_trading_pair(trading_pair)
+        return await self._known(trading_pair) and await super().subscribe_to_trading_pair(trading_pair)
 
     async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
-        await self._resolve_symbols([trading_pair])
-        return await super().unsubscribe_from_trading_pair(trading_pair)
+        return await self._known(trading_pair) and await super().unsubscribe_from_trading_pair(trading_pair)
 
     async def request_websocket_snapshot(self, trading_pair: str) -> bool:
-        await self._resolve_symbols([trading_pair])
-        return await super().request_websocket_snapshot(trading_pair)
+        return await self._known(trading_pair) and await super().request_websocket_snapshot(trading_pair)
 
     def _heartbeat_request(self) -> WSRequest | None:
         return None  # protocol ping frames

@@ -4,7 +4,8 @@
 Error rules are data: each rule set (``ORDER_NOT_FOUND_ON_STATUS``, ``ORDER_NOT_FOUND_ON_CANCEL``, ``TIME_SYNC``,
 ``RATE_LIMITED``, ``UNKNOWN_EXECUTION``) is a tuple of :class:`ErrorMatcher`; a matcher matches an error reply when
 every attribute it sets (``code``, exact ``message``, ``message_contains``, ``http_status``) agrees. Read the code and
-message of a reply body with :func:`error_details`, then test with :func:`matches_any`.
+message of a reply body with :func:`error_details`, then test with :func:`matches_any`. :func:`reply_error` finds
+errors inside successful replies (the web assistants' ``ReplyErrorRESTPostProcessor`` raises them).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ REST_URLS: dict[str, str] = {
     "com": "https://api.binance.com/api",
     "us": "https://api.binance.us/api",
     "testnet": "https://testnet.binance.vision/api",
+}
+# Headers every REST request of a domain carries (spec ``domains.<domain>.headers``).
+REST_HEADERS: dict[str, dict[str, str]] = {
+    "com": {},
+    "us": {},
+    "testnet": {},
 }
 WSS_URLS: dict[str, dict[str, str]] = {
     "com": {"stream": "wss://stream.binance.com:9443/ws", "api": "wss://ws-api.binance.com:443/ws-api/v3"},
@@ -65,21 +72,25 @@ MY_TRADES_PATH_URL = "/v3/myTrades"
 MY_TRADES_LIMIT_ID = "/myTrades"
 
 RATE_LIMITS: list[RateLimit] = [
+    # counted per ip.
     RateLimit(
         limit_id="REQUEST_WEIGHT",
         limit=6000,
         time_interval=60.0,
     ),
+    # counted per account.
     RateLimit(
         limit_id="ORDERS",
         limit=100,
         time_interval=10.0,
     ),
+    # counted per account.
     RateLimit(
         limit_id="ORDERS_24HR",
         limit=200000,
         time_interval=86400.0,
     ),
+    # counted per ip.
     RateLimit(
         limit_id="RAW_REQUESTS",
         limit=61000,
@@ -275,6 +286,11 @@ def matches_any(
 ) -> bool:
     """Whether any rule matches the error."""
     return any(rule.matches(code, message, http_status) for rule in rules)
+
+
+def reply_error(payload: Any) -> tuple[Any, str | None] | None:
+    """Errors inside successful replies: the spec declares none (``errors.in_body``), so a 2xx reply is a success."""
+    return None
 
 
 def error_details(payload: Any) -> tuple[Any, str | None]:

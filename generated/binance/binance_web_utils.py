@@ -11,7 +11,12 @@ from hbrt.api_throttler.async_throttler import AsyncThrottler
 from hbrt.time_synchronizer import TimeSynchronizer
 from hbrt.web_assistant.auth import AuthBase
 from hbrt.web_assistant.connections.data_types import RESTMethod
-from hbrt.web_assistant.processors import TimeSynchronizerRESTPreProcessor
+from hbrt.web_assistant.processors import (
+    HeadersRESTPreProcessor,
+    RESTPostProcessorBase,
+    RESTPreProcessorBase,
+    TimeSynchronizerRESTPreProcessor,
+)
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 from binance import binance_constants as CONSTANTS
@@ -30,6 +35,17 @@ def private_rest_url(path_url: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> s
 def wss_url(name: str, domain: str = CONSTANTS.DEFAULT_DOMAIN) -> str:
     """The websocket URL called ``name`` in ``domain`` (see ``CONSTANTS.WSS_URLS``)."""
     return CONSTANTS.WSS_URLS[domain][name]
+
+
+def rest_pre_processors(domain: str = CONSTANTS.DEFAULT_DOMAIN) -> list[RESTPreProcessorBase]:
+    """The processors every REST request of ``domain`` goes through first: the domain's headers, if any."""
+    headers = CONSTANTS.REST_HEADERS.get(domain)
+    return [HeadersRESTPreProcessor(headers)] if headers else []
+
+
+def rest_post_processors() -> list[RESTPostProcessorBase]:
+    """The processors every REST reply goes through: errors inside successful replies become exceptions."""
+    return []  # the spec declares no errors inside successful replies (errors.in_body)
 
 
 def create_throttler() -> AsyncThrottler:
@@ -56,8 +72,10 @@ def build_api_factory(
         throttler=throttler,
         auth=auth,
         rest_pre_processors=[
-            TimeSynchronizerRESTPreProcessor(synchronizer=time_synchronizer, time_provider=server_time)
+            *rest_pre_processors(domain),
+            TimeSynchronizerRESTPreProcessor(synchronizer=time_synchronizer, time_provider=server_time),
         ],
+        rest_post_processors=rest_post_processors(),
     )
 
 
@@ -65,7 +83,11 @@ async def get_current_server_time(
     throttler: AsyncThrottler | None = None, domain: str = CONSTANTS.DEFAULT_DOMAIN
 ) -> float:
     """The exchange's time in milliseconds, fetched with a short-lived factory (closed afterwards)."""
-    async with WebAssistantsFactory(throttler=throttler or create_throttler()) as factory:
+    async with WebAssistantsFactory(
+        throttler=throttler or create_throttler(),
+        rest_pre_processors=rest_pre_processors(domain),
+        rest_post_processors=rest_post_processors(),
+    ) as factory:
         rest_assistant = await factory.get_rest_assistant()
         message: Any = await rest_assistant.execute_request(
             url=public_rest_url(CONSTANTS.SERVER_TIME_PATH_URL, domain=domain),

@@ -4,7 +4,8 @@
 Error rules are data: each rule set (``ORDER_NOT_FOUND_ON_STATUS``, ``ORDER_NOT_FOUND_ON_CANCEL``, ``TIME_SYNC``,
 ``RATE_LIMITED``, ``UNKNOWN_EXECUTION``) is a tuple of :class:`ErrorMatcher`; a matcher matches an error reply when
 every attribute it sets (``code``, exact ``message``, ``message_contains``, ``http_status``) agrees. Read the code and
-message of a reply body with :func:`error_details`, then test with :func:`matches_any`.
+message of a reply body with :func:`error_details`, then test with :func:`matches_any`. :func:`reply_error` finds
+errors inside successful replies (the web assistants' ``ReplyErrorRESTPostProcessor`` raises them).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ DOMAINS: tuple[str, ...] = ("com", "testnet")
 REST_URLS: dict[str, str] = {
     "com": "https://fapi.binance.com/fapi",
     "testnet": "https://testnet.binancefuture.com/fapi",
+}
+# Headers every REST request of a domain carries (spec ``domains.<domain>.headers``).
+REST_HEADERS: dict[str, dict[str, str]] = {
+    "com": {},
+    "testnet": {},
 }
 WSS_URLS: dict[str, dict[str, str]] = {
     "com": {
@@ -85,17 +91,19 @@ POSITION_MODE_PATH_URL = "/v1/positionSide/dual"
 POSITION_MODE_LIMIT_ID = "GETv1/positionSide/dual"
 
 RATE_LIMITS: list[RateLimit] = [
+    # counted per ip.
     RateLimit(
         limit_id="REQUEST_WEIGHT",
         limit=2400,
         time_interval=60.0,
     ),
+    # counted per account.
     RateLimit(
         limit_id="ORDERS_1MIN",
         limit=1200,
         time_interval=60.0,
     ),
-    # Named 1SEC by Hummingbot; the window is 10 s.
+    # counted per account. Named 1SEC by Hummingbot; the window is 10 s.
     RateLimit(
         limit_id="ORDERS_1SEC",
         limit=300,
@@ -329,6 +337,11 @@ def matches_any(
 ) -> bool:
     """Whether any rule matches the error."""
     return any(rule.matches(code, message, http_status) for rule in rules)
+
+
+def reply_error(payload: Any) -> tuple[Any, str | None] | None:
+    """Errors inside successful replies: the spec declares none (``errors.in_body``), so a 2xx reply is a success."""
+    return None
 
 
 def error_details(payload: Any) -> tuple[Any, str | None]:

@@ -141,13 +141,22 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         return list(CONSTANTS.ORDER_TYPE_WIRE)
 
     async def _make_network_check_request(self) -> None:
-        await self._api_get(path_url=self.check_network_request_path, limit_id=CONSTANTS.PING_LIMIT_ID)
+        await self._api_get(
+            path_url=self.check_network_request_path,
+            limit_id=CONSTANTS.PING_LIMIT_ID,
+        )
 
     async def _make_trading_rules_request(self) -> Any:
-        return await self._api_get(path_url=self.trading_rules_request_path, limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID)
+        return await self._api_get(
+            path_url=self.trading_rules_request_path,
+            limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID,
+        )
 
     async def _make_trading_pairs_request(self) -> Any:
-        return await self._api_get(path_url=self.trading_pairs_request_path, limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID)
+        return await self._api_get(
+            path_url=self.trading_pairs_request_path,
+            limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID,
+        )
 
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
         return binance_perpetual_web_utils.build_api_factory(
@@ -175,6 +184,9 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
 
     def _is_request_exception_related_to_time_synchronizer(self, request_exception: Exception) -> bool:
         return _is_error(CONSTANTS.TIME_SYNC, request_exception)
+
+    def _is_request_exception_related_to_rate_limit(self, request_exception: Exception) -> bool:
+        return _is_error(CONSTANTS.RATE_LIMITED, request_exception)
 
     def _is_order_not_found_during_status_update_error(self, status_update_exception: Exception) -> bool:
         return _is_error(CONSTANTS.ORDER_NOT_FOUND_ON_STATUS, status_update_exception)

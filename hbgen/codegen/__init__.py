@@ -9,12 +9,14 @@ the source only through :mod:`hbgen.render.filters` (``py`` literals, ``ident`` 
 * :func:`predicate` / :func:`predicates` (``Predicate`` -> boolean expression; missing fields are false);
 * :func:`signing_statements` (``SigningRecipe`` -> method body lines), :func:`timestamp_expr`,
   :func:`vector_clock_seconds`;
-* :func:`message_expr` / :func:`string_expr` (``${placeholder}`` templates -> expressions).
+* :func:`message_expr` / :func:`string_expr` (``${placeholder}`` templates -> expressions);
+* :func:`path_literal` / :func:`predicate_literals` (paths and predicates as data for the tests' payload builder).
 
 The same functions are Jinja filters/globals (see :mod:`hbgen.render.environment`).
 """
 
-from hbgen.codegen.messages import message_expr, placeholders_in, string_expr
+from hbgen.codegen.literals import path_literal, predicate_literals
+from hbgen.codegen.messages import message_expr, path_pattern, placeholders_in, string_expr
 from hbgen.codegen.paths import (
     access,
     comment_lines,
@@ -35,7 +37,10 @@ __all__ = [
     "each_expr",
     "field_expr",
     "message_expr",
+    "path_literal",
+    "path_pattern",
     "placeholders_in",
+    "predicate_literals",
     "predicate",
     "predicates",
     "record_type",

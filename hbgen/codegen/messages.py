@@ -15,7 +15,7 @@ from typing import Any
 from hbgen.render.environment import RenderError
 from hbgen.render.filters import py, py_str
 
-__all__ = ["message_expr", "string_expr", "placeholders_in"]
+__all__ = ["message_expr", "path_pattern", "string_expr", "placeholders_in"]
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -65,3 +65,17 @@ def message_expr(value: Any, names: Mapping[str, str]) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(message_expr(v, names) for v in value) + "]"
     return py(value)
+
+
+def path_pattern(path: str) -> str:
+    """A regular expression matching the end of a URL path built from the endpoint path template ``path``: the
+    literal text escaped, each placeholder one path segment (``/orders/${client_order_id}`` ->
+    ``/orders/[^/?#]+$``)."""
+    pieces: list[str] = []
+    pos = 0
+    for match in _PLACEHOLDER.finditer(path):
+        pieces.append(re.escape(path[pos : match.start()]))
+        pieces.append("[^/?#]+")
+        pos = match.end()
+    pieces.append(re.escape(path[pos:]))
+    return "".join(pieces) + "$"

@@ -260,6 +260,9 @@ def _present(path: FieldPath, var: str, root: str | None) -> str:
     return f"{access(path, var, root, tolerant=True)} is not None"
 
 
+_EMPTY = '(None, "", [], {})'
+
+
 def _literal_compare(left: str, op: str, value: object) -> str:
     if value is None or isinstance(value, bool):
         return f"{left} {'is' if op == '==' else 'is not'} {py(value)}"
@@ -267,7 +270,8 @@ def _literal_compare(left: str, op: str, value: object) -> str:
 
 
 def predicate(pred: Predicate, var: str, root: str | None = None) -> str:
-    """A boolean expression: ``pred`` holds for ``var``. Missing fields make it false (``not_equals``: true)."""
+    """A boolean expression: ``pred`` holds for ``var``. Missing fields make it false (``not_equals`` and
+    ``empty``: true)."""
     field = pred.field
     if pred.op == "present":
         expr = _present(field, var, root)
@@ -283,6 +287,9 @@ def predicate(pred: Predicate, var: str, root: str | None = None) -> str:
         return f"{py(pred.value)} in ({value} or ())"
     if pred.op == "any_contains":
         return f"any({py(pred.value)} in x for x in ({value} or ()))"
+    if pred.op == "empty":
+        # Missing, null, "", [] and {} are empty (0 and false are values, not emptiness).
+        return f"{value} in {_EMPTY}" if pred.value else f"{value} not in {_EMPTY}"
     raise RenderError(f"unknown predicate operator {pred.op!r}")
 
 

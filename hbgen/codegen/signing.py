@@ -184,8 +184,12 @@ def _place(location: str, name: str, value: str) -> str:
     raise RenderError(f"unknown placement {location!r}")
 
 
-def signing_statements(recipe: SigningRecipe) -> list[str]:
-    """Statements (one per line, no indentation) of the generated ``_sign_<recipe>`` method body."""
+def signing_statements(recipe: SigningRecipe, wanted: Iterable[str] = ()) -> list[str]:
+    """Statements (one per line, no indentation) of the generated ``_sign_<recipe>`` method body.
+
+    ``wanted``: values a message template signed with this recipe uses besides those the recipe places or signs
+    (``passphrase`` in a websocket login message), so the method returns them too.
+    """
     lines: list[str] = []
     values: dict[str, str] = {"api_key": "self._api_key"}
     if recipe.headers == "replace":
@@ -201,7 +205,7 @@ def signing_statements(recipe: SigningRecipe) -> list[str]:
     if recipe.recv_window is not None:
         lines.append(f"recv_window = {py_str(str(recipe.recv_window))}")
         values["recv_window"] = "recv_window"
-    needs_passphrase = "passphrase" in recipe.placements or _signs(recipe, "passphrase")
+    needs_passphrase = "passphrase" in recipe.placements or _signs(recipe, "passphrase") or "passphrase" in wanted
     if needs_passphrase:
         if recipe.passphrase == "hmac":
             mac = f"hmac.new({_secret(recipe)}, self._passphrase.encode(), {_mac_digest(recipe)})"

@@ -5,8 +5,8 @@ A spec lists fragments under ``include:``, paths relative to the spec's own fold
     include: [shared/bybit_v5.yaml]
 
 A fragment is a YAML mapping that starts with ``fragment: <what it shares>`` and holds any keys a spec may hold
-except the connector's identity (``spec_version``, ``name``, ``display_name``, ``type``); it may include other
-fragments. The spec is read as if its fragments' keys were written into it:
+except the connector's identity (``spec_version``, ``name``, ``display_name``, ``type``) and ``partial``; it may
+include other fragments. The spec is read as if its fragments' keys were written into it:
 
 - mappings merge key by key, recursively;
 - lists concatenate, the included items first (a spec adds test vectors, headers or predicates to a fragment's);
@@ -55,7 +55,7 @@ __all__ = [
 INCLUDE_KEY = "include"
 FRAGMENT_KEY = "fragment"
 #: Keys that make a connector what it is; a fragment never states them.
-IDENTITY_KEYS: tuple[str, ...] = ("spec_version", "name", "display_name", "type")
+IDENTITY_KEYS: tuple[str, ...] = ("spec_version", "name", "display_name", "type", "partial")
 #: How deep fragments may include fragments (a guard against generated include chains, not a design limit).
 MAX_DEPTH = 16
 

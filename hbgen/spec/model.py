@@ -51,6 +51,7 @@ __all__ = [
     "OrderTypeWire",
     "Orders",
     "ErrorMatcher",
+    "ReplyCheck",
     "ErrorRules",
     "Fees",
     "Credential",
@@ -88,6 +89,7 @@ class Domain:
     ws_urls: Mapping[str, str]
     testnet: bool
     description: str
+    headers: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,8 @@ class Param:
 @dataclass(frozen=True)
 class Endpoint:
     """A REST endpoint with everything resolved: ``params_in`` is ``query`` or ``body``; ``recipe`` is set when
-    ``auth`` is ``signed`` or ``key``; ``role`` is the well-known name or None for a free endpoint."""
+    ``auth`` is ``signed`` or ``key``; ``role`` is the well-known name or None for a free endpoint; ``envelope`` is
+    where the result sits in the reply (None: the whole reply)."""
 
     name: str
     role: str | None
@@ -143,6 +146,7 @@ class Endpoint:
     description: str
     example_response_json: str | None
     example_parsed: tuple[Mapping[str, Scalar], ...] | None
+    envelope: FieldPath | None = None
 
     @property
     def is_auth_required(self) -> bool:
@@ -496,11 +500,24 @@ class ErrorMatcher:
 
 
 @dataclass(frozen=True)
+class ReplyCheck:
+    """A check of a successful HTTP reply (``errors.in_body``): when the ``error_when`` predicates all hold on the
+    reply (or on an item of the list at ``each``), it reports an error whose code and message are read at
+    ``code_field``/``message_field`` (relative to the item with ``each``; None: the reply has none)."""
+
+    each: FieldPath | None
+    error_when: tuple[Predicate, ...]
+    code_field: FieldPath | None
+    message_field: FieldPath | None
+
+
+@dataclass(frozen=True)
 class ErrorRules:
-    """Error classification rules."""
+    """Error classification rules; ``in_body`` checks successful replies for errors, in order."""
 
     code_field: FieldPath | None
     message_field: FieldPath | None
+    in_body: tuple[ReplyCheck, ...]
     order_not_found_on_status: tuple[ErrorMatcher, ...]
     order_not_found_on_cancel: tuple[ErrorMatcher, ...]
     time_sync: tuple[ErrorMatcher, ...]
@@ -582,6 +599,7 @@ class ConnectorSpec:
     name: str
     display_name: str
     type: str
+    partial: str | None
     centralized: bool
     example_pair: str | None
     default_domain: str
@@ -749,7 +767,15 @@ def _endpoint(name: str, raw: Mapping[str, Any], data: Mapping[str, Any]) -> End
         description=raw.get("description", ""),
         example_response_json=_json_text(raw.get("example_response")) if "example_response" in raw else None,
         example_parsed=_records(raw.get("example_parsed")),
+        envelope=_envelope(raw.get("envelope", rest.get("envelope"))),
     )
+
+
+def _envelope(text: str | None) -> FieldPath | None:
+    """The envelope path; None for none or ``$`` (the whole reply)."""
+    if text is None or text == "$":
+        return None
+    return parse_path(text)
 
 
 def implicit_each(fields: Mapping[str, Any]) -> str | None:
@@ -972,6 +998,18 @@ def _private_ws(raw: Any) -> PrivateWs | None:
     )
 
 
+def _reply_checks(raw: Any, errors: Mapping[str, Any]) -> tuple[ReplyCheck, ...]:
+    return tuple(
+        ReplyCheck(
+            each=_opt_path(c.get("each")),
+            error_when=_predicates(c["error_when"]),
+            code_field=_opt_path(c.get("code_field", errors.get("code_field"))),
+            message_field=_opt_path(c.get("message_field", errors.get("message_field"))),
+        )
+        for c in raw or ()
+    )
+
+
 def _matchers(raw: Any) -> tuple[ErrorMatcher, ...]:
     return tuple(
         ErrorMatcher(m.get("code"), m.get("message"), m.get("message_contains"), m.get("http_status"))
@@ -1090,13 +1128,19 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         name=data["name"],
         display_name=data.get("display_name") or data["name"].replace("_", " ").title(),
         type=data["type"],
+        partial=data.get("partial"),
         centralized=data.get("centralized", data["type"] != "gateway"),
         example_pair=data.get("example_pair"),
         default_domain=data["default_domain"],
         domains=_frozen(
             {
                 name: Domain(
-                    name, d["rest"], _frozen(d.get("ws", {})), d.get("testnet", False), d.get("description", "")
+                    name,
+                    d["rest"],
+                    _frozen(d.get("ws", {})),
+                    d.get("testnet", False),
+                    d.get("description", ""),
+                    _frozen(d.get("headers", {})),
                 )
                 for name, d in data["domains"].items()
             }
@@ -1128,6 +1172,7 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         errors=ErrorRules(
             code_field=_opt_path(errors_raw.get("code_field")),
             message_field=_opt_path(errors_raw.get("message_field")),
+            in_body=_reply_checks(errors_raw.get("in_body"), errors_raw),
             order_not_found_on_status=_matchers(errors_raw.get("order_not_found_on_status")),
             order_not_found_on_cancel=_matchers(errors_raw.get("order_not_found_on_cancel")),
             time_sync=_matchers(errors_raw.get("time_sync")),

@@ -72,15 +72,43 @@ def _table(schema: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _sections(path: str, schema: dict[str, Any], out: list[str]) -> None:
+def _inline_object(schema: Any) -> dict[str, Any] | None:
+    """The object schema written inline at ``schema`` (itself, or the items of a list), None for anything else."""
+    if not isinstance(schema, dict):
+        return None
+    if schema.get("type") == "object" and "properties" in schema:
+        return schema
+    items = schema.get("items")
+    if (
+        schema.get("type") == "array"
+        and isinstance(items, dict)
+        and items.get("type") == "object"
+        and "properties" in items
+    ):
+        return items
+    return None
+
+
+def _children(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(key as shown, the property's schema, its inline object schema) of the properties that have their own table;
+    a list of objects shows as ``key[]``."""
+    out = []
+    for key, sub in schema.get("properties", {}).items():
+        inner = _inline_object(sub)
+        if inner is not None:
+            out.append((key if inner is sub else f"{key}[]", sub, inner))
+    return out
+
+
+def _sections(path: str, schema: dict[str, Any], out: list[str], description: str = "") -> None:
     """Emit a section for an inline object schema, then recurse into its inline object properties."""
     out += ["", f"## `{path}`", ""]
-    if schema.get("description"):
-        out += [schema["description"], ""]
+    text = description or schema.get("description", "")
+    if text:
+        out += [text, ""]
     out += _table(schema)
-    for key, sub in schema.get("properties", {}).items():
-        if isinstance(sub, dict) and sub.get("type") == "object" and "properties" in sub:
-            _sections(f"{path}.{key}", sub, out)
+    for key, sub, inner in _children(schema):
+        _sections(f"{path}.{key}", inner, out, sub.get("description", ""))
 
 
 def render_reference() -> str:
@@ -99,9 +127,8 @@ def render_reference() -> str:
         "",
     ]
     out += _table(schema)
-    for key, sub in schema.get("properties", {}).items():
-        if isinstance(sub, dict) and sub.get("type") == "object" and "properties" in sub:
-            _sections(key, sub, out)
+    for key, sub, inner in _children(schema):
+        _sections(key, inner, out, sub.get("description", ""))
     out += ["", "## Definitions"]
     for name, sub in schema.get("$defs", {}).items():
         out += ["", f'<a id="def-{name.replace("_", "-")}"></a>', "", f"### `{name}`", ""]
@@ -109,12 +136,15 @@ def render_reference() -> str:
             out += [sub["description"], ""]
         if "properties" in sub:
             out += _table(sub)
-            for key, inner in sub["properties"].items():
-                if isinstance(inner, dict) and inner.get("type") == "object" and "properties" in inner:
-                    out += ["", f"#### `{name}.{key}`", ""]
-                    if inner.get("description"):
-                        out += [inner["description"], ""]
-                    out += _table(inner)
+            for key, prop, inner in _children(sub):
+                out += ["", f"#### `{name}.{key}`", ""]
+                if prop.get("description"):
+                    out += [prop["description"], ""]
+                out += _table(inner)
+        elif _inline_object(sub) is not None:
+            out.append("A list; each item is a mapping with these keys:")
+            out.append("")
+            out += _table(_inline_object(sub) or {})
         elif "oneOf" in sub:
             out.append("One of:")
             out.append("")

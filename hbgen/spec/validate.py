@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 from typing import Any, Final
+from urllib.parse import parse_qsl
 
 from hbgen.spec.errors import Diagnostic, did_you_mean, suggest
 from hbgen.spec.loader import LoadedDocument
@@ -29,6 +30,8 @@ from hbgen.spec.vocabulary import (
     LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE,
     LOGIN_STYLE_KEYS,
     ORDER_STATES,
+    PACKAGE_ROLES,
+    PACKAGE_SECTIONS,
     PERPETUAL_CAPABILITIES,
     PERPETUAL_KINDS,
     PERPETUAL_ROLES,
@@ -37,6 +40,7 @@ from hbgen.spec.vocabulary import (
     PRIVATE_EVENT_KINDS,
     PUBLIC_CHANNEL_KINDS,
     REFERENCED_HOOK_SITES,
+    ROLE_CHOICES,
     ROLE_INPUTS,
     ROLE_MAPPING_KINDS,
     ROLE_REQUIRED_FIELDS,
@@ -161,6 +165,18 @@ def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
     }
 
 
+#: The capability whose absence already reports a package part's missing endpoint.
+_ROLE_CAPABILITY: Final = MappingProxyType(
+    {
+        "network": "rest_server_status",
+        "create": "rest_create_order",
+        "cancel": "rest_cancel_order",
+        "balances": "rest_balances",
+        "rules": "rest_trading_rules",
+    }
+)
+
+
 class _Checker:
     def __init__(self, doc: LoadedDocument) -> None:
         self.doc = doc
@@ -263,6 +279,7 @@ class _Checker:
         self.hooks_check()
         perpetual_checks(self)
         self.requirements()
+        self.package()
         return self.out
 
     def identifiers(self) -> None:
@@ -359,6 +376,16 @@ class _Checker:
                 if isinstance(param, dict) and "when_order_type" in param and role not in (None, "create_order"):
                     self.err(ppath + ["when_order_type"], "when_order_type applies only to create_order")
             self.template(base + ["path"], ep.get("path"), "endpoint_path")
+            path_text = ep.get("path")
+            if inputs is not None and isinstance(path_text, str):
+                for placeholder in _PLACEHOLDER.findall(path_text):
+                    if placeholder in PLACEHOLDERS["endpoint_path"] and placeholder not in inputs:
+                        allowed = ", ".join(inputs) if inputs else "none"
+                        self.err(
+                            base + ["path"],
+                            f'placeholder "${{{placeholder}}}" is not an input of endpoint {name} (inputs: {allowed})',
+                        )
+            self.path(base + ["envelope"], ep.get("envelope"))
             if "example_parsed" in ep and "mapping" not in ep:
                 self.err(base + ["example_parsed"], "example_parsed needs a mapping to check against", key=True)
             elif "example_parsed" in ep:
@@ -402,8 +429,12 @@ class _Checker:
                 self.err(base, 'the recipe signs or places recv_window but has no "recv_window" value')
             if ("passphrase" in needs or recipe.get("passphrase") == "hmac") and "passphrase" not in roles:
                 self.err(base, "the recipe uses a passphrase but no credential has role passphrase")
-            if "passphrase" in recipe and "passphrase" not in place:
-                self.err(base + ["passphrase"], "passphrase mode is set but place.passphrase is missing")
+            if "passphrase" in recipe and "passphrase" not in place and name not in self._login_passphrase_recipes():
+                self.err(
+                    base + ["passphrase"],
+                    "passphrase mode is set but place.passphrase is missing",
+                    "place it, or use ${passphrase} in the websocket login message signed with this recipe",
+                )
             if "hook" in recipe:
                 self.hook_ref(base + ["hook"], recipe["hook"], "auth.sign")
         placed: dict[str, PathT] = {}
@@ -423,7 +454,57 @@ class _Checker:
                 where = ".".join(str(p) for p in user)
                 self.err(["auth", "recipes", name], f"the recipe signs requests ({where}) but has no place.signature")
         for i, vec in enumerate(_l(auth.get("test_vectors"))):
-            self.ref(["auth", "test_vectors", i, "recipe"], _m(vec).get("recipe"), self.recipes, "recipe")
+            vec = _m(vec)
+            if self.ref(["auth", "test_vectors", i, "recipe"], vec.get("recipe"), self.recipes, "recipe"):
+                self.vector(i, vec, _m(self.recipes[vec["recipe"]]))
+
+    def vector(self, index: int, vec: dict[str, Any], recipe: dict[str, Any]) -> None:
+        """A vector's values must be ones its recipe uses, and agree with what the recipe places."""
+        base: PathT = ["auth", "test_vectors", index]
+        if "params" in vec and "params" not in self._part_kinds_with_options(recipe.get("parts")):
+            self.err(
+                base + ["params"],
+                f"the recipe {vec.get('recipe')} signs no params part, so the vector's params mean nothing",
+                "give a REST request's values as query or body",
+                key=True,
+            )
+        for key in ("timestamp", "nonce", "recv_window"):
+            if key in vec and key not in recipe:
+                self.err(
+                    base + [key],
+                    f"the recipe {vec.get('recipe')} has no {key}, so the vector's {key} means nothing",
+                    key=True,
+                )
+        placement = _m(_m(recipe.get("place")).get("timestamp"))
+        name = placement.get("name")
+        if "timestamp" in vec and placement.get("in") in ("query", "body", "params") and isinstance(name, str):
+            for carrier in ("query", "body", "params"):
+                value = vec.get(carrier)
+                fields = dict(parse_qsl(value, keep_blank_values=True)) if isinstance(value, str) else _m(value)
+                if name in fields and str(fields[name]) != str(vec["timestamp"]):
+                    self.err(
+                        base + ["timestamp"],
+                        f"the vector's timestamp {vec['timestamp']} differs from the {name} in its {carrier} "
+                        f"({fields[name]}), where the recipe places it",
+                    )
+
+    def _login_passphrase_recipes(self) -> set[str]:
+        """Recipes that sign a websocket login message using ``${passphrase}``."""
+        login = _m(_m(_m(self.data.get("ws")).get("private")).get("login"))
+        recipe = login.get("recipe")
+        if isinstance(recipe, str) and "${passphrase}" in json.dumps(login.get("message")):
+            return {recipe}
+        return set()
+
+    def _part_kinds_with_options(self, parts: Any) -> set[str]:
+        """Part kinds of a recipe, the structured ones (``{query: {...}}``, ``{params: {...}}``) included."""
+        kinds = set(self._part_kinds(parts))
+        for part in _l(parts):
+            if isinstance(part, dict):
+                kinds.update(k for k in ("query", "params") if k in part)
+                if "of" in part:
+                    kinds |= self._part_kinds_with_options(part.get("of"))
+        return kinds
 
     def _part_kinds(self, parts: Any) -> Iterable[str]:
         for part in _l(parts):
@@ -725,6 +806,9 @@ class _Checker:
         if "hook" in login:
             self.hook_ref(base + ["hook"], login["hook"], "ws.login")
         self.template(base + ["message"], login.get("message"), "login")
+        roles = {_m(c).get("role") for c in _l(self.data.get("credentials"))}
+        if "${passphrase}" in json.dumps(login.get("message")) and "passphrase" not in roles:
+            self.err(base + ["message"], "the login message uses ${passphrase} but no credential has role passphrase")
         self.template(base + ["url_template"], login.get("url_template"), "url")
         url_template = login.get("url_template")
         if isinstance(url_template, str) and style in URL_PLACEHOLDERS_BY_STYLE:
@@ -817,15 +901,43 @@ class _Checker:
 
     def errors(self) -> None:
         errors = _m(self.data.get("errors"))
+        checks = [_m(c) for c in _l(errors.get("in_body"))]
+        has_code = "code_field" in errors or any("code_field" in c for c in checks)
+        has_message = "message_field" in errors or any("message_field" in c for c in checks)
         for key, matchers in errors.items():
+            if key == "in_body":
+                continue
             for i, m in enumerate(_l(matchers)):
                 m = _m(m)
-                if "code" in m and "code_field" not in errors:
-                    self.err(["errors", key, i, "code"], "matching a code needs errors.code_field", key=True)
-                if "message" in m and "message_field" not in errors:
-                    self.err(["errors", key, i, "message"], "matching a message needs errors.message_field", key=True)
+                if "code" in m and not has_code:
+                    self.err(
+                        ["errors", key, i, "code"],
+                        "matching a code needs errors.code_field (or a code_field in errors.in_body)",
+                        key=True,
+                    )
+                if "message" in m and not has_message:
+                    self.err(
+                        ["errors", key, i, "message"],
+                        "matching a message needs errors.message_field (or a message_field in errors.in_body)",
+                        key=True,
+                    )
         for key in ("code_field", "message_field"):
             self.path(["errors", key], errors.get(key))
+        self.path(["rest", "envelope"], _m(self.data.get("rest")).get("envelope"))
+        for i, check in enumerate(checks):
+            base: PathT = ["errors", "in_body", i]
+            for key in ("each", "code_field", "message_field"):
+                self.path(base + [key], check.get(key))
+            self.predicates(base + ["error_when"], check.get("error_when"))
+            if (
+                "code_field" not in check
+                and "message_field" not in check
+                and not ("code_field" in errors or "message_field" in errors)
+            ):
+                self.err(
+                    base,
+                    "a reply check needs a code_field or message_field (here or in errors) to say what went wrong",
+                )
 
     def credentials(self) -> None:
         name = self.data.get("name")
@@ -925,6 +1037,35 @@ class _Checker:
             self.err(anchor, f"missing capability {cap}: {what}", hint)
             self.gaps.append(self.out[-1])
 
+    def package(self) -> None:
+        """What hbgen generate needs for a spot (or perpetual: the spot package and more) package beyond the
+        capabilities (a waiver is not enough), unless the spec says it is a partial example (``partial``)."""
+        kind = self.data.get("type")
+        if kind not in ("spot", "perpetual") or "partial" in self.data:
+            return
+        reported = {cap for cap, present in self.present().items() if not present} - set(_m(self.data.get("waivers")))
+        for role in PACKAGE_ROLES:
+            choices = ROLE_CHOICES[role]
+            if _ROLE_CAPABILITY.get(role) in reported:
+                continue  # reported as a missing capability already
+            if not any(name in self.endpoints for name in choices):
+                wanted = " or ".join(f"endpoints.{name}" for name in choices)
+                anchor: PathT = ["endpoints"] if "endpoints" in self.data else []
+                self.err(
+                    anchor,
+                    f"a {kind} package needs {wanted} (hbgen generate cannot do without it; a waiver is not enough)",
+                    "add the endpoint, or mark the spec as a partial example with partial: <reason>",
+                )
+                self.gaps.append(self.out[-1])
+        for section, what in PACKAGE_SECTIONS.items():
+            if section not in self.data:
+                self.err(
+                    [],
+                    f"a {kind} package needs the {section} section ({what})",
+                    "add it, or mark the spec as a partial example with partial: <reason>",
+                )
+                self.gaps.append(self.out[-1])
+
     def _exists(self, path: Sequence[str | int]) -> bool:
         node: Any = self.data
         for part in path:
@@ -935,11 +1076,13 @@ class _Checker:
 
 
 def missing_capability_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:
-    """The part of :func:`semantic_diagnostics` that reports required capabilities neither present nor waived."""
+    """The part of :func:`semantic_diagnostics` that reports required capabilities neither present nor waived, and
+    the endpoints and sections a spot package needs (doctor's package rows)."""
     if not isinstance(doc.data, dict):
         return []
     checker = _Checker(doc)
     checker.requirements()
+    checker.package()
     return checker.gaps
 
 

@@ -285,6 +285,26 @@ ROLES_NEEDING_MAPPING: Final = (
     "position_mode",
 )
 
+#: Which endpoint plays each part of a generated spot package, first present wins.
+ROLE_CHOICES: Final = MappingProxyType(
+    {
+        "price": ("last_price", "ticker_24h", "book_ticker"),
+        "network": ("ping", "server_time"),
+        "create": ("create_order",),
+        "cancel": ("cancel_order",),
+        "status": ("order_status",),
+        "balances": ("balances",),
+        "fills": ("my_trades",),
+        "rules": ("trading_rules",),
+    }
+)
+#: The parts a spot package cannot be generated without (a waiver satisfies the capability check, not these).
+PACKAGE_ROLES: Final = ("price", "network", "create", "cancel", "status", "balances", "rules")
+#: The sections a spot package cannot be generated without.
+PACKAGE_SECTIONS: Final = MappingProxyType(
+    {"symbols": "exchange symbol <-> trading pair map", "orders": "order types and sides"}
+)
+
 PUBLIC_CHANNEL_KINDS: Final = ("order_book_diff", "order_book_snapshot", "trade", "funding_info")
 PRIVATE_EVENT_KINDS: Final = ("order_update", "fill", "balance", "position", "margin_call")
 
@@ -334,7 +354,18 @@ PLACEHOLDERS: Final = MappingProxyType(
     {
         "endpoint_path": ("symbol", "trading_pair", "client_order_id", "exchange_order_id"),
         "stream": ("symbol", "trading_pair"),
-        "subscription": ("streams", "stream", "symbol", "trading_pair", "id", "channel", "time_s", "token", "uuid"),
+        "subscription": (
+            "streams",
+            "stream",
+            "symbol",
+            "symbols",
+            "trading_pair",
+            "id",
+            "channel",
+            "time_s",
+            "token",
+            "uuid",
+        ),
         "login": ("uuid", "id", "signed_params", "api_key", "timestamp", "signature", "passphrase", "token", "time_s"),
         "url": ("url", "listen_key", "token", "uuid"),
         "heartbeat": ("id", "time_s", "uuid"),
@@ -380,4 +411,4 @@ LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE: Final = MappingProxyType(
     }
 )
 
-PREDICATE_OPERATORS: Final = ("equals", "not_equals", "in", "contains", "any_contains", "present")
+PREDICATE_OPERATORS: Final = ("equals", "not_equals", "in", "contains", "any_contains", "present", "empty")

@@ -96,11 +96,31 @@ def test_every_command_has_help() -> None:
         assert "Usage" in result.output
 
 
-def test_spec_without_trading_endpoints_fails_with_a_clear_message(workspace: Path) -> None:
+def test_partial_example_is_refused_with_its_reason(workspace: Path) -> None:
     result = runner.invoke(app, ["generate", str(ROOT / "specs" / "examples" / "okx.yaml"), "-o", "out"])
     assert result.exit_code == 1
-    assert "a spot connector package needs these endpoints" in result.output and "cancel_order" in result.output
+    assert "okx is a partial example" in result.output and "OKX signing" in result.output
     assert "Traceback" not in result.output
+    assert not (workspace / "out" / "okx").exists()
+
+
+def test_validate_and_generate_agree_on_a_spec_without_a_last_price_endpoint(workspace: Path) -> None:
+    text = (workspace / "specs" / "binance.yaml").read_text()
+    start = text.index("  last_price:\n")
+    end = text.index("  ticker_24h:\n")
+    cut = text[:start] + text[end:]
+    start, end = cut.index("  ticker_24h:\n"), cut.index("  book_ticker:\n")
+    cut = cut[:start] + cut[end:]
+    start, end = cut.index("  book_ticker:\n"), cut.index("  create_order:\n")
+    (workspace / "specs" / "binance.yaml").write_text(cut[:start] + cut[end:])
+    validated = runner.invoke(app, ["validate", "specs/binance.yaml"])
+    assert validated.exit_code == 2
+    assert "a spot package needs endpoints.last_price or endpoints.ticker_24h or endpoints.book_ticker" in (
+        validated.output
+    )
+    generated = runner.invoke(app, ["generate", "binance"])
+    assert generated.exit_code == 2 and "endpoints.last_price" in generated.output
+    assert "Traceback" not in validated.output + generated.output
 
 
 def test_generate_all_attempts_every_connector_and_summarises(workspace: Path) -> None:

@@ -236,9 +236,12 @@ def test_incomplete_spec_gets_a_missing_row_exit_1_and_the_diagnostics(tmp_path:
         "balances come from a sub-account API",
         "waivers.rest_balances",
     )
-    # ... but hbgen generate still needs a balances endpoint for a spot package, and the checklist says so.
-    assert report.diagnostics == [] and [r.requirement for r in report.problems] == ["balances endpoint"]
-    assert report.exit_code == 1
+    # ... but hbgen generate still needs a balances endpoint for a spot package: the checklist and validate say so.
+    assert [d.message for d in report.diagnostics] == [
+        "a spot package needs endpoints.balances (hbgen generate cannot do without it; a waiver is not enough)"
+    ]
+    assert [r.requirement for r in report.problems] == ["balances endpoint"]
+    assert report.unexplained == [] and report.exit_code == 1
 
 
 def test_other_validation_errors_make_it_exit_2_but_the_rows_are_still_built(tmp_path: Path) -> None:
@@ -306,7 +309,7 @@ def test_rows_never_raise_on_malformed_documents() -> None:
         rows = rows_for(data)
         assert {r.status for r in rows if r.required} <= {MISSING, NOT_APPLICABLE}
     rows = rows_for({"hooks": {"h": "not a mapping"}, "name": 3}, Path("/nonexistent"))
-    assert [r.status for r in rows if r.section == "hooks"] == [NOT_APPLICABLE]
+    assert [r.status for r in rows if r.section == "hooks"] == [MISSING]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -370,9 +373,10 @@ def test_hook_rows_written_stub_and_missing_function(hooked: dict[str, Any], tmp
 
 
 def test_hook_rows_without_a_package_a_module_or_with_a_syntax_error(hooked: dict[str, Any], tmp_path: Path) -> None:
+    # Before the first generate there is no stub yet: the hooks are unwritten, which is a problem (not "n/a").
     rows = [r for r in rows_for(hooked, tmp_path) if r.section == "hooks"]
-    assert {r.status for r in rows} == {NOT_APPLICABLE} and not any(r.problem for r in rows)
-    assert "hbgen generate binance" in rows[0].detail
+    assert {r.status for r in rows} == {MISSING} and all(r.problem for r in rows)
+    assert "not written yet" in rows[0].detail and "hbgen generate binance" in rows[0].detail
     package = tmp_path / "binance"
     package.mkdir()
     rows = [r for r in rows_for(hooked, tmp_path) if r.section == "hooks"]

@@ -54,3 +54,43 @@ def test_committed_binance_package_equals_a_fresh_generation(tmp_path: Path) -> 
     missing = sorted(set(fresh) - set(committed))
     stale = [name for name in fresh if name in committed and committed[name] != fresh[name]]
     assert (missing, stale) == ([], []), "generated/binance is out of date: run `hbgen generate binance` and commit"
+
+
+def test_compiled_template_cache_changes_nothing(tmp_path: Path, monkeypatch) -> None:
+    """Templates compiled from source, stored in Jinja's bytecode cache, then loaded from it render the same bytes;
+    an edited template is recompiled, not served stale from the cache."""
+    import jinja2
+
+    from hbgen.generator import render
+    from hbgen.render import environment
+
+    model = load_spec(SPEC, "specs/binance.yaml")
+    monkeypatch.setattr(environment, "_bytecode_cache", lambda: None)
+    uncached = render(model, SPEC)
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    monkeypatch.setattr(environment, "_bytecode_cache", lambda: jinja2.FileSystemBytecodeCache(str(cache_dir)))
+    filling = render(model, SPEC)
+    assert any(cache_dir.iterdir())
+    from_cache = render(model, SPEC)
+    assert filling == uncached and from_cache == uncached
+
+    templates = tmp_path / "templates"
+    (templates / "t").mkdir(parents=True)
+    page = templates / "t" / "x.j2"
+    page.write_text("one {{ 1 + 1 }}\n", encoding="utf-8")
+    cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
+    first = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), bytecode_cache=cache)
+    assert first.get_template("t/x.j2").render() == "one 2"
+    page.write_text("two {{ 2 + 2 }}\n", encoding="utf-8")
+    second = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), bytecode_cache=cache)
+    assert second.get_template("t/x.j2").render() == "two 4"
+
+
+def test_template_cache_can_be_turned_off(monkeypatch) -> None:
+    from hbgen.render import environment
+
+    monkeypatch.setenv("HBGEN_TEMPLATE_CACHE", "0")
+    assert environment._bytecode_cache() is None
+    monkeypatch.setenv("HBGEN_TEMPLATE_CACHE", "1")
+    assert environment._bytecode_cache() is not None

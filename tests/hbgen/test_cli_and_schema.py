@@ -36,8 +36,8 @@ def test_validate_reports_diagnostics_and_exits_two(monkeypatch) -> None:
     result = runner.invoke(app, ["validate", "specs/examples/okx.yaml", bad])
     assert result.exit_code == 2
     lines = result.output.splitlines()
-    assert lines[0] == "specs/examples/okx.yaml: ok (okx, spot, 2 endpoints)"
-    assert lines[1] == (f'{bad}:4:7: type: expected one of spot, perpetual, gateway, got "spto" (did you mean "spot"?)')
+    assert lines[0] == "specs/examples/okx.yaml: ok (okx, spot, 2 endpoints; a partial example, not generated)"
+    assert lines[1] == (f'{bad}:5:7: type: expected one of spot, perpetual, gateway, got "spto" (did you mean "spot"?)')
     assert lines[-1] == "1 valid, 1 invalid, 3 errors"
     assert "Traceback" not in result.output
 
@@ -82,6 +82,13 @@ def _walk(schema: Any, path: str, found: list[tuple[str, str, Any]]) -> None:
     elif isinstance(schema, list):
         for i, sub in enumerate(schema):
             _walk(sub, f"{path}/{i}", found)
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    # hbgen does not check its own schema at run time (it is fixed and costly to check); this test does.
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(load_schema())
 
 
 def test_every_property_has_a_description() -> None:

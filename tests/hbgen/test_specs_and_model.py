@@ -209,6 +209,7 @@ def test_binance_orders_errors_fees_and_config(binance: ConnectorSpec) -> None:
 
 MINIMAL = """\
 spec_version: 1
+partial: a tiny spec for the model's defaults, never generated
 name: tiny
 type: spot
 default_domain: main
@@ -258,7 +259,7 @@ def test_implicit_each_rejects_two_different_lists() -> None:
     text = MINIMAL.replace("total: balances[].amount", "total: totals[].amount")
     _, diags = check_text(text, "tiny.yaml")
     assert [str(d) for d in diags] == [
-        "tiny.yaml:25:7: mappings.balances.fields: field paths iterate different lists (balances[], totals[]) "
+        "tiny.yaml:26:7: mappings.balances.fields: field paths iterate different lists (balances[], totals[]) "
         "(a mapping iterates one list)"
     ]
 

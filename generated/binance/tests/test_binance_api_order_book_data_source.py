@@ -79,6 +79,13 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
     def test_heartbeat_request(self) -> None:
         self.assertIsNone(self.data_source._heartbeat_request())  # protocol ping frames
 
+    async def test_an_unknown_pair_is_not_subscribed_and_nothing_raises(self) -> None:
+        self.data_source._ws_assistant = self.mocking.create_websocket_mock()
+        self.assertFalse(await self.data_source.subscribe_to_trading_pair("UNKNOWN-PAIR"))
+        self.assertFalse(await self.data_source.unsubscribe_from_trading_pair("UNKNOWN-PAIR"))
+        self.assertFalse(await self.data_source.request_websocket_snapshot("UNKNOWN-PAIR"))
+        self.assertNotIn("UNKNOWN-PAIR", self.data_source.trading_pairs)
+
     async def test_last_traded_prices_come_from_the_connector(self) -> None:
         prices = await self.data_source.get_last_traded_prices([self.trading_pair])
         self.assertEqual({self.trading_pair: 1.5}, prices)

@@ -2,7 +2,7 @@
 """Binance against the shared connector suite: every member is data from the spec.
 
 Payloads are the spec's examples (``tests/examples.py``), with the values each test needs written where the spec's
-mappings read them (see ``hbrt.testing.payloads``). The 55 inherited tests come from
+mappings read them (see ``hbrt.testing.payloads``). The 56 inherited tests come from
 ``hbrt.testing.exchange_connector_test``.
 """
 
@@ -16,7 +16,7 @@ from hbrt.data_type.in_flight_order import InFlightOrder, OrderState
 from hbrt.data_type.trade_fee import DeductedFromReturnsTradeFee, TokenAmount, TradeFeeBase
 from hbrt.data_type.trading_rule import TradingRule
 from hbrt.testing.exchange_connector_test import AbstractExchangeConnectorTests, MockResponse, UrlLike
-from hbrt.testing.payloads import build, set_path
+from hbrt.testing.payloads import MISSING, build, get_path, holds, set_path, violate
 
 from binance import binance_constants as CONSTANTS
 from binance import binance_web_utils as web_utils
@@ -177,8 +177,12 @@ MAPPINGS: dict[str, Any] = {
         ((("x",), "equals", "TRADE"),),
     ),
 }
-ERROR_CODE_PATH = ("code",)
-ERROR_MESSAGE_PATH = ("msg",)
+ERROR_CODE_PATH: Any = ("code",)
+ERROR_MESSAGE_PATH: Any = ("msg",)
+#: The error_when predicates of the spec's top-level reply checks (``errors.in_body``): a successful reply breaks each.
+REPLY_CHECKS: Any = ()
+#: Where each endpoint's result sits in its reply (spec ``envelope``); endpoints not listed have none.
+ENVELOPES: dict[str, Any] = {}
 UPDATE_TIME = 1640780000.0
 FEE_AMOUNT = Decimal("10.10000000")
 RULE_VALUES: dict[str, Decimal] = {
@@ -201,23 +205,65 @@ def _payload(mapping: str, example: Any, records: list[dict[str, Any]], **kwargs
     return build(example, each, writers, records, satisfy_filter=predicates, **kwargs)
 
 
+def _reply(endpoint: str, mapping: str | None, records: list[dict[str, Any]], start: Any = None, **kwargs: Any) -> Any:
+    """A successful reply of ``endpoint`` (``start``, else its example) whose result carries ``records`` as
+    ``mapping`` reads them."""
+    example = examples.endpoint(endpoint) if start is None else start
+    envelope = ENVELOPES.get(endpoint)
+    if mapping is None:
+        reply = example if example is not None else {}
+    elif envelope is None:
+        reply = _payload(mapping, example, records, **kwargs)
+    else:
+        reply = example if isinstance(example, dict) else {}
+        inner = get_path(reply, envelope)
+        set_path(reply, envelope, _payload(mapping, None if inner is MISSING else inner, records, **kwargs))
+    if isinstance(reply, dict):
+        for check in REPLY_CHECKS:
+            if all(holds(reply, predicate) for predicate in check):
+                violate(reply, check)
+    return reply
+
+
 def _error_response(code: Any, message: str, status: int) -> MockResponse:
     payload: dict[str, Any] = {}
-    if code is not None:
+    if code is not None and ERROR_CODE_PATH is not None:
         set_path(payload, ERROR_CODE_PATH, code)
-    set_path(payload, ERROR_MESSAGE_PATH, message)
+    if ERROR_MESSAGE_PATH is not None:
+        set_path(payload, ERROR_MESSAGE_PATH, message)
     return MockResponse(payload=payload, status=status)
 
 
 class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests):
-    # ---- (a) URLs ---------------------------------------------------------------------------------------------
-    all_symbols_url = web_utils.public_rest_url(CONSTANTS.TRADING_RULES_PATH_URL)
-    latest_prices_url = web_utils.public_rest_url(CONSTANTS.LAST_PRICE_PATH_URL)
-    network_status_url = web_utils.public_rest_url(CONSTANTS.PING_PATH_URL)
-    trading_rules_url = web_utils.public_rest_url(CONSTANTS.TRADING_RULES_PATH_URL)
-    order_creation_url = web_utils.private_rest_url(CONSTANTS.CREATE_ORDER_PATH_URL)
-    balance_url = web_utils.private_rest_url(CONSTANTS.BALANCES_PATH_URL)
-    server_time_url = web_utils.public_rest_url(CONSTANTS.SERVER_TIME_PATH_URL)
+    # ---- (a) URLs: the ones the connector calls (placeholders in a path filled as the connector fills them) -------
+    @property
+    def all_symbols_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.TRADING_RULES_PATH_URL)
+
+    @property
+    def latest_prices_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.LAST_PRICE_PATH_URL)
+
+    @property
+    def network_status_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.PING_PATH_URL)
+
+    @property
+    def trading_rules_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.TRADING_RULES_PATH_URL)
+
+    @property
+    def order_creation_url(self) -> UrlLike:
+        return web_utils.private_rest_url(CONSTANTS.CREATE_ORDER_PATH_URL)
+
+    @property
+    def balance_url(self) -> UrlLike:
+        return web_utils.private_rest_url(CONSTANTS.BALANCES_PATH_URL)
+
+    @property
+    def server_time_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.SERVER_TIME_PATH_URL)
+
     order_creation_method = "POST"
     order_cancelation_method = "DELETE"
     order_status_method = "GET"
@@ -239,17 +285,17 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
 
     @property
     def all_symbols_request_mock_response(self) -> Any:
-        return _payload(
+        return _reply(
+            "trading_rules",
             "instrument",
-            examples.endpoint("trading_rules"),
             [self._instrument(self.base_asset, self.quote_asset)],
         )
 
     @property
     def all_symbols_including_invalid_pair_mock_response(self) -> tuple[str, Any]:
-        response = _payload(
+        response = _reply(
+            "trading_rules",
             "instrument",
-            examples.endpoint("trading_rules"),
             [self._instrument(self.base_asset, self.quote_asset)],
             invalid=[self._instrument("INVALID", "PAIR")],
         )
@@ -257,23 +303,22 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
 
     @property
     def latest_prices_request_mock_response(self) -> Any:
-        return _payload(
+        return _reply(
             "last_price",
-            examples.endpoint("last_price"),
+            "last_price",
             [{"symbol": self.exchange_trading_pair, "price": self.expected_latest_price}],
         )
 
     @property
     def network_status_request_successful_mock_response(self) -> Any:
-        example = examples.endpoint("ping")
-        return example if example is not None else {}
+        return _reply("ping", None, [])
 
     def _rules_payload(self, **kwargs: Any) -> Any:
-        listing = self.all_symbols_request_mock_response
-        return _payload(
+        return _reply(
+            "trading_rules",
             "trading_rule",
-            listing,
             [{"symbol": self.exchange_trading_pair, **RULE_VALUES}],
+            start=self.all_symbols_request_mock_response,
             **kwargs,
         )
 
@@ -288,9 +333,9 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
 
     @property
     def order_creation_request_successful_mock_response(self) -> Any:
-        return _payload(
+        return _reply(
+            "create_order",
             "order_ack",
-            examples.endpoint("create_order"),
             [{"exchange_order_id": self.expected_exchange_order_id, "timestamp": UPDATE_TIME}],
         )
 
@@ -298,7 +343,7 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
         records: list[dict[str, Any]] = [{"asset": self.base_asset, "available": Decimal("10"), "total": Decimal("15")}]
         if with_quote:
             records.append({"asset": self.quote_asset, "available": Decimal("2000"), "total": Decimal("2000")})
-        return _payload("balances", examples.endpoint("balances"), records)
+        return _reply("balances", "balances", records)
 
     @property
     def balance_request_mock_response_for_base_and_quote(self) -> Any:
@@ -318,10 +363,18 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
 
     @property
     def server_time_request_mock_response(self) -> Any:
-        return _payload(
+        return _reply(
             "server_time",
-            examples.endpoint("server_time"),
+            "server_time",
             [{"time": UPDATE_TIME}],
+        )
+
+    @property
+    def rate_limited_mock_response(self) -> MockResponse:
+        return _error_response(
+            code=None,
+            message="Too many requests",
+            status=429,
         )
 
     @property
@@ -333,9 +386,9 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
         )
 
     def order_cancelation_request_successful_mock_response(self, order: InFlightOrder) -> Any:
-        return _payload(
+        return _reply(
+            "cancel_order",
             "cancel_ack",
-            examples.endpoint("cancel_order"),
             [
                 {
                     "symbol": self.exchange_trading_pair,
@@ -354,9 +407,9 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
         )
 
     def _order_status(self, order: InFlightOrder, state: str) -> Any:
-        return _payload(
+        return _reply(
             "order_status",
-            examples.endpoint("order_status"),
+            "order_status",
             [
                 {
                     "symbol": self.exchange_trading_pair,
@@ -391,9 +444,9 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
         )
 
     def _fills(self, order: InFlightOrder, price: Decimal, amount: Decimal) -> Any:
-        return _payload(
+        return _reply(
             "my_trades",
-            examples.endpoint("my_trades"),
+            "my_trades",
             [self._fill(order, price, amount)],
         )
 

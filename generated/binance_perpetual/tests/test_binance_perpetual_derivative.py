@@ -2,7 +2,7 @@
 """BinancePerpetual against the shared connector suite: every member is data from the spec.
 
 Payloads are the spec's examples (``tests/examples.py``), with the values each test needs written where the spec's
-mappings read them (see ``hbrt.testing.payloads``). The 55 inherited tests come from
+mappings read them (see ``hbrt.testing.payloads``). The 56 inherited tests come from
 ``hbrt.testing.exchange_connector_test``.
 """
 
@@ -20,7 +20,7 @@ from hbrt.data_type.trade_fee import (
 )
 from hbrt.data_type.trading_rule import TradingRule
 from hbrt.testing.exchange_connector_test import MockResponse, UrlLike
-from hbrt.testing.payloads import build, satisfy, set_path
+from hbrt.testing.payloads import MISSING, build, get_path, holds, satisfy, set_path, violate
 from hbrt.testing.perpetual_derivative_test import AbstractPerpetualDerivativeTests
 
 from binance_perpetual import binance_perpetual_constants as CONSTANTS
@@ -251,8 +251,12 @@ MAPPINGS: dict[str, Any] = {
         (),
     ),
 }
-ERROR_CODE_PATH = ("code",)
-ERROR_MESSAGE_PATH = ("msg",)
+ERROR_CODE_PATH: Any = ("code",)
+ERROR_MESSAGE_PATH: Any = ("msg",)
+#: The error_when predicates of the spec's top-level reply checks (``errors.in_body``): a successful reply breaks each.
+REPLY_CHECKS: Any = ()
+#: Where each endpoint's result sits in its reply (spec ``envelope``); endpoints not listed have none.
+ENVELOPES: dict[str, Any] = {}
 UPDATE_TIME = 1640780000.0
 FEE_AMOUNT = Decimal("-0.07819010")
 COLLATERAL_FIELDS = ("buy_order_collateral_token", "sell_order_collateral_token")
@@ -276,23 +280,65 @@ def _payload(mapping: str, example: Any, records: list[dict[str, Any]], **kwargs
     return build(example, each, writers, records, satisfy_filter=predicates, **kwargs)
 
 
+def _reply(endpoint: str, mapping: str | None, records: list[dict[str, Any]], start: Any = None, **kwargs: Any) -> Any:
+    """A successful reply of ``endpoint`` (``start``, else its example) whose result carries ``records`` as
+    ``mapping`` reads them."""
+    example = examples.endpoint(endpoint) if start is None else start
+    envelope = ENVELOPES.get(endpoint)
+    if mapping is None:
+        reply = example if example is not None else {}
+    elif envelope is None:
+        reply = _payload(mapping, example, records, **kwargs)
+    else:
+        reply = example if isinstance(example, dict) else {}
+        inner = get_path(reply, envelope)
+        set_path(reply, envelope, _payload(mapping, None if inner is MISSING else inner, records, **kwargs))
+    if isinstance(reply, dict):
+        for check in REPLY_CHECKS:
+            if all(holds(reply, predicate) for predicate in check):
+                violate(reply, check)
+    return reply
+
+
 def _error_response(code: Any, message: str, status: int) -> MockResponse:
     payload: dict[str, Any] = {}
-    if code is not None:
+    if code is not None and ERROR_CODE_PATH is not None:
         set_path(payload, ERROR_CODE_PATH, code)
-    set_path(payload, ERROR_MESSAGE_PATH, message)
+    if ERROR_MESSAGE_PATH is not None:
+        set_path(payload, ERROR_MESSAGE_PATH, message)
     return MockResponse(payload=payload, status=status)
 
 
 class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDerivativeTests):
-    # ---- (a) URLs ---------------------------------------------------------------------------------------------
-    all_symbols_url = web_utils.public_rest_url(CONSTANTS.TRADING_RULES_PATH_URL)
-    latest_prices_url = web_utils.public_rest_url(CONSTANTS.TICKER_24H_PATH_URL)
-    network_status_url = web_utils.public_rest_url(CONSTANTS.PING_PATH_URL)
-    trading_rules_url = web_utils.public_rest_url(CONSTANTS.TRADING_RULES_PATH_URL)
-    order_creation_url = web_utils.private_rest_url(CONSTANTS.CREATE_ORDER_PATH_URL)
-    balance_url = web_utils.private_rest_url(CONSTANTS.BALANCES_PATH_URL)
-    server_time_url = web_utils.public_rest_url(CONSTANTS.SERVER_TIME_PATH_URL)
+    # ---- (a) URLs: the ones the connector calls (placeholders in a path filled as the connector fills them) -------
+    @property
+    def all_symbols_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.TRADING_RULES_PATH_URL)
+
+    @property
+    def latest_prices_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.TICKER_24H_PATH_URL)
+
+    @property
+    def network_status_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.PING_PATH_URL)
+
+    @property
+    def trading_rules_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.TRADING_RULES_PATH_URL)
+
+    @property
+    def order_creation_url(self) -> UrlLike:
+        return web_utils.private_rest_url(CONSTANTS.CREATE_ORDER_PATH_URL)
+
+    @property
+    def balance_url(self) -> UrlLike:
+        return web_utils.private_rest_url(CONSTANTS.BALANCES_PATH_URL)
+
+    @property
+    def server_time_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.SERVER_TIME_PATH_URL)
+
     order_creation_method = "POST"
     order_cancelation_method = "DELETE"
     order_status_method = "GET"
@@ -314,17 +360,17 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
 
     @property
     def all_symbols_request_mock_response(self) -> Any:
-        return _payload(
+        return _reply(
+            "trading_rules",
             "instrument",
-            examples.endpoint("trading_rules"),
             [self._instrument(self.base_asset, self.quote_asset)],
         )
 
     @property
     def all_symbols_including_invalid_pair_mock_response(self) -> tuple[str, Any]:
-        response = _payload(
+        response = _reply(
+            "trading_rules",
             "instrument",
-            examples.endpoint("trading_rules"),
             [self._instrument(self.base_asset, self.quote_asset)],
             invalid=[self._instrument("INVALID", "PAIR")],
         )
@@ -332,22 +378,20 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
 
     @property
     def latest_prices_request_mock_response(self) -> Any:
-        return _payload(
+        return _reply(
+            "ticker_24h",
             "last_price",
-            examples.endpoint("ticker_24h"),
             [{"symbol": self.exchange_trading_pair, "price": self.expected_latest_price}],
         )
 
     @property
     def network_status_request_successful_mock_response(self) -> Any:
-        example = examples.endpoint("ping")
-        return example if example is not None else {}
+        return _reply("ping", None, [])
 
     def _rules_payload(self, **kwargs: Any) -> Any:
-        listing = self.all_symbols_request_mock_response
-        return _payload(
+        return _reply(
+            "trading_rules",
             "trading_rule",
-            listing,
             # The rule's collateral tokens: the quote asset (what TradingRule defaults to).
             [
                 {
@@ -356,6 +400,7 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
                     **dict.fromkeys(COLLATERAL_FIELDS, self.quote_asset),
                 }
             ],
+            start=self.all_symbols_request_mock_response,
             **kwargs,
         )
 
@@ -370,9 +415,9 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
 
     @property
     def order_creation_request_successful_mock_response(self) -> Any:
-        return _payload(
+        return _reply(
+            "create_order",
             "order_ack",
-            examples.endpoint("create_order"),
             [{"exchange_order_id": self.expected_exchange_order_id, "timestamp": UPDATE_TIME}],
         )
 
@@ -380,7 +425,7 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
         records: list[dict[str, Any]] = [{"asset": self.base_asset, "available": Decimal("10"), "total": Decimal("15")}]
         if with_quote:
             records.append({"asset": self.quote_asset, "available": Decimal("2000"), "total": Decimal("2000")})
-        return _payload("balances", examples.endpoint("balances"), records)
+        return _reply("balances", "balances", records)
 
     @property
     def balance_request_mock_response_for_base_and_quote(self) -> Any:
@@ -402,10 +447,18 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
 
     @property
     def server_time_request_mock_response(self) -> Any:
-        return _payload(
+        return _reply(
             "server_time",
-            examples.endpoint("server_time"),
+            "server_time",
             [{"time": UPDATE_TIME}],
+        )
+
+    @property
+    def rate_limited_mock_response(self) -> MockResponse:
+        return _error_response(
+            code=None,
+            message="Too many requests",
+            status=429,
         )
 
     @property
@@ -417,9 +470,9 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
         )
 
     def order_cancelation_request_successful_mock_response(self, order: InFlightOrder) -> Any:
-        return _payload(
+        return _reply(
+            "cancel_order",
             "cancel_ack",
-            examples.endpoint("cancel_order"),
             [
                 {
                     "symbol": self.exchange_trading_pair,
@@ -438,9 +491,9 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
         )
 
     def _order_status(self, order: InFlightOrder, state: str) -> Any:
-        return _payload(
+        return _reply(
             "order_status",
-            examples.endpoint("order_status"),
+            "order_status",
             [
                 {
                     "symbol": self.exchange_trading_pair,
@@ -475,9 +528,9 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
         )
 
     def _fills(self, order: InFlightOrder, price: Decimal, amount: Decimal) -> Any:
-        return _payload(
+        return _reply(
             "my_trades",
-            examples.endpoint("my_trades"),
+            "my_trades",
             [self._fill(order, price, amount)],
         )
 
@@ -618,12 +671,31 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
         return None
 
     # ---- perpetual ----------------------------------------------------------------------------------------------
-    funding_info_url = web_utils.public_rest_url(CONSTANTS.FUNDING_INFO_PATH_URL)
-    funding_payment_url = web_utils.private_rest_url(CONSTANTS.FUNDING_PAYMENTS_PATH_URL)
-    positions_url = web_utils.private_rest_url(CONSTANTS.POSITIONS_PATH_URL)
-    leverage_url = web_utils.private_rest_url(CONSTANTS.SET_LEVERAGE_PATH_URL)
-    position_mode_url = web_utils.private_rest_url(CONSTANTS.SET_POSITION_MODE_PATH_URL)
-    position_mode_read_url = web_utils.private_rest_url(CONSTANTS.POSITION_MODE_PATH_URL)
+
+    @property
+    def funding_info_url(self) -> UrlLike:
+        return web_utils.public_rest_url(CONSTANTS.FUNDING_INFO_PATH_URL)
+
+    @property
+    def funding_payment_url(self) -> UrlLike:
+        return web_utils.private_rest_url(CONSTANTS.FUNDING_PAYMENTS_PATH_URL)
+
+    @property
+    def positions_url(self) -> UrlLike:
+        return web_utils.private_rest_url(CONSTANTS.POSITIONS_PATH_URL)
+
+    @property
+    def leverage_url(self) -> UrlLike:
+        return web_utils.private_rest_url(CONSTANTS.SET_LEVERAGE_PATH_URL)
+
+    @property
+    def position_mode_url(self) -> UrlLike:
+        return web_utils.private_rest_url(CONSTANTS.SET_POSITION_MODE_PATH_URL)
+
+    @property
+    def position_mode_read_url(self) -> UrlLike:
+        return web_utils.private_rest_url(CONSTANTS.POSITION_MODE_PATH_URL)
+
     funding_info_method = "GET"
     funding_payment_method = "GET"
     positions_method = "GET"
@@ -644,9 +716,9 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
         return self.quote_asset
 
     def _funding_info(self, **values: Any) -> Any:
-        return _payload(
+        return _reply(
+            "funding_info",
             "premium_index",
-            examples.endpoint("funding_info"),
             [{"symbol": self.exchange_trading_pair, **values}],
         )
 
@@ -660,7 +732,7 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
         )
 
     def _funding_payments(self, records: list[dict[str, Any]]) -> Any:
-        return _payload("funding_payments", examples.endpoint("funding_payments"), records)
+        return _reply("funding_payments", "funding_payments", records)
 
     @property
     def empty_funding_payment_mock_response(self) -> Any:
@@ -715,15 +787,15 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
     def positions_request_mock_response(
         self, amount: Decimal, entry_price: Decimal, unrealized_pnl: Decimal, leverage: Decimal
     ) -> Any:
-        return _payload(
+        return _reply(
             "positions",
-            examples.endpoint("positions"),
+            "positions",
             [self._position(amount, entry_price, unrealized_pnl, leverage)],
         )
 
     @property
     def positions_request_empty_mock_response(self) -> Any:
-        return _payload("positions", examples.endpoint("positions"), [])
+        return _reply("positions", "positions", [])
 
     def position_event_websocket_update(
         self, amount: Decimal, entry_price: Decimal, unrealized_pnl: Decimal, leverage: Decimal
@@ -739,10 +811,10 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
         return _payload("margin_call", examples.unwrapped_event("margin_call"), [record])
 
     def position_mode_request_mock_response(self, mode: PositionMode) -> Any:
-        return _payload("position_mode", examples.endpoint("position_mode"), [{"mode": mode.name}])
+        return _reply("position_mode", "position_mode", [{"mode": mode.name}])
 
     def set_position_mode_request_successful_mock_response(self, mode: PositionMode) -> Any:
-        reply = examples.endpoint("set_position_mode") or {}
+        reply = _reply("set_position_mode", None, [])
         satisfy(reply, ((("code",), "equals", 200),))  # the spec's success rules hold
         return reply
 
@@ -751,8 +823,7 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
         return _error_response(code=None, message=message, status=400), message
 
     def set_leverage_request_successful_mock_response(self, leverage: int) -> Any:
-        reply = examples.endpoint("set_leverage") or {}
-        reply = _payload("leverage", reply, [{"leverage": Decimal(leverage)}])  # the echo
+        reply = _reply("set_leverage", "leverage", [{"leverage": Decimal(leverage)}])
         satisfy(reply, ())  # the spec's success rules hold
         return reply
 

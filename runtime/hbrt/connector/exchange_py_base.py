@@ -108,6 +108,10 @@ class TradingPairSymbolMap(Mapping[str, str]):
     def __getitem__(self, symbol: str) -> str:
         return self._forward[symbol]
 
+    def pair_of(self, symbol: str) -> str | None:
+        """The trading pair of ``symbol``, ``None`` when unknown (one dict lookup: every market message asks)."""
+        return self._forward.get(symbol)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._forward)
 
@@ -138,6 +142,8 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     ERROR_RETRY_INTERVAL: ClassVar[float] = 0.5
     #: Cadence of the self-tick loop started by :meth:`start` (the role Hummingbot's Clock plays).
     SELF_TICK_INTERVAL: ClassVar[float] = 1.0
+    #: Seconds to wait before the one retry of a request the exchange rejected as rate limited.
+    RATE_LIMITED_RETRY_DELAY: ClassVar[float] = 1.0
     #: NetworkIterator cadence (Hummingbot's connector defaults, not NetworkBase's 60 s ones).
     NETWORK_CHECK_INTERVAL: ClassVar[float] = 10.0
     NETWORK_CHECK_TIMEOUT: ClassVar[float] = 5.0
@@ -280,6 +286,12 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     @abstractmethod
     def _is_request_exception_related_to_time_synchronizer(self, request_exception: Exception) -> bool:
         """Whether a request error means the request timestamp was rejected (drives the resync-and-retry)."""
+
+    def _is_request_exception_related_to_rate_limit(self, request_exception: Exception) -> bool:
+        """Whether a request error means the exchange rate limited the request (drives the pause-and-retry).
+
+        Not in Hummingbot, where a rate-limited request simply fails; the default says no error is one."""
+        return False
 
     @abstractmethod
     def _is_order_not_found_during_status_update_error(self, status_update_exception: Exception) -> bool:
@@ -773,6 +785,11 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
     async def trading_pair_associated_to_exchange_symbol(self, symbol: str) -> str:
         """Trading pair of an exchange ``symbol``; KeyError when unknown."""
+        mapping = self._trading_pair_symbol_map
+        if mapping is not None:  # the common case, once per market message: no readiness check, no lock
+            pair = mapping.pair_of(symbol)
+            if pair is not None:
+                return pair
         mapping = await self.trading_pair_symbol_map()
         return mapping[symbol]
 
@@ -1256,12 +1273,13 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
         The URL is ``overwrite_url`` or the public/private URL of ``path_url``; the rate-limit id defaults to
         ``path_url``. An IOError the connector classifies as a time-synchronisation error makes the clock resync
-        and the request go out once more; any other IOError is raised at once.
+        and the request go out once more; one it classifies as the exchange's rate limit is logged, waited out for
+        ``RATE_LIMITED_RETRY_DELAY`` seconds and retried once (Hummingbot just fails it; the exchange rejected the
+        request, so sending it again cannot duplicate it); any other IOError is raised at once.
         """
         rest_assistant = await self._web_assistants_factory.get_rest_assistant()
         url = overwrite_url or await self._api_request_url(path_url=path_url, is_auth_required=is_auth_required)
-        last_exception: Exception | None = None
-        for _ in range(2):
+        for attempt in (1, 2):
             try:
                 return await rest_assistant.execute_request(
                     url=url,
@@ -1275,13 +1293,21 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                     **kwargs,
                 )
             except OSError as request_exception:
-                last_exception = request_exception
-                if not self._is_request_exception_related_to_time_synchronizer(request_exception=request_exception):
+                if self._is_request_exception_related_to_time_synchronizer(request_exception=request_exception):
+                    # Resynchronised after the second failure too, so the next request starts with a fresh clock.
+                    self._time_synchronizer.clear_time_offset_ms_samples()
+                    await self._update_time_synchronizer()
+                    if attempt == 2:
+                        raise
+                elif attempt == 1 and self._is_request_exception_related_to_rate_limit(request_exception):
+                    self.logger().warning(
+                        f"{self.name} rate limited a request to {path_url}; retrying once in "
+                        f"{self.RATE_LIMITED_RETRY_DELAY} s."
+                    )
+                    await self._sleep(self.RATE_LIMITED_RETRY_DELAY)
+                else:
                     raise
-                self._time_synchronizer.clear_time_offset_ms_samples()
-                await self._update_time_synchronizer()
-        assert last_exception is not None
-        raise last_exception
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     async def _update_time_synchronizer(self, pass_on_non_cancelled_error: bool = False) -> None:
         """Take a server-time sample through ``web_utils.get_current_server_time``."""
@@ -1303,15 +1329,17 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         """Wait for the tick-driven notifier, then resync time and poll balances and orders.
 
         A failed time resync is logged and does not hold back the balance and order polling (in Hummingbot it
-        raises and the whole poll is retried every 0.5 s).
+        raises and the whole poll is retried every 0.5 s). The notifier is cleared when a poll starts, not replaced
+        when it ends (as in Hummingbot), so a poll boundary crossed while a poll is running is not lost: another poll
+        follows.
         """
         while True:
             try:
                 await self._poll_notifier.wait()
+                self._poll_notifier.clear()
                 await self._update_time_synchronizer(pass_on_non_cancelled_error=True)
                 await self._status_polling_loop_fetch_updates()
                 self._last_poll_timestamp = self.current_timestamp
-                self._poll_notifier = asyncio.Event()
             except asyncio.CancelledError:
                 raise
             except NotImplementedError:

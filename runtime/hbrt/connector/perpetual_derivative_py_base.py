@@ -222,13 +222,18 @@ class PerpetualDerivativePyBase(ExchangePyBase):
         self._funding_fee_poll_notifier = asyncio.Event()
         if "_perpetual_trading" in self.__dict__:
             self._perpetual_trading.stop()
+        cancelled: list[asyncio.Task[None]] = []
         for attribute in ("_funding_info_listener_task", "_funding_fee_polling_task"):
             task: asyncio.Task[None] | None = getattr(self, attribute)
             if task is not None:
                 task.cancel()
+                cancelled.append(task)
                 setattr(self, attribute, None)
         self._last_funding_fee_payment_ts.clear()
         await super().stop_network()
+        # A poller cancelled in the middle of its REST calls needs a few loop turns to unwind; wait for it, so that
+        # no funding task is still running when stop_network returns.
+        await asyncio.gather(*cancelled, return_exceptions=True)
 
     async def _status_polling_loop_fetch_updates(self) -> None:
         """Positions, balances (with the in-flight snapshot when needed) and orders, concurrently."""

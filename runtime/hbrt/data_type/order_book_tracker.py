@@ -39,6 +39,29 @@ from hbrt.logger import HummingbotLogger, get_logger
 from hbrt.web_assistant.reconnect import ExponentialBackoff
 
 
+class _ApplyingQueue(asyncio.Queue[OrderBookMessage]):
+    """The queue the tracker hands its data source: ``put_nowait`` applies the message at once, in the caller's task.
+
+    Parsers keep their Hummingbot signature (``message_queue.put_nowait(message)``), but no router task sits behind
+    the queue: the message is applied before the parser returns, so a diff is in the book when the websocket reader
+    reads the next frame. Errors are logged, never raised into the parser.
+    """
+
+    def __init__(self, apply: Callable[[OrderBookMessage], object], kind: str) -> None:
+        super().__init__()
+        self._apply = apply
+        self._kind = kind
+
+    def put_nowait(self, item: OrderBookMessage) -> None:
+        try:
+            self._apply(item)
+        except Exception:
+            OrderBookTracker.logger().exception("Unexpected error applying an order book %s: %r", self._kind, item)
+
+    async def put(self, item: OrderBookMessage) -> None:
+        self.put_nowait(item)
+
+
 class _PairState:
     """Sync state of one pair's book."""
 
@@ -100,12 +123,18 @@ class OrderBookTracker:
         self._domain = domain
         self._policy: BookIntegrityPolicy = data_source.BOOK_INTEGRITY
         self._policy_verifies = type(self._policy).verify is not BookIntegrityPolicy.verify
+        self._check_diff = self._policy.check_diff
         self._snapshot_source = data_source.SNAPSHOT_SOURCE
         self._order_books: dict[str, OrderBook] = {}
         self._states: dict[str, _PairState] = {}
-        self._order_book_diff_stream: asyncio.Queue[OrderBookMessage] = asyncio.Queue()
-        self._order_book_snapshot_stream: asyncio.Queue[OrderBookMessage] = asyncio.Queue()
-        self._order_book_trade_stream: asyncio.Queue[OrderBookMessage] = asyncio.Queue()
+        # What the data source's parsers put messages on: each applies them at once (no router task behind it).
+        self._order_book_diff_stream: asyncio.Queue[OrderBookMessage] = _ApplyingQueue(self.apply_diff_message, "diff")
+        self._order_book_snapshot_stream: asyncio.Queue[OrderBookMessage] = _ApplyingQueue(
+            self.apply_snapshot_message, "snapshot"
+        )
+        self._order_book_trade_stream: asyncio.Queue[OrderBookMessage] = _ApplyingQueue(
+            self.apply_trade_message, "trade"
+        )
         self._ready_event = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
@@ -167,17 +196,17 @@ class OrderBookTracker:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        """Start the websocket reader, the consumers, the routers and the initial snapshots (stops first)."""
+        """Start the consumers, the websocket reader and the initial snapshots (stops first).
+
+        The consumers start first, so the reader finds them registered and parses and applies each message inline.
+        """
         self.stop()
         ds = self._data_source
         self._tasks = [
-            asyncio.create_task(ds.listen_for_subscriptions()),
             asyncio.create_task(ds.listen_for_order_book_diffs(None, self._order_book_diff_stream)),
             asyncio.create_task(ds.listen_for_order_book_snapshots(None, self._order_book_snapshot_stream)),
             asyncio.create_task(ds.listen_for_trades(None, self._order_book_trade_stream)),
-            asyncio.create_task(self._order_book_diff_router()),
-            asyncio.create_task(self._order_book_snapshot_router()),
-            asyncio.create_task(self._emit_trade_event_loop()),
+            asyncio.create_task(ds.listen_for_subscriptions()),
             asyncio.create_task(self._update_last_trade_prices_loop()),
         ]
         if self._snapshot_source == "rest":
@@ -250,11 +279,13 @@ class OrderBookTracker:
             state.buffer.append(message)
             state.first_diff_event.set()
             return None
-        verdict = self._policy.check_diff(message, state.last_update_id, state.first_after_snapshot)
+        verdict = self._check_diff(message, state.last_update_id, state.first_after_snapshot)
         if verdict is APPLY:
             book = state.book
-            book.apply_diffs(message.raw_bids, message.raw_asks, message.update_id)
-            state.last_update_id = message.update_id
+            content = message.content  # raw_bids/raw_asks, read without the two property calls
+            update_id = message.update_id
+            book.apply_diffs(content.get("bids", ()), content.get("asks", ()), update_id)
+            state.last_update_id = update_id
             state.first_after_snapshot = False
             state.window.append(message)
             if self._policy_verifies and not self._policy.verify(book, message):
@@ -361,44 +392,21 @@ class OrderBookTracker:
 
     # ------------------------------------------------------------------ loops
 
-    async def _order_book_diff_router(self) -> None:
-        stream = self._order_book_diff_stream
-        while True:
-            message = await stream.get()
-            try:
-                self.apply_diff_message(message)
-            except Exception:
-                self.logger().exception("Unexpected error applying an order book diff: %r", message)
-
-    async def _order_book_snapshot_router(self) -> None:
-        stream = self._order_book_snapshot_stream
-        while True:
-            message = await stream.get()
-            try:
-                self.apply_snapshot_message(message)
-            except Exception:
-                self.logger().exception("Unexpected error applying an order book snapshot: %r", message)
-
-    async def _emit_trade_event_loop(self) -> None:
-        stream = self._order_book_trade_stream
-        while True:
-            message = await stream.get()
-            state = self._states.get(message.trading_pair)
-            if state is None:
-                continue
-            try:
-                content = message.content
-                event = OrderBookTradeEvent(
-                    trading_pair=message.trading_pair,
-                    timestamp=message.timestamp,
-                    type=TradeType(int(float(content["trade_type"]))),
-                    price=to_decimal(content["price"]),
-                    amount=to_decimal(content["amount"]),
-                    trade_id=str(message.trade_id),
-                )
-                state.book.apply_trade(event)
-            except Exception:
-                self.logger().exception("Unexpected error applying a trade: %r", message)
+    def apply_trade_message(self, message: OrderBookMessage) -> None:
+        """Record one TRADE on its pair's book (last trade price, ``OrderBookEvent.TradeEvent``)."""
+        state = self._states.get(message.trading_pair)
+        if state is None:
+            return
+        content = message.content
+        event = OrderBookTradeEvent(
+            trading_pair=message.trading_pair,
+            timestamp=message.timestamp,
+            type=TradeType(int(float(content["trade_type"]))),
+            price=to_decimal(content["price"]),
+            amount=to_decimal(content["amount"]),
+            trade_id=str(message.trade_id),
+        )
+        state.book.apply_trade(event)
 
     async def _update_last_trade_prices_loop(self) -> None:
         while True:

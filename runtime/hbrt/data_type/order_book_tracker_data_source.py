@@ -26,6 +26,16 @@ the socket is closed then, and the loop reconnects with a fresh session (:mod:`h
 
 Differences from Hummingbot: reconnects use exponential backoff (also after a clean close or silence); a failed
 REST snapshot for one pair does not abort the periodic snapshot round for the others.
+
+No queue hop on the hot path. Hummingbot puts every websocket message on a per-channel queue and a consumer task
+parses it into the tracker's queue, where a router task applies it: two hand-offs and task switches per message that
+buy neither ordering nor back-pressure. Here, while a consumer (``listen_for_order_book_diffs``, ``listen_for_trades``,
+``listen_for_order_book_snapshots`` or any ``_consume`` user) runs for a channel, the websocket reader calls that
+channel's parser itself, in arrival order, and the parser's output is the tracker's applying queue. The per-channel
+queues stay (code and tests may put raw messages on them; the consumer drains them): while one holds messages, or its
+consumer is still parsing one, the reader queues behind them, so messages of a channel are never reordered. Reading
+the next frame waits until the previous one is applied, which is the back-pressure a slow consumer needs (aiohttp
+then stops reading the socket).
 """
 
 from __future__ import annotations
@@ -43,9 +53,30 @@ from hbrt.logger import HummingbotLogger, get_logger
 from hbrt.web_assistant.reconnect import ExponentialBackoff
 from hbrt.web_assistant.upkeep import keep_connection, wait_until_ready
 
+_INF = float("inf")
+
 if TYPE_CHECKING:
     from hbrt.web_assistant.connections.data_types import WSRequest
     from hbrt.web_assistant.ws_assistant import WSAssistant
+
+
+class _Route:
+    """A running consumer of one channel: its parser, where parsed messages go, and whether it is busy."""
+
+    __slots__ = ("queue", "parser", "output", "kind", "busy")
+
+    def __init__(
+        self,
+        queue: asyncio.Queue[Any],
+        parser: Callable[[Any, asyncio.Queue[Any]], Awaitable[None]],
+        output: asyncio.Queue[Any],
+        kind: str,
+    ) -> None:
+        self.queue = queue  # the channel's queue of raw messages
+        self.parser = parser
+        self.output = output
+        self.kind = kind
+        self.busy = False  # parsing a message taken from the channel's queue
 
 
 class OrderBookTrackerDataSource:
@@ -69,6 +100,8 @@ class OrderBookTrackerDataSource:
         self._diff_messages_queue_key: Any = "order_book_diff"
         self._snapshot_messages_queue_key: Any = "order_book_snapshot"
         self._message_queue: defaultdict[Any, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
+        self._routes: dict[Any, _Route] = {}  # channel key -> its running consumer (see the module docstring)
+        self._last_websocket_snapshot = 0.0  # loop time of the last websocket snapshot message parsed
         self._ws_assistant: WSAssistant | None = None
         self._reconnect_backoff = ExponentialBackoff(initial=1.0, maximum=30.0)
         # The live connection of each named connection (WS_CONNECTIONS), and its own reconnect backoff.
@@ -268,35 +301,55 @@ class OrderBookTrackerDataSource:
     async def _process_websocket_messages(
         self, websocket_assistant: WSAssistant, backoff: ExponentialBackoff | None = None
     ) -> None:
-        """Route every message to its channel queue until the connection ends (or stays silent too long).
+        """Parse (or queue) every message by channel until the connection ends or stays silent too long.
 
         The first message proves the connection healthy and resets ``backoff`` (the default connection's one).
+        ``MESSAGE_TIMEOUT`` is enforced with one deadline that is pushed back at most every eighth of the timeout,
+        so silence is detected after between one and 9/8 timeouts, at no cost per message.
         """
         backoff = self._reconnect_backoff if backoff is None else backoff
-        timeout = self.MESSAGE_TIMEOUT
+        timeout = self.MESSAGE_TIMEOUT or None
+        loop = asyncio.get_running_loop()
         queues = self._message_queue
+        routes = self._routes
         keys = self._get_messages_queue_keys()
+        receive = websocket_assistant.receive
+        channel_of = self._channel_originating_message
         first = True
-        while True:
-            if timeout:
-                response = await asyncio.wait_for(websocket_assistant.receive(), timeout)
-            else:
-                response = await websocket_assistant.receive()
-            if response is None:
-                if not getattr(websocket_assistant, "connected", False):
-                    return
-                continue
-            if first:
-                backoff.reset()  # the connection proved healthy
-                first = False
-            data = response.data
-            if data is None:
-                continue
-            channel = self._channel_originating_message(data)
-            if channel in keys:
-                queues[channel].put_nowait(data)
-            else:
-                await self._process_message_for_unknown_channel(data, websocket_assistant)
+        async with asyncio.timeout(None) as deadline:
+            slack = timeout / 8 if timeout else 0.0
+            pushed = -_INF
+            while True:
+                if timeout:
+                    now = loop.time()
+                    if now - pushed > slack:
+                        pushed = now
+                        deadline.reschedule(now + timeout + slack)
+                response = await receive()
+                if response is None:
+                    if not websocket_assistant.connected:
+                        return
+                    continue
+                if first:
+                    backoff.reset()  # the connection proved healthy
+                    first = False
+                data = response.data
+                if data is None:
+                    continue
+                channel = channel_of(data)
+                if channel not in keys:
+                    await self._process_message_for_unknown_channel(data, websocket_assistant)
+                    continue
+                route = routes.get(channel)
+                if route is None or route.busy or route.queue.qsize():
+                    queues[channel].put_nowait(data)
+                    continue
+                try:
+                    await route.parser(data, route.output)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    self.logger().exception("Unexpected error parsing an order book %s message: %s", route.kind, data)
 
     async def _heartbeat_loop(self, ws: WSAssistant, interval: float | None) -> None:
         """Heartbeats every ``interval`` seconds and the renewal at ``_connection_deadline()`` (see ``upkeep``)."""
@@ -321,19 +374,28 @@ class OrderBookTrackerDataSource:
     async def _consume(
         self,
         key: Any,
-        parser: Callable[[dict[str, Any], asyncio.Queue[Any]], Awaitable[None]],
+        parser: Callable[[Any, asyncio.Queue[Any]], Awaitable[None]],
         output: asyncio.Queue[Any],
         kind: str,
     ) -> None:
+        """Parse the ``key`` channel into ``output`` forever: the reader's messages inline, queued ones here."""
         queue = self._message_queue[key]
-        while True:
-            raw = await queue.get()
-            try:
-                await parser(raw, output)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self.logger().exception("Unexpected error parsing an order book %s message: %s", kind, raw)
+        route = self._routes[key] = _Route(queue, parser, output, kind)
+        try:
+            while True:
+                raw = await queue.get()
+                route.busy = True
+                try:
+                    await parser(raw, output)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    self.logger().exception("Unexpected error parsing an order book %s message: %s", kind, raw)
+                finally:
+                    route.busy = False
+        finally:
+            if self._routes.get(key) is route:
+                del self._routes[key]
 
     async def listen_for_order_book_snapshots(self, ev_loop: Any, output: asyncio.Queue[Any]) -> None:
         """Forward websocket snapshots; with a REST snapshot source also fetch full snapshots periodically.
@@ -341,20 +403,25 @@ class OrderBookTrackerDataSource:
         Every ``FULL_ORDER_BOOK_RESET_DELTA_SECONDS`` without a websocket snapshot, a REST snapshot of every pair is
         put on ``output`` (the tracker replays its recent diffs on top of it).
         """
-        queue = self._message_queue[self._snapshot_messages_queue_key]
-        while True:
-            try:
-                raw = await asyncio.wait_for(queue.get(), timeout=self.FULL_ORDER_BOOK_RESET_DELTA_SECONDS)
-            except TimeoutError:
+        loop = asyncio.get_running_loop()
+        self._last_websocket_snapshot = loop.time()
+
+        async def parse(raw: Any, message_queue: asyncio.Queue[Any]) -> None:
+            self._last_websocket_snapshot = loop.time()
+            await self._parse_order_book_snapshot_message(raw, message_queue)
+
+        consumer = asyncio.ensure_future(self._consume(self._snapshot_messages_queue_key, parse, output, "snapshot"))
+        try:
+            while True:
+                due = self._last_websocket_snapshot + self.FULL_ORDER_BOOK_RESET_DELTA_SECONDS
+                await asyncio.sleep(max(due - loop.time(), 0.0))  # real time, as the periodic refresh always was
+                if loop.time() < self._last_websocket_snapshot + self.FULL_ORDER_BOOK_RESET_DELTA_SECONDS:
+                    continue  # a websocket snapshot came meanwhile
+                self._last_websocket_snapshot = loop.time()
                 if self.SNAPSHOT_SOURCE == "rest":
                     await self._request_order_book_snapshots(output)
-                continue
-            try:
-                await self._parse_order_book_snapshot_message(raw, output)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self.logger().exception("Unexpected error parsing an order book snapshot message: %s", raw)
+        finally:
+            consumer.cancel()
 
     async def _request_order_book_snapshots(self, output: asyncio.Queue[Any]) -> None:
         for trading_pair in list(self._trading_pairs):

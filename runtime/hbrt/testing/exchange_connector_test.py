@@ -270,6 +270,12 @@ class AbstractExchangeConnectorTests:
         def time_synchronizer_error_mock_response(self) -> MockResponse:
             """An error answer the connector classifies as a time-synchronisation error."""
 
+        @property
+        def rate_limited_mock_response(self) -> MockResponse | None:
+            """An error answer the connector classifies as the exchange's rate limit; None (the default) when the
+            exchange documents no rate-limit reply."""
+            return None
+
         @abstractmethod
         def order_cancelation_request_successful_mock_response(self, order: InFlightOrder) -> Any:
             """Cancel answer accepting the cancel of ``order``."""
@@ -1691,6 +1697,25 @@ class AbstractExchangeConnectorTests:
             with self.assertRaises(OSError):
                 await self.exchange._update_balances()
             self.assertEqual(2, len(self.executed_requests(balance_url, self.balance_method)))
+
+        async def test_rate_limited_request_is_retried_once_after_a_pause(self) -> None:
+            response = self.rate_limited_mock_response
+            if response is None:
+                self.skipTest("the exchange documents no rate-limit reply")
+            sleeps: list[float] = []
+
+            async def recorded_sleep(delay: float) -> None:
+                sleeps.append(delay)
+
+            self.exchange._sleep = recorded_sleep  # type: ignore[method-assign]  # the test replaces the waits
+            self.configure_server_time_response()
+            self.configure_balance_response(response)
+            balance_url = self.configure_balance_response(self.balance_request_mock_response_for_base_and_quote)
+            await self.exchange._update_balances()
+            self.assertEqual(2, len(self.executed_requests(balance_url, self.balance_method)))
+            self.assertEqual([self.exchange.RATE_LIMITED_RETRY_DELAY], sleeps)
+            self.assertTrue(self.is_logged_that_starts_with("WARNING", f"{self.exchange.name} rate limited a request"))
+            self.assertEqual(Decimal("15"), self.exchange.get_balance(self.base_asset))
 
         async def test_other_request_errors_are_not_retried(self) -> None:
             time_url = self.configure_server_time_response()

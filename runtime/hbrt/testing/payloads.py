@@ -25,11 +25,14 @@ itself is skipped when reading and writing. ``()`` is the node itself.
 
 **Predicates.** A :data:`Predicate` is ``(path, op, value)`` with ``op`` one of ``equals``, ``not_equals``, ``in``
 (``value`` is a sequence), ``contains`` (the field, a list or string, contains ``value``), ``any_contains`` (some
-item of the field contains ``value``) and ``present`` (``value`` True: the key exists; False: it does not). A
-missing field makes every predicate false except ``not_equals`` and ``present`` False.
+item of the field contains ``value``), ``present`` (``value`` True: the key exists; False: it does not) and
+``empty`` (``value`` True: the field is missing, null, ``""``, ``[]`` or ``{}``; False: it is not). A missing field
+makes every predicate false except ``not_equals``, ``present`` False and ``empty`` True.
 
-Errors: a path that cannot be written (a key step on a list, an index past the end, a path ending in a selector)
-raises :class:`PayloadError`; reading never raises, it gives :data:`MISSING`.
+Writing creates what is missing on the way: an object before a key, a list before an index or a selector, and an
+index one past the end of a list appends an item (``("error", 0)`` writes ``{"error": ["text"]}`` into ``{}``).
+Errors: a path that cannot be written (a key step on a list, an index more than one past the end, a path ending in
+a selector) raises :class:`PayloadError`; reading never raises, it gives :data:`MISSING`.
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ Writer: TypeAlias = tuple[str, Sequence[Path], str | None, Mapping[str, Any] | N
 Predicate: TypeAlias = tuple[Path, str, Any]
 
 ROOT: Final = "$"
+#: What a predicate ``empty`` counts as empty (as the generated parsers do: 0 and false are values).
+_EMPTY_VALUES: Final[tuple[Any, ...]] = (None, "", [], {})
 DIRECT_OPS: Final = frozenset({"path", "first_nonempty"})
 COMPUTED_OPS: Final = frozenset({"sum", "difference", "product"})
 _TIMESTAMP_SCALES: Final = {"timestamp_ms": 1_000, "timestamp_us": 1_000_000, "timestamp_ns": 1_000_000_000}
@@ -152,22 +157,30 @@ def _walkable(node: Any, step: Step) -> bool:
     return isinstance(node, list) if _is_selector(step) or isinstance(step, int) else isinstance(node, dict)
 
 
+def _appends(node: Any, step: Step) -> bool:
+    """Whether the index ``step`` is one past the end of the list ``node`` (writing there appends an item)."""
+    return isinstance(step, int) and not isinstance(step, bool) and isinstance(node, list) and step == len(node)
+
+
 def _child(node: Any, at: Step, following: Step, path: Path) -> Any:
     """``node[at]``, made walkable for the ``following`` step: a missing or scalar value becomes the container it
-    needs (a list before a selector, an object before a key); a container of the other kind is an error."""
+    needs (a list before an index or a selector, an object before a key); a container of the other kind is an
+    error. An index one past the end appends the new container."""
+    fresh: Any = [] if _is_selector(following) or isinstance(following, int) else {}
+    if _appends(node, at):
+        node.append(fresh)
+        return fresh
     current = node.get(at) if isinstance(at, str) else node[at]
     if _walkable(current, following):
         return current
     if isinstance(current, dict | list):
         raise PayloadError(f"path {path!r}: {at!r} holds a {type(current).__name__}, the next step needs another")
-    if isinstance(following, int):
-        raise PayloadError(f"path {path!r}: index {following} cannot be created, {at!r} holds no list")
-    node[at] = [] if _is_selector(following) else {}
-    return node[at]
+    node[at] = fresh
+    return fresh
 
 
 def _check_parent(node: Any, step: Step, path: Path) -> None:
-    if isinstance(step, int) and not _index_in(node, step):
+    if isinstance(step, int) and not (_index_in(node, step) or _appends(node, step)):
         raise PayloadError(f"path {path!r}: index {step} is not in the list")
     if isinstance(step, str) and not isinstance(node, dict):
         raise PayloadError(f"path {path!r}: key {step!r} needs an object, found {type(node).__name__}")
@@ -180,7 +193,8 @@ def set_path(node: Any, path: Path, value: Any) -> None:
 
     Missing objects on the way are created (a list where the next step is a selector, an object where it is a key),
     and so is a missing selected item: ``{key: values[0]}`` is appended to the list. A scalar in the way (``null``,
-    a string) is replaced by the container the next step needs. Indexes must exist already.
+    a string) is replaced by the container the next step needs. An index must exist already or be one past the end
+    of the list (the item is appended).
     """
     steps = _steps(path)
     if not steps:
@@ -199,7 +213,10 @@ def set_path(node: Any, path: Path, value: Any) -> None:
         else:
             node = _child(node, step, steps[position + 1], path)
     _check_parent(node, steps[-1], path)
-    node[steps[-1]] = value
+    if _appends(node, steps[-1]):
+        node.append(value)
+    else:
+        node[steps[-1]] = value
 
 
 def delete_path(node: Any, path: Path) -> None:
@@ -251,6 +268,8 @@ def holds(node: Any, predicate: Predicate) -> bool:
         return isinstance(current, list | tuple) and any(
             isinstance(part, list | tuple | str) and value in part for part in current
         )
+    if op == "empty":
+        return (current in _EMPTY_VALUES) == bool(value)
     raise PayloadError(f"unknown predicate operator {op!r}")
 
 
@@ -282,6 +301,11 @@ def satisfy(node: Any, predicates: Iterable[Predicate]) -> None:
                 current.append([value])
             else:
                 set_path(node, path, [[value]])
+        elif op == "empty":
+            if value:
+                delete_path(node, path)
+            else:
+                set_path(node, path, ["x"])
         else:
             raise PayloadError(f"unknown predicate operator {op!r}")
 
@@ -308,6 +332,8 @@ def violate(node: Any, predicates: Sequence[Predicate]) -> None:
         set_path(node, path, "x" if value is None else None)
     elif op == "in":
         set_path(node, path, "x" if None in tuple(value) else None)
+    elif op == "empty":
+        set_path(node, path, ["x"] if value else [])
     else:
         raise PayloadError(f"unknown predicate operator {op!r}")
 

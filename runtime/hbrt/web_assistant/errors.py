@@ -173,6 +173,30 @@ def masked_exception(error: Exception, secrets: Sequence[str] = ()) -> Exception
     return fallback(f"{type(error).__name__}: {clean(str(error))}")
 
 
+class ReplyError(RESTRequestError):
+    """An error the exchange reported inside a successful (2xx) HTTP reply (OKX ``code``/``sCode``, Kraken
+    ``error``, KuCoin and Bybit codes).
+
+    A :class:`RESTRequestError` like any other failed request: ``status`` is the 2xx status, ``body`` the reply, and
+    :func:`error_facts` reads the code and message from the body, so error rules match it exactly as an HTTP error.
+    ``code`` and ``message`` are what the exchange's reply check found.
+    """
+
+    def __init__(
+        self, *, status: int, method: str, url: str, body: str, code: Any = None, message: str | None = None
+    ) -> None:
+        super().__init__(status=status, method=method, url=url, body=body)
+        self.code = code
+        self.message = message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_reply_error, (self.status, self.method, self.url, self.body, self.code, self.message))
+
+
+def _rebuild_reply_error(status: int, method: str, url: str, body: str, code: Any, message: str | None) -> ReplyError:
+    return ReplyError(status=status, method=method, url=url, body=body, code=code, message=message)
+
+
 # ------------------------------------------------------------------------------------------------- error replies
 
 _HTTP_STATUS = re.compile(r"HTTP status is (\d+)")

@@ -1,7 +1,8 @@
 """Hooks that run on every request before it is sent and on every response after it arrives.
 
 Lists of processors run in order. Besides the four interfaces this module has the two ready-made processors that
-Hummingbot keeps in ``connector/utils.py``.
+Hummingbot keeps in ``connector/utils.py``, the check that turns errors inside successful replies into exceptions
+(:class:`ReplyErrorRESTPostProcessor`) and a domain's fixed headers (:class:`HeadersRESTPreProcessor`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import gzip
 import inspect
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
 
+from hbrt import json_codec
 from hbrt.web_assistant.connections.data_types import RESTRequest, RESTResponse, WSRequest, WSResponse
+from hbrt.web_assistant.errors import ReplyError
 
 
 class RESTPreProcessorBase(ABC):
@@ -71,6 +74,60 @@ class TimeSynchronizerRESTPreProcessor(RESTPreProcessorBase):
         return request
 
 
+#: Reads an error out of a successful reply body: ``(code, message)``, or None when the reply is a success.
+ReplyErrorReader = Callable[[Any], tuple[Any, str | None] | None]
+
+
+class ReplyErrorRESTPostProcessor(RESTPostProcessorBase):
+    """Turns an error reported inside a successful (2xx) JSON reply into a :class:`ReplyError`.
+
+    Exchanges such as OKX, Kraken, KuCoin and Bybit answer many failed requests with HTTP 200 and an error in the
+    body. ``reader`` (a generated connector's ``CONSTANTS.reply_error``, compiled from the spec's
+    ``errors.in_body``) returns the error's ``(code, message)`` or None. Replies that are not 2xx (the status check
+    raises for them) and bodies that are not JSON pass through unchanged.
+    """
+
+    def __init__(self, reader: ReplyErrorReader) -> None:
+        self._reader = reader
+
+    async def post_process(self, response: RESTResponse) -> RESTResponse:
+        if not 200 <= response.status < 300:
+            return response
+        try:
+            body = await response.json()
+        except ValueError:
+            return response
+        found = self._reader(body)
+        if found is None:
+            return response
+        code, message = found
+        raise ReplyError(
+            status=response.status,
+            method=response.method.value,
+            url=response.url,
+            body=await response.text(),
+            code=code,
+            message=message,
+        )
+
+
+class HeadersRESTPreProcessor(RESTPreProcessorBase):
+    """Adds fixed headers to every REST request (a domain's extra headers, e.g. OKX demo trading's
+    ``x-simulated-trading: 1``); a header the request already has keeps its value."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = dict(headers)
+
+    async def pre_process(self, request: RESTRequest) -> RESTRequest:
+        headers = dict(request.headers or {})
+        present = {name.lower() for name in headers}
+        for name, value in self._headers.items():
+            if name.lower() not in present:
+                headers[name] = value
+        request.headers = headers
+        return request
+
+
 class GZipCompressionWSPostProcessor(WSPostProcessorBase):
     """Decompresses gzip'd binary messages and parses the JSON inside; other payloads pass through unchanged.
 
@@ -83,6 +140,6 @@ class GZipCompressionWSPostProcessor(WSPostProcessorBase):
             return response
         text = gzip.decompress(bytes(response.data)).decode("utf-8")
         try:
-            return WSResponse(data=json.loads(text))
+            return WSResponse(data=json_codec.loads(text))
         except json.JSONDecodeError:
             return WSResponse(data=text)

@@ -137,6 +137,9 @@ class StubExchange(ExchangePyBase):
     def _is_request_exception_related_to_time_synchronizer(self, request_exception: Exception) -> bool:
         return "timestamp" in str(request_exception)
 
+    def _is_request_exception_related_to_rate_limit(self, request_exception: Exception) -> bool:
+        return "too many" in str(request_exception)
+
     def _is_order_not_found_during_status_update_error(self, status_update_exception: Exception) -> bool:
         return "not found" in str(status_update_exception)
 
@@ -417,6 +420,32 @@ class ApiRequestTests(ExchangePyBaseTestCase):
             await self.exchange._api_get(path_url="/a")
         self.assertEqual(2, len(assistant.calls))
         self.assertEqual(2, self.exchange.server_time_requests)
+
+    async def test_rate_limited_request_waits_and_is_retried_once(self) -> None:
+        assistant = self.install([OSError("too many requests"), {"ok": True}])
+        sleeps: list[float] = []
+
+        async def fake_sleep(delay: float) -> None:
+            sleeps.append(delay)
+
+        self.exchange._sleep = fake_sleep  # type: ignore[method-assign]
+        self.assertEqual({"ok": True}, await self.exchange._api_get(path_url="/a"))
+        self.assertEqual(2, len(assistant.calls))
+        self.assertEqual([self.exchange.RATE_LIMITED_RETRY_DELAY], sleeps)
+        self.assertEqual(0, self.exchange.server_time_requests)
+
+    async def test_rate_limited_twice_raises_without_a_second_wait(self) -> None:
+        assistant = self.install([OSError("too many 1"), OSError("too many 2"), {"never": "sent"}])
+        sleeps: list[float] = []
+
+        async def fake_sleep(delay: float) -> None:
+            sleeps.append(delay)
+
+        self.exchange._sleep = fake_sleep  # type: ignore[method-assign]
+        with self.assertRaisesRegex(OSError, "too many 2"):
+            await self.exchange._api_get(path_url="/a")
+        self.assertEqual(2, len(assistant.calls))
+        self.assertEqual(1, len(sleeps))
 
     async def test_other_errors_are_raised_at_once(self) -> None:
         assistant = self.install([OSError("HTTP status is 500"), {"never": "sent"}])

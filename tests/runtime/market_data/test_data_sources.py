@@ -104,6 +104,65 @@ class OrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
         )
         self.assertEqual(self.ds.unknown_messages, [{"result": None, "id": 1}])
 
+    async def test_reader_parses_inline_and_never_overtakes_a_backlog(self) -> None:
+        """With a consumer running, the websocket reader parses each message itself (no queue hop); messages that
+        arrive while the channel's queue holds a backlog, or while its consumer is busy, wait behind it."""
+        ws = self.mocking.configure_web_assistants_factory(self.factory)
+        release = asyncio.Event()
+        parsed_by: list[tuple[int, asyncio.Task[Any] | None]] = []
+        parse = self.ds._parse_order_book_diff_message
+
+        async def slow_parse(raw: dict[str, Any], queue: asyncio.Queue) -> None:
+            if raw["u"] == 1:
+                await release.wait()  # e.g. a symbol map still loading
+            parsed_by.append((raw["u"], asyncio.current_task()))
+            await parse(raw, queue)
+
+        self.ds._parse_order_book_diff_message = slow_parse  # type: ignore[method-assign]
+
+        def depth(update_id: int) -> dict[str, Any]:
+            return {**DEPTH, "U": update_id, "u": update_id}
+
+        queue = self.ds._message_queue["depthUpdate"]
+        queue.put_nowait(depth(1))
+        queue.put_nowait(depth(2))
+        diffs: asyncio.Queue = asyncio.Queue()
+        consumer = self.run_task(self.ds.listen_for_order_book_diffs(None, diffs))
+        reader = self.run_task(self.ds.listen_for_subscriptions())
+        await settle()
+        self.mocking.add_websocket_json_message(ws, depth(3))
+        self.mocking.add_websocket_json_message(ws, depth(4))
+        await self.mocking.run_until_all_aiohttp_messages_delivered(ws)
+        self.assertEqual(diffs.qsize(), 0)  # 1 is stuck in the consumer; 2, 3 and 4 wait behind it
+        release.set()
+        await settle()
+        self.assertEqual([diffs.get_nowait().update_id for _ in range(4)], [1, 2, 3, 4])
+        self.assertTrue(all(task is consumer for _, task in parsed_by))
+        self.mocking.add_websocket_json_message(ws, depth(5))  # nothing pending: the reader parses it itself
+        await self.mocking.run_until_all_aiohttp_messages_delivered(ws)
+        self.assertEqual(diffs.get_nowait().update_id, 5)
+        self.assertIs(parsed_by[-1][1], reader)
+        self.assertEqual(queue.qsize(), 0)
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+        self.mocking.add_websocket_json_message(ws, depth(6))  # no consumer any more: queued for whoever comes
+        await self.mocking.run_until_all_aiohttp_messages_delivered(ws)
+        self.assertEqual(queue.get_nowait()["u"], 6)
+
+    async def test_a_failing_parse_is_logged_and_the_stream_goes_on(self) -> None:
+        ws = self.mocking.configure_web_assistants_factory(self.factory)
+        diffs: asyncio.Queue = asyncio.Queue()
+        self.run_task(self.ds.listen_for_order_book_diffs(None, diffs))
+        self.run_task(self.ds.listen_for_subscriptions())
+        await settle()
+        self.mocking.add_websocket_json_message(ws, {**DEPTH, "s": "UNKNOWNPAIR"})
+        self.mocking.add_websocket_json_message(ws, DEPTH)
+        with self.assertLogs("hbrt.data_type.order_book_tracker_data_source", level="ERROR") as logs:
+            await self.mocking.run_until_all_aiohttp_messages_delivered(ws)
+        self.assertIn("Unexpected error parsing an order book diff message", logs.output[0])
+        self.assertEqual((await asyncio.wait_for(diffs.get(), 1)).update_id, 160)
+        self.assertEqual(len(self.mocking.mock_ws_session.connect_calls), 1)  # no reconnect for a bad message
+
     async def test_reconnects_and_resubscribes_after_server_close(self) -> None:
         ws1 = self.mocking.create_websocket_mock()
         ws2 = self.mocking.create_websocket_mock()

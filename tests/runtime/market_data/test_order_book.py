@@ -229,3 +229,84 @@ class OrderBookBehaviourTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OrderBookSparseQueriesTest(unittest.TestCase):
+    """Queries at irregular intervals: the sorted index is built, maintained, dropped and rebuilt, and the prefixes
+    kept between queries are cut back after diffs; every answer must still match the reference."""
+
+    def check_queries(self, book: OrderBook, ref: ReferenceBook, rnd: random.Random, mid: int) -> None:
+        for is_buy in (True, False):
+            levels = ref.levels(is_buy)
+            if levels:
+                self.assertEqual(book.get_price(is_buy), levels[0][0])
+            for _ in range(3):
+                volume = Decimal(rnd.randint(0, 6000)) / 100
+                self.assertTrue(same(book.get_price_for_volume(is_buy, volume), ref.price_for_volume(is_buy, volume)))
+                self.assertTrue(same(book.get_vwap_for_volume(is_buy, volume), ref.vwap_for_volume(is_buy, volume)))
+                self.assertTrue(
+                    same(book.get_quote_volume_for_base_amount(is_buy, volume), ref.quote_for_base(is_buy, volume))
+                )
+                price = Decimal(mid + rnd.randint(-30, 30)) / 100
+                self.assertTrue(same(book.get_volume_for_price(is_buy, price), ref.volume_for_price(is_buy, price)))
+                quote = volume * 70
+                self.assertTrue(
+                    same(book.get_price_for_quote_volume(is_buy, quote), ref.price_for_quote(is_buy, quote))
+                )
+
+    def test_queries_every_few_or_many_diffs(self) -> None:
+        rnd = random.Random(99)
+        book, ref = OrderBook(), ReferenceBook()
+        mid = 20_000
+        bids = [[fmt_price(mid - i, rnd), amount(rnd)] for i in range(1, 80)]
+        asks = [[fmt_price(mid + i, rnd), amount(rnd)] for i in range(1, 80)]
+        book.apply_snapshot(bids, asks, 1)
+        ref.snapshot(bids, asks, 1)
+        uid = 1
+        for _ in range(120):
+            # Gaps of 1-3 diffs keep the index maintained; 20-60 make it drop and be rebuilt.
+            for _ in range(rnd.choice((1, 2, 3, 20, 60))):
+                uid += 1
+                mid += rnd.choice((-1, 0, 0, 1))
+                b = [[fmt_price(mid - rnd.randint(-2, 50), rnd), amount(rnd)] for _ in range(rnd.randint(0, 10))]
+                a = [[fmt_price(mid + rnd.randint(-2, 50), rnd), amount(rnd)] for _ in range(rnd.randint(0, 10))]
+                book.apply_diffs(b, a, uid)
+                ref.diffs(b, a, uid)
+                if rnd.random() < 0.3:  # best prices alone, between depth queries
+                    for is_buy in (True, False):
+                        levels = ref.levels(is_buy)
+                        if levels:
+                            self.assertEqual(book.get_price(is_buy), levels[0][0])
+            self.check_queries(book, ref, rnd, mid)
+        bids_rows, asks_rows = book.snapshot
+        self.assertEqual([(r.price, r.amount, r.update_id) for r in bids_rows], ref.levels(False))
+        self.assertEqual([(r.price, r.amount, r.update_id) for r in asks_rows], ref.levels(True))
+        top_bids, top_asks = book.raw_top_levels(3)
+        self.assertEqual([Decimal(row[0]) for row in top_asks], [p for p, _, _ in ref.levels(True)[:3]])
+        self.assertEqual([Decimal(row[0]) for row in top_bids], [p for p, _, _ in ref.levels(False)[:3]])
+
+    def test_volume_for_price_when_the_query_price_shares_a_levels_float(self) -> None:
+        # 0.1 and 0.1 +/- 1e-22 are the same float; the answer must follow the exact Decimal comparison.
+        just_below = Decimal("0.0999999999999999999999")
+        just_above = Decimal("0.1000000000000000000001")
+        self.assertEqual(float(just_below), float(just_above))
+        asks = OrderBook()
+        asks.apply_snapshot([], [["0.1", "1"], ["0.11", "4"]], 1)
+        self.assertEqual(asks.get_volume_for_price(True, just_above).result_volume, Decimal("1"))
+        self.assertTrue(asks.get_volume_for_price(True, just_below).result_price.is_nan())
+        bids = OrderBook()
+        bids.apply_snapshot([["0.09", "2"], ["0.1", "3"]], [], 1)
+        self.assertEqual(bids.get_volume_for_price(False, just_below).result_volume, Decimal("3"))
+        self.assertEqual(bids.get_volume_for_price(False, just_above).result_volume, Decimal("0"))
+        self.assertEqual(bids.get_quote_volume_for_price(False, just_below).result_volume, Decimal("0.3"))
+
+    def test_inconsistent_then_consistent_serves_fresh_best_prices(self) -> None:
+        book = OrderBook()
+        book.apply_snapshot([["1", "1"]], [["2", "1"]], 1)
+        self.assertEqual(book.get_price(True), Decimal("2"))  # cached
+        book.is_consistent = False
+        with self.assertRaises(OrderBookInconsistentError):
+            book.get_price(True)
+        book.apply_diffs([], [["1.5", "1"]], 2)
+        book.is_consistent = True
+        self.assertEqual(book.get_price(True), Decimal("1.5"))

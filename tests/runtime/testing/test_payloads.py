@@ -155,6 +155,22 @@ def test_set_path_by_index() -> None:
     assert node == {"rows": [[1, 9], {"x": 5}]}
 
 
+def test_set_path_appends_at_one_past_the_end_and_creates_lists_for_indexes() -> None:
+    node: dict[str, Any] = {}
+    set_path(node, ("error", 0), "EOrder:Unknown order")
+    assert node == {"error": ["EOrder:Unknown order"]}
+    set_path(node, ("error", 1), "EGeneral:Invalid arguments")
+    set_path(node, ("data", 0, "sCode"), "51008")
+    set_path(node, ("data", 0, "sMsg"), "Insufficient balance")
+    set_path(node, ("rows", 0, 0), "1.5")
+    assert node == {
+        "error": ["EOrder:Unknown order", "EGeneral:Invalid arguments"],
+        "data": [{"sCode": "51008", "sMsg": "Insufficient balance"}],
+        "rows": [["1.5"]],
+    }
+    assert get_path(node, ("error", 0)) == "EOrder:Unknown order"
+
+
 def test_set_path_ignores_the_root_marker() -> None:
     node: dict[str, Any] = {"t": 1}
     set_path(node, ("$", "t"), 2)
@@ -167,13 +183,13 @@ def test_set_path_ignores_the_root_marker() -> None:
         ({"a": 1}, ()),
         ({"a": 1}, ("$",)),
         (copy.deepcopy(FILTERS), ("filters", PRICE_FILTER)),
-        ({"a": [1]}, ("a", 1)),
+        ({"a": [1]}, ("a", 2)),
         ({"a": [1]}, ("a", 5, "x")),
         ({"a": [1]}, ("a", "x")),
         ({"a": {"x": 1}}, ("a", 0)),
         ({"a": {"x": 1}}, ("a", PRICE_FILTER, "tickSize")),
         ({"a": [1]}, ("a", "b", "c")),
-        ({}, ("a", 0)),
+        ({}, ("a", 1)),
         ([], ("a",)),
     ],
     ids=[

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
 
 import aiohttp
 
+from hbrt import json_codec
 from hbrt.logger import HummingbotLogger, get_logger
 from hbrt.redaction import secret_values
 from hbrt.web_assistant.connections.data_types import WSRequest, WSResponse
@@ -119,14 +119,20 @@ class WSConnection:
         Raises :class:`ConnectionError` when the peer closes or the socket fails while we still consider it
         connected (after disconnecting), and ``TimeoutError`` when ``message_timeout`` passes without a frame.
         """
+        text_type = aiohttp.WSMsgType.TEXT
         while self._connected:
             connection = self._connection
             assert connection is not None
             msg: aiohttp.WSMessage = await connection.receive(self._message_timeout)
             self._last_recv_time = time.time()
             msg_type = msg.type
-            if msg_type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                return self._build_response(msg)
+            if msg_type is text_type or msg_type == text_type:  # the hot path, decoded here
+                try:
+                    return WSResponse(data=json_codec.loads(msg.data))
+                except ValueError:
+                    return WSResponse(data=msg.data)
+            if msg_type == aiohttp.WSMsgType.BINARY:
+                return WSResponse(data=msg.data)
             if msg_type == aiohttp.WSMsgType.PING:
                 await connection.pong(msg.data)
                 continue
@@ -145,16 +151,6 @@ class WSConnection:
     def _ensure_connected(self) -> None:
         if not self._connected or self._connection is None:
             raise RuntimeError("WS is not connected.")
-
-    @staticmethod
-    def _build_response(msg: aiohttp.WSMessage) -> WSResponse:
-        if msg.type == aiohttp.WSMsgType.BINARY:
-            return WSResponse(data=msg.data)
-        text: str = msg.data
-        try:
-            return WSResponse(data=json.loads(text))
-        except (ValueError, TypeError):
-            return WSResponse(data=text)
 
     async def _on_error_frame(self, msg: aiohttp.WSMessage) -> None:
         if not self._connected:
