@@ -10,9 +10,10 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# Two distributions, both editable: the runtime hbrt (runtime/pyproject.toml) and hbgen with its test extra.
+$(STAMP): pyproject.toml runtime/pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e runtime -e '.[test]'
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -28,13 +29,13 @@ demo: $(STAMP)
 # the folders, so a new generated package is picked up by itself); then every `type: ignore` in that code is printed
 # with its reason, and counted (.ci/type_ignores.py fails on one without error codes and a reason).
 lint: $(STAMP)
-	$(BIN)/ruff check hbgen runtime tests bench .ci
-	$(BIN)/ruff format --check hbgen runtime tests bench .ci
+	$(BIN)/ruff check hbgen runtime tests bench .ci setup.py
+	$(BIN)/ruff format --check hbgen runtime tests bench .ci setup.py
 	$(BIN)/mypy
 	$(BIN)/python .ci/type_ignores.py
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e runtime -e '.[test,bench]'
 	@# bench/_*.py are helpers shared by the benchmarks, not benchmarks
 	@for b in bench/[!_]*.py; do $(BIN)/python $$b || exit 1; done
 

@@ -18,13 +18,20 @@ if TYPE_CHECKING:
     from hbgen.spec.pipeline import AnySpec
     from hbgen.writer import WriteReport
 
-from hbgen import __version__
+from hbgen import __version__, cli_help
+from hbgen.new_connector import like_text, scaffold_text
+from hbgen.project import PROJECT
 
+__all__ = ["app", "like_text", "scaffold_text"]
+
+cli_help.install()
 app = typer.Typer(
     name="hbgen",
     help="Generate Hummingbot-style exchange connectors from a declarative YAML spec.",
     no_args_is_help=True,
     add_completion=False,
+    # Markdown: a docstring paragraph is one paragraph however its lines break (rich mode keeps every newline).
+    rich_markup_mode="markdown",
 )
 
 
@@ -39,8 +46,20 @@ def main(
     version: bool = typer.Option(
         False, "--version", help="Print the hbgen version and exit.", callback=_version_callback, is_eager=True
     ),
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root",
+            help="The project root, holding specs/ and generated/ (default: the nearest folder up from here with "
+            "specs/ or a pyproject.toml with a tool.hbgen table, else this folder).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """hbgen turns an exchange spec into a connector package that runs on the hbrt runtime."""
+    if root is not None and not root.is_dir():
+        raise _fail(f"--root {root}: no such folder", 2)
+    PROJECT.set_root(root)
 
 
 @app.command("version")
@@ -55,28 +74,33 @@ def version_cmd() -> None:
 def validate_cmd(
     specs: Annotated[
         list[str] | None,
-        typer.Argument(help="Spec files to check (default: every specs/*.yaml).", show_default=False),
+        typer.Argument(
+            help="Spec files to check (default: every specs/*.yaml).", show_default=False, metavar="SPECS..."
+        ),
     ] = None,
 ) -> None:
-    """Validate specs: print every diagnostic as file:line:col: path: message, then a summary. Exit 0 or 2.
+    """Validate specs: print every diagnostic as file:line:col: path: message, then a summary.
 
-    A shared fragment given by name stands for the specs (specs/*.yaml and specs/examples/*.yaml) that include it.
+    Exit 0 when every spec is valid, 2 when one is not (or there is none to check).
+
+    A shared fragment given by name stands for the specs (`specs/*.yaml` and `specs/examples/*.yaml`) that include it.
     """
     from pathlib import Path
 
     from hbgen.spec import check_file
     from hbgen.spec.includes import dependents, is_fragment
 
-    paths = list(specs) if specs else sorted(str(p) for p in Path("specs").glob("*.yaml"))
+    specs_dir = PROJECT.specs_dir()
+    paths = list(specs) if specs else sorted(str(p) for p in specs_dir.glob("*.yaml"))
     if not paths:
-        typer.echo("no spec files found (looked for specs/*.yaml)")
+        typer.echo(f"no spec files found (looked for {specs_dir}/*.yaml)")
         raise typer.Exit(2)
     expanded: list[str] = []
     for path in paths:
         if not Path(path).is_file() or not is_fragment(path):
             expanded.append(path)
             continue
-        candidates = sorted(Path("specs").glob("*.yaml")) + sorted(Path("specs").glob("examples/*.yaml"))
+        candidates = sorted(specs_dir.glob("*.yaml")) + sorted(specs_dir.glob("examples/*.yaml"))
         users = [str(p) for p in dependents(Path(path), candidates)]
         typer.echo(f"{path}: a shared fragment, included by {', '.join(users) or 'no spec under specs/'}")
         expanded.extend(u for u in users if u not in expanded)
@@ -126,8 +150,6 @@ def schema_cmd(
 # ----------------------------------------------------------------------------------------------------------------
 # Shared helpers
 
-SPECS_DIR = Path("specs")
-OUTPUT_DIR = Path("generated")
 #: Hummingbot's Binance spot connector, for the size comparison (hummingbot-contract.md §11).
 HUMMINGBOT_BINANCE_SOURCE_LINES = 1287
 HUMMINGBOT_BINANCE_TEST_LINES = 2447
@@ -412,7 +434,9 @@ def generate_many(paths: list[Path], output_dir: Path, *, force: bool = False, d
 def generate_cmd(
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Connector names (spec specs/NAME.yaml) or spec file paths.", show_default=False),
+        typer.Argument(
+            help="Connector names (spec specs/NAME.yaml) or spec file paths.", show_default=False, metavar="NAMES..."
+        ),
     ] = None,
     all_: bool = typer.Option(False, "--all", help="Generate every specs/*.yaml (progress bar, summary table)."),
     force: bool = typer.Option(
@@ -420,15 +444,30 @@ def generate_cmd(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; print the diff of what would change."),
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages.")
-    ] = OUTPUT_DIR,
-    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where specs/NAME.yaml are looked up.")] = SPECS_DIR,
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            help="Parent folder of generated packages (default: generated/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
+    specs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--specs-dir",
+            help="Where specs/NAME.yaml are looked up (default: specs/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Generate connector packages from their specs into OUTPUT_DIR/NAME.
 
     Exit 0, 1 (a connector failed: hand edits, template bug) or 2 (an invalid spec). With several connectors every
     one is attempted and a summary table lists each result.
     """
+    specs_dir = PROJECT.specs_dir(specs_dir)
+    output_dir = PROJECT.output_dir(output_dir)
     paths = _spec_paths(names, all_, specs_dir)
     if len(paths) == 1 and not all_:
         generate_one(paths[0], output_dir, force=force, dry_run=dry_run)
@@ -445,14 +484,27 @@ def generate_cmd(
 @app.command("check")
 def check_cmd(
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Parent folder of the committed packages.")
-    ] = OUTPUT_DIR,
-    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Folder of connector specs.")] = SPECS_DIR,
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            help="Parent folder of the committed packages (default: generated/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
+    specs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--specs-dir", help="Folder of connector specs (default: specs/ in the project root).", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """Validate every spec, regenerate each connector in a temporary folder and compare with OUTPUT_DIR.
 
     Exit 0 when generated/ matches specs/ byte for byte, 1 on any drift (missing, stale or modified file).
     """
+    specs_dir = PROJECT.specs_dir(specs_dir)
+    output_dir = PROJECT.output_dir(output_dir)
     from hbgen.check import check_all
 
     examples = sorted((specs_dir / "examples").glob("*.yaml"))
@@ -489,6 +541,24 @@ class TestRun:
     @property
     def ok(self) -> bool:
         return self.returncode == 0 and not self.failed and not self.errors and self.passed > 0
+
+
+#: What running a generated suite needs besides hbrt: the test extra of the hbrt (and hbgen) distribution.
+TEST_TOOLS = ("pytest", "aioresponses")
+
+
+def _require_test_tools() -> None:
+    """Exit 1 with what to install when pytest or aioresponses is missing (instead of an empty result table)."""
+    import importlib.util
+
+    missing = [name for name in TEST_TOOLS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise _fail(
+            f"cannot run generated tests: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
+            "installed. Generated suites run with pytest and aioresponses, the test extra of the runtime: "
+            "pip install 'hbgen[test]' (or, for the runtime alone, pip install 'hbrt[test]').",
+            1,
+        )
 
 
 def run_generated_tests(package_dir: Path, extra_args: list[str] | None = None) -> TestRun:
@@ -552,17 +622,32 @@ def _connector_names(names: list[str] | None, all_: bool, output_dir: Path) -> l
 
 @app.command("test")
 def test_cmd(
-    names: Annotated[list[str] | None, typer.Argument(help="Generated connectors to test.", show_default=False)] = None,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Generated connectors to test.", show_default=False, metavar="NAMES..."),
+    ] = None,
     all_: bool = typer.Option(False, "--all", help="Test every package under OUTPUT_DIR."),
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages.")
-    ] = OUTPUT_DIR,
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            help="Parent folder of generated packages (default: generated/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print pytest's output for every connector."),
 ) -> None:
-    """Run generated test suites (pytest, one subprocess each) and print a summary table. Exit 1 on any failure."""
+    """Run generated test suites (pytest, one subprocess each) and print a summary table. Exit 1 on any failure.
+
+    pytest's output (every connector's with --verbose, a failing one's always) is printed as it is, never wrapped, so
+    test ids can be copied from it.
+    """
     from rich.console import Console
     from rich.table import Table
 
+    output_dir = PROJECT.output_dir(output_dir)
+    _require_test_tools()
     console = Console()
     table = Table(title="generated connector tests")
     for column in ("connector", "passed", "failed", "skipped", "time"):
@@ -574,7 +659,7 @@ def test_cmd(
             raise _fail(f"{package_dir}: no generated package with tests (run `hbgen generate {name}`)", 2)
         run = run_generated_tests(package_dir)
         if not run.ok or verbose:
-            console.print(run.output, markup=False, highlight=False)
+            typer.echo(run.output.rstrip("\n"))
         failures += not run.ok
         table.add_row(name, str(run.passed), str(run.failed + run.errors), str(run.skipped), f"{run.seconds:.1f}s")
     console.print(table)
@@ -588,12 +673,23 @@ def test_cmd(
 
 @app.command("list")
 def list_cmd(
-    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Folder of specs.")] = SPECS_DIR,
+    specs_dir: Annotated[
+        Path | None,
+        typer.Option("--specs-dir", help="Folder of specs (default: specs/ in the project root).", show_default=False),
+    ] = None,
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages.")
-    ] = OUTPUT_DIR,
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            help="Parent folder of generated packages (default: generated/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """List specs with their type and domains, whether they are generated, and whether the package is up to date."""
+    specs_dir = PROJECT.specs_dir(specs_dir)
+    output_dir = PROJECT.output_dir(output_dir)
     from rich.console import Console
     from rich.table import Table
 
@@ -639,45 +735,32 @@ def list_cmd(
 # new-connector
 
 
-def _valid_name(name: str) -> bool:
-    import keyword
-    import re
-
-    return bool(re.fullmatch(r"[a-z][a-z0-9_]*", name)) and not keyword.iskeyword(name) and not name.endswith("_")
-
-
-def scaffold_text(name: str, connector_type: str = "spot") -> str:
-    """The text of a new spec: a complete, valid example with TODO comments where the real exchange's facts go."""
-    from hbgen.generator import TEMPLATE_DIR
-    from hbgen.render import make_environment
-
-    env = make_environment(TEMPLATE_DIR)
-    display = " ".join(part.capitalize() for part in name.split("_"))
-    return env.get_template(f"new_connector/{connector_type}.yaml.j2").render(name=name, display_name=display)
-
-
-def like_text(name: str, existing_text: str, existing_name: str) -> str:
-    """``existing_text`` with the connector name replaced (top-level name, display name, credential key prefixes)."""
-    import re
-
-    display = " ".join(part.capitalize() for part in name.split("_"))
-    text = re.sub(r"(?m)^name:\s*\S+\s*$", f"name: {name}", existing_text, count=1)
-    text = re.sub(r"(?m)^display_name:.*$", f"display_name: {display}", text, count=1)
-    text = re.sub(rf"(?m)^(\s*-\s*key:\s*){re.escape(existing_name)}_", rf"\g<1>{name}_", text)
-    return text
-
-
 @app.command("new-connector")
 def new_connector_cmd(
-    name: Annotated[str, typer.Argument(help="Connector name: a lowercase identifier, e.g. my_exchange.")],
+    name: Annotated[
+        str, typer.Argument(help="Connector name: a lowercase identifier, e.g. my_exchange.", metavar="NAME")
+    ],
     connector_type: str = typer.Option(
         "spot", "--type", help="Connector type with templates: spot, perpetual or gateway."
     ),
     like: str | None = typer.Option(None, "--like", help="Copy the spec of this existing connector instead."),
-    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where the new spec is written.")] = SPECS_DIR,
+    specs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--specs-dir",
+            help="Where the new spec is written (default: specs/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages.")
-    ] = OUTPUT_DIR,
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            help="Parent folder of generated packages (default: generated/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
     no_generate: bool = typer.Option(False, "--no-generate", help="Only write the spec."),
 ) -> None:
     """Write specs/NAME.yaml (a scaffold with TODOs, or a copy of --like) and generate its package.
@@ -686,31 +769,34 @@ def new_connector_cmd(
     its tests once the spec names hooks), so `hbgen scaffold-update NAME` can bring template upgrades to it.
     """
     from hbgen.generator import FILES_BY_TYPE
+    from hbgen.new_connector import NewConnectorError, rollback, spec_text, write_spec
 
-    if not _valid_name(name):
-        raise _fail(f"invalid connector name {name!r}: use a lowercase identifier such as my_exchange", 2)
-    if connector_type not in FILES_BY_TYPE:
-        known = ", ".join(sorted(FILES_BY_TYPE))
-        raise _fail(f"connector type {connector_type!r} has no templates yet (available: {known})", 2)
-    target = specs_dir / f"{name}.yaml"
-    if target.exists():
-        raise _fail(f"{target} already exists; refusing to overwrite it", 2)
-    if like is not None:
-        source = specs_dir / f"{like}.yaml"
-        if not source.is_file():
-            raise _fail(f"--like {like}: {source} does not exist", 2)
-        text = like_text(name, source.read_text(encoding="utf-8"), like)
-    else:
-        text = scaffold_text(name, connector_type)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    specs_dir = PROJECT.specs_dir(specs_dir)
+    output_dir = PROJECT.output_dir(output_dir)
+    try:
+        text = spec_text(name, connector_type, like, specs_dir, list(FILES_BY_TYPE))
+        created = write_spec(specs_dir / f"{name}.yaml", text)
+    except NewConnectorError as exc:
+        raise _fail(str(exc), exc.code) from None
+    target = created.spec
     typer.echo(f"wrote {target}")
+    for path in created.paths:
+        if path != target and path.is_file():
+            typer.echo(f"wrote {path} (the JSON Schema its $schema line names, for editors)")
+    for note in created.notes:
+        typer.echo(f"note: {note}")
     if no_generate:
         return
-    package_dir = generate_one(target, output_dir, scaffold=True)
+    outcome = run_generate(target, output_dir, scaffold=True)
+    if outcome.code:
+        rollback(created)
+        typer.echo(outcome.message, err=True)
+        raise _fail(f"{name}: no package generated; removed {target} again, so nothing was created", outcome.code)
+    assert outcome.report is not None and outcome.package_dir is not None
+    _print_report(outcome, dry_run=False)
     typer.echo(
-        f"next: fill in the TODOs in {target} (and what the spec cannot say in {package_dir / 'NOTES.md'}), then "
-        f"`hbgen generate {name}` and `hbgen test {name}`"
+        f"next: fill in the TODOs in {target} (and what the spec cannot say in {outcome.package_dir / 'NOTES.md'}), "
+        f"then `hbgen generate {name}` and `hbgen test {name}`"
     )
 
 
@@ -720,21 +806,40 @@ def new_connector_cmd(
 
 @app.command("scaffold-update")
 def scaffold_update_cmd(
-    name: Annotated[str, typer.Argument(help="Connector name (spec specs/NAME.yaml) or a spec file path.")],
-    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where specs/NAME.yaml are looked up.")] = SPECS_DIR,
+    name: Annotated[
+        str, typer.Argument(help="Connector name (spec specs/NAME.yaml) or a spec file path.", metavar="NAME")
+    ],
+    specs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--specs-dir",
+            help="Where specs/NAME.yaml are looked up (default: specs/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages.")
-    ] = OUTPUT_DIR,
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            help="Parent folder of generated packages (default: generated/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Merge hbgen's scaffold template (at the checkout's HEAD) and the spec's current hooks into a package's
-    hand-owned files with `copier update`.
+    """Merge hbgen's scaffold template and the spec's current hooks into a package's hand-owned files.
+
+    Runs `copier update` from the template version the package came from to this hbgen's.
 
     The hook module gets the stubs of hooks added to the spec, NOTES.md and the hook tests get template upgrades;
     your code is kept (Copier's three-way merge; conflicts are marked inline). The package must be committed to git
     first. Exit 0 when everything merged, 1 on conflicts or when the update cannot run, 2 on bad input.
     """
+    specs_dir = PROJECT.specs_dir(specs_dir)
+    output_dir = PROJECT.output_dir(output_dir)
     from hbgen.generator import spec_display_path
-    from hbgen.scaffold import ScaffoldError, update_scaffold
+    from hbgen.scaffold import ScaffoldError
+    from hbgen.scaffold_update import update_scaffold
 
     spec_path = _spec_paths([name], False, specs_dir)[0]
     if not spec_path.is_file():
@@ -772,7 +877,14 @@ def scaffold_update_cmd(
 
 @app.command("demo")
 def demo_cmd(
-    spec: Annotated[Path, typer.Option("--spec", help="The spec to demonstrate.")] = SPECS_DIR / "binance.yaml",
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="The spec to demonstrate (default: specs/binance.yaml in the project root).",
+            show_default=False,
+        ),
+    ] = None,
     keep: bool = typer.Option(False, "--keep", help="Keep the temporary output directory and print its path."),
 ) -> None:
     """Generate a connector from its spec into a temporary directory, run its generated tests, print a summary."""
@@ -780,6 +892,9 @@ def demo_cmd(
     import tempfile
     import time
 
+    if spec is None:
+        spec = PROJECT.specs_dir() / "binance.yaml"
+    _require_test_tools()
     scratch = Path(tempfile.mkdtemp(prefix="hbgen-demo-"))
     try:
         started = time.perf_counter()
@@ -820,16 +935,33 @@ def demo_cmd(
 
 @app.command("doctor")
 def doctor_cmd(
-    name: Annotated[str, typer.Argument(help="Connector name (specs/NAME.yaml or specs/examples/) or a spec file.")],
-    specs_dir: Annotated[Path, typer.Option("--specs-dir", help="Where specs/NAME.yaml are looked up.")] = SPECS_DIR,
+    name: Annotated[
+        str, typer.Argument(help="Connector name (specs/NAME.yaml or specs/examples/) or a spec file.", metavar="NAME")
+    ],
+    specs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--specs-dir",
+            help="Where specs/NAME.yaml are looked up (default: specs/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Parent folder of generated packages (for the hook rows).")
-    ] = OUTPUT_DIR,
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            help="Parent folder of generated packages (for the hook rows) (default: generated/ in the project root).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check a spec against the exchange API requirements: one row each, ok/missing/waived/optional/n-a.
 
     Exit 0 when every required row is ok or waived, 1 when one is missing (or a hook is unwritten), 2 on bad input.
     """
+    specs_dir = PROJECT.specs_dir(specs_dir)
+    output_dir = PROJECT.output_dir(output_dir)
     from hbgen.doctor import main as doctor_main
 
     code = doctor_main(name, specs_dir, output_dir)

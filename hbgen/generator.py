@@ -6,7 +6,7 @@ the pinned ruff; ``generate`` hands the result to :mod:`hbgen.writer`, which com
 writes atomically.
 
 The hand-owned scaffold (hook module, hook tests, NOTES.md, Copier's answers file) is rendered by Copier from the
-template at the repository root (:mod:`hbgen.scaffold`), only when one of its files is missing, and goes through the
+template in ``templates/scaffold`` (:mod:`hbgen.scaffold`), only when one of its files is missing, and goes through the
 same writer, which creates missing hand-owned files and never overwrites one.
 """
 
@@ -29,11 +29,13 @@ from hbgen import __version__
 from hbgen.codegen.literals import path_literal, predicate_literals
 from hbgen.formatting import FormattingError, format_python
 from hbgen.render import RenderError, make_environment
+from hbgen.resources import templates_dir
 from hbgen.scaffold import ANSWERS_FILE, ScaffoldError, answers_after_creation, render_scaffold
 from hbgen.spec.vocabulary import PACKAGE_ROLES, PERPETUAL_ROLES, ROLE_CHOICES
 from hbgen.writer import Manifest, RenderedFile, WriteReport, atomic_write, sha256_text, write_package
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+#: Every Jinja template, found through the hbgen package (see :mod:`hbgen.resources`), never the working directory.
+TEMPLATE_DIR = templates_dir()
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ ONLY_WHEN: Mapping[str, Callable[[Any], bool]] = {
     "spot/tests/test_api_user_stream_data_source.py.j2": _has_private_ws,
 }
 
-# The hand-owned scaffold, rendered by Copier (copier.yml, templates/scaffold/package): created once when missing,
+# The hand-owned scaffold, rendered by Copier (templates/scaffold: copier.yml, package/): created once when missing,
 # then owned by the connector's author. The hook module and its tests exist once the spec names hooks; NOTES.md and
 # Copier's answers file in every package that has a scaffold (the spec names hooks, or `hbgen new-connector` made it).
 HOOK_FILES: tuple[str, ...] = ("{name}_hooks.py", "tests/test_{name}_hooks.py")

@@ -11,20 +11,22 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema._utils import Unset
 from jsonschema.exceptions import ValidationError
 
+from hbgen.resources import schema_path
 from hbgen.spec.errors import Diagnostic, describe_value, did_you_mean
 from hbgen.spec.loader import LoadedDocument
 
 __all__ = ["SCHEMA_PATH", "load_schema", "schema_diagnostics", "json_type"]
 
-#: The schema file, kept with the specs so that editors (yaml-language-server) find it next to them.
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "specs" / "schema" / "connector.schema.json"
+#: The schema file hbgen validates with, shipped with hbgen (see :mod:`hbgen.resources`). In the hbgen repository it is
+#: specs/schema/connector.schema.json, kept with the specs so that editors (yaml-language-server) find it next to them;
+#: ``hbgen new-connector`` writes a copy beside a project's specs for the same reason.
+SCHEMA_PATH = schema_path()
 
 _TYPE_WORDS = {
     "object": "a mapping",

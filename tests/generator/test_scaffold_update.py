@@ -1,9 +1,10 @@
 """`copier update` through `hbgen scaffold-update`: a template upgrade reaches an edited hook module and NOTES.md, and
 a hook added to the spec later is merged into the hand-written module, with every hand-written line kept.
 
-Each test builds two git repositories in a temporary directory: the scaffold template (copier.yml and
-templates/scaffold/, copied from this checkout, committed and tagged like a release) and a project holding specs/ and
-generated/. hbgen's template root points at the first, so the real CLI commands run against it.
+Each test builds two git repositories in a temporary directory: an hbgen checkout holding the scaffold template
+(templates/scaffold/, copied from this one and committed; each "release" is a commit that changes it) and a project
+holding specs/ and generated/. hbgen's template folder points into the first, so the real CLI commands run against it:
+the version a package came from is found in the checkout's history by its content id.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 
 from hbgen import scaffold
 from hbgen.cli import app
-from hbgen.scaffold import ANSWERS_FILE
+from hbgen.scaffold import ANSWERS_FILE, template_id, version_tag
 from hbgen.spec.includes import flattened
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,21 +56,19 @@ def hbgen(*args: str, code: int = 0) -> str:
 
 @pytest.fixture
 def repos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    """(template repository at tag v1, empty project repository as the working directory)."""
+    """(the scaffold template folder inside an hbgen checkout at release v1, empty project repository as the working
+    directory)."""
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
-    template = tmp_path / "hbgen-template"
-    template.mkdir()
-    shutil.copy(ROOT / "copier.yml", template / "copier.yml")
-    shutil.copytree(
-        ROOT / "templates" / "scaffold",
-        template / "templates" / "scaffold",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    git(template, "init", "-q")
-    git(template, "add", ".")
-    git(template, "commit", "-q", "-m", "scaffold template v1")
-    git(template, "tag", "v1")
+    checkout = tmp_path / "hbgen-checkout"
+    template = checkout / "templates" / "scaffold"
+    shutil.copytree(ROOT / "templates" / "scaffold", template, ignore=shutil.ignore_patterns("__pycache__"))
+    (checkout / "README.md").write_text("hbgen\n", encoding="utf-8")
+    git(checkout, "init", "-q")
+    git(checkout, "add", ".")
+    git(checkout, "commit", "-q", "-m", "scaffold template v1")
+    (checkout / "README.md").write_text("hbgen, a later commit that leaves the template alone\n", encoding="utf-8")
+    git(checkout, "commit", "-q", "-am", "unrelated")
     monkeypatch.setattr(scaffold, "SCAFFOLD_ROOT", template)
     project = tmp_path / "project"
     (project / "specs").mkdir(parents=True)
@@ -79,14 +78,13 @@ def repos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
 
 
 def release(template: Path, tag: str, edits: dict[str, tuple[str, str]]) -> None:
-    """Edit template files (path -> (old, new) text) and commit them as release ``tag``."""
+    """Edit template files (path -> (old, new) text) and commit them as release ``tag`` of the checkout."""
     for rel, (old, new) in edits.items():
         path = template / rel
         text = path.read_text(encoding="utf-8")
         assert old in text, (rel, old)
         path.write_text(text.replace(old, new), encoding="utf-8")
     git(template, "commit", "-q", "-am", f"scaffold template {tag}")
-    git(template, "tag", tag)
 
 
 def function_source(path: Path, name: str) -> str:
@@ -108,7 +106,7 @@ def replace_body(path: Path, name: str, body: str) -> str:
     return new
 
 
-HOOK_MODULE = "templates/scaffold/package/{% if hooks %}{{ name }}_hooks.py{% endif %}.jinja"
+HOOK_MODULE = "package/{% if hooks %}{{ name }}_hooks.py{% endif %}.jinja"
 
 
 def test_a_template_upgrade_reaches_the_edited_module_and_keeps_the_hand_written_body(
@@ -124,7 +122,8 @@ def test_a_template_upgrade_reaches_the_edited_module_and_keeps_the_hand_written
     hbgen("generate", "binance")
     package = project / "generated" / "binance"
     module = package / "binance_hooks.py"
-    assert yaml.safe_load((package / ANSWERS_FILE).read_text(encoding="utf-8"))["_commit"] == "v1"
+    v1 = version_tag(1, template_id(template))
+    assert yaml.safe_load((package / ANSWERS_FILE).read_text(encoding="utf-8"))["_commit"] == v1
     git(project, "add", ".")
     git(project, "commit", "-q", "-m", "binance with two hooks")
 
@@ -149,14 +148,15 @@ def test_a_template_upgrade_reaches_the_edited_module_and_keeps_the_hand_written
         "v2",
         {
             HOOK_MODULE: ("Replace the body of each stub", "Replace the body of every stub"),
-            "templates/scaffold/package/NOTES.md.jinja": (
+            "package/NOTES.md.jinja": (
                 "## Testing against the exchange",
                 "## Fees\n\n- TODO: fee tiers and rebates.\n\n## Testing against the exchange",
             ),
         },
     )
+    v2 = version_tag(2, template_id(template))
     output = hbgen("scaffold-update", "binance")
-    assert "scaffold template v1 -> v2" in output and "conflict" not in output
+    assert f"scaffold template {v1} -> {v2}" in output and "conflict" not in output
 
     after = module.read_text(encoding="utf-8")
     assert "Replace the body of every stub" in after and "Replace the body of each stub" not in after
@@ -165,7 +165,7 @@ def test_a_template_upgrade_reaches_the_edited_module_and_keeps_the_hand_written
     notes_after = notes.read_text(encoding="utf-8")
     assert "## Fees" in notes_after and "- Binance rounds quantities down to the step size, silently." in notes_after
     answers = yaml.safe_load((package / ANSWERS_FILE).read_text(encoding="utf-8"))
-    assert answers["_commit"] == "v2" and answers["_src_path"] == "."
+    assert answers["_commit"] == v2 and answers["_src_path"] == "."
     # Nothing else in the project moved, and the package still generates cleanly.
     changed = git(project, "status", "--porcelain").splitlines()
     assert sorted(line[3:] for line in changed) == sorted(
@@ -249,8 +249,49 @@ def test_scaffold_update_refuses_a_dirty_package_or_a_template_without_history(
     assert "has uncommitted changes (NOTES.md)" in output and "Commit them first" in output
     git(project, "commit", "-q", "-am", "notes")
 
-    plain = tmp_path / "plain-template"
-    shutil.copytree(template, plain, ignore=shutil.ignore_patterns(".git"))
+    # An installed hbgen has its own template version only: a package from another version cannot be merged, and
+    # the message says exactly where to run the update instead.
+    plain = tmp_path / "installed" / "scaffold"
+    shutil.copytree(template, plain)
+    notes_template = plain / "package" / "NOTES.md.jinja"
+    notes_template.write_text(notes_template.read_text(encoding="utf-8") + "\n## Later\n", encoding="utf-8")
     monkeypatch.setattr(scaffold, "SCAFFOLD_ROOT", plain)
     output = hbgen("scaffold-update", "acme", code=1)
-    assert "is not the root of a git repository" in output
+    assert "which this hbgen" in output and "from a git checkout of hbgen" in output
+    assert git(project, "status", "--porcelain") == ""  # nothing changed
+
+
+def test_an_installed_hbgen_merges_new_hooks_without_any_template_history(
+    repos: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template folder outside any git repository (as in a wheel): a hook added later still merges."""
+    template, project = repos
+    installed = tmp_path / "site-packages" / "hbgen" / "_data" / "templates" / "scaffold"
+    shutil.copytree(template, installed)
+    monkeypatch.setattr(scaffold, "SCAFFOLD_ROOT", installed)
+    hbgen("new-connector", "acme")
+    package = project / "generated" / "acme"
+    answers_text = (package / ANSWERS_FILE).read_text(encoding="utf-8")
+    assert str(tmp_path) not in answers_text
+    spec = project / "specs" / "acme.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8")
+        + "\nhooks:\n  acme_poll:\n    at: exchange.status_polling\n    description: Poll the sub-accounts.\n",
+        encoding="utf-8",
+    )
+    hbgen("generate", "acme")
+    git(project, "add", ".")
+    git(project, "commit", "-q", "-m", "acme with a hook")
+    spec.write_text(
+        spec.read_text(encoding="utf-8")
+        + "  acme_cancel:\n    at: exchange.cancel_order\n    description: Cancel by client order id.\n",
+        encoding="utf-8",
+    )
+    hbgen("generate", "acme", code=1)
+    git(project, "commit", "-q", "-am", "a second hook")
+    output = hbgen("scaffold-update", "acme")
+    assert "merged: acme_hooks.py" in output
+    module = (package / "acme_hooks.py").read_text(encoding="utf-8")
+    assert "async def acme_poll(" in module and "async def acme_cancel(" in module
+    answers = yaml.safe_load((package / ANSWERS_FILE).read_text(encoding="utf-8"))
+    assert answers["_commit"] == version_tag(1, template_id(installed))
