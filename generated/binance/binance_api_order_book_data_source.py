@@ -84,6 +84,10 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
             message, self._time(), metadata={"trading_pair": trading_pair}
         )
 
+    def _snapshot_budget(self) -> tuple[object, str] | None:
+        """The throttler and limit id of the snapshot request: a resync waits for its weight outside the queue."""
+        return self._api_factory.throttler, CONSTANTS.ORDER_BOOK_SNAPSHOT_LIMIT_ID
+
     # ------------------------------------------------------------------ websocket
 
     async def _connected_websocket_assistant(self) -> WSAssistant:

@@ -517,14 +517,23 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
     @property
     def status_dict(self) -> dict[str, bool]:
-        """The five readiness conditions; :attr:`ready` is their conjunction."""
-        return {
+        """The five readiness conditions; :attr:`ready` is their conjunction.
+
+        ``order_books_initialized`` is True while every book is consistent (the tracker's ``ready``). A book that
+        was consistent and is not now (stream interrupted, gap resync, waiting for request weight, diffs held out of
+        order) also adds a ``"order book PAIR: why"`` key with the value False, so the status says why.
+        """
+        tracker = self._order_book_tracker
+        status = {
             "symbols_mapping_initialized": self.trading_pair_symbol_map_ready(),
-            "order_books_initialized": bool(self._order_book_tracker.ready),
+            "order_books_initialized": bool(tracker.ready),
             "account_balance": not self.is_trading_required or len(self._account_balances) > 0,
             "trading_rule_initialized": not self.is_trading_required or len(self._trading_rules) > 0,
             "user_stream_initialized": self._is_user_stream_initialized(),
         }
+        for pair, reason in tracker.unavailable_books().items():
+            status[f"order book {pair}: {reason}"] = False
+        return status
 
     @property
     def ready(self) -> bool:

@@ -73,6 +73,9 @@ class _OrderBookTrackerStub:
     def stop(self) -> None:
         self.stopped += 1
 
+    def unavailable_books(self) -> dict[str, str]:
+        return {}
+
 
 _web_utils = types.SimpleNamespace(
     public_rest_url=lambda path_url, domain="": f"https://public.example{path_url}",
