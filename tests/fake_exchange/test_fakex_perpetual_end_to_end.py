@@ -7,6 +7,7 @@ subscription includes the funding channel, and stop_network stops the perpetual 
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import unittest
 from decimal import Decimal
@@ -185,6 +186,29 @@ class PerPairPositionModeTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(
             [("PositionModeChangeFailed", PAIR), ("PositionModeChangeFailed", "HBOT-COINALPHA")], self.events
         )
+
+
+class StopNetworkTests(unittest.IsolatedAsyncioTestCase):
+    async def test_a_funding_task_that_swallows_its_cancellation_is_cancelled_again(self) -> None:
+        exchange = FakexPerpetualDerivative(fakex_api_key="key", fakex_api_secret="secret", trading_pairs=[PAIR])
+        exchange.TASK_STOP_WAIT = 0.01
+        swallowed: list[bool] = []
+
+        async def stubborn() -> None:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                swallowed.append(True)  # as asyncio.wait_for can in Python 3.11
+            await asyncio.Event().wait()
+
+        task = asyncio.create_task(stubborn())
+        await asyncio.sleep(0)
+        exchange._funding_fee_polling_task = task
+        await asyncio.wait_for(exchange.stop_network(), timeout=5)
+        await asyncio.sleep(0)
+        self.assertEqual([True], swallowed)
+        self.assertTrue(task.cancelled())
+        await exchange._web_assistants_factory.close()
 
 
 if __name__ == "__main__":
