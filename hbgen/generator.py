@@ -27,6 +27,7 @@ import jinja2
 
 from hbgen import __version__
 from hbgen.codegen.literals import path_literal, predicate_literals
+from hbgen.codegen.messages import placeholders_in
 from hbgen.formatting import FormattingError, format_python
 from hbgen.render import RenderError, make_environment
 from hbgen.resources import templates_dir
@@ -171,6 +172,16 @@ def plan(model: Any, *, scaffold: bool = False) -> list[PlannedFile]:
 def _writer(model: Any, expr: Any) -> tuple[Any, ...] | None:
     if expr.op == "value":
         return None
+    if expr.op == "cases":
+        # Each value the field can take -> the predicates that give it and those of the earlier cases, which must
+        # not hold (hbrt.testing.payloads writes them).
+        plans: dict[str, Any] = {}
+        earlier: list[Any] = []
+        for preds, value in expr.cases:
+            plans.setdefault(str(value), (predicate_literals(preds), tuple(earlier)))
+            earlier.append(predicate_literals(preds))
+        plans.setdefault(str(expr.default), ((), tuple(earlier)))
+        return ("cases", (), None, plans)
     inverse: dict[str, str] | None = None
     value_type = expr.value_type
     if expr.map is not None:
@@ -228,6 +239,19 @@ def spot_context(model: Any) -> dict[str, Any]:
         "login": json.loads(private.login.message_json) if private and private.login.message_json else None,
         "subscribe": private.subscribe.message if private and private.subscribe else None,
     }
+    # A login that carries signed values is signed with the server clock: the connector hands its clock to the
+    # user stream data source (to sample before signing, and reset when the exchange refuses the timestamp).
+    login_signed = bool(
+        private
+        and private.login.style != "hook"
+        and private_messages["login"] is not None
+        and placeholders_in(private_messages["login"]) & set(SIGNED_LOGIN_PLACEHOLDERS)
+    )
+    login = private.login if private else None
+    login_error_paths = {
+        "code": path_literal(login.error_code) if login and login.error_code else None,
+        "message": path_literal(login.error_message) if login and login.error_message else None,
+    }
     errors = model.errors
     error_paths: dict[str, Any] = {
         "code": path_literal(errors.code_field) if errors.code_field else ("code",),
@@ -271,7 +295,10 @@ def spot_context(model: Any) -> dict[str, Any]:
         "writers": writers,
         "events": events,
         "private_messages": private_messages,
+        "login_signed": login_signed,
+        "login_error_paths": login_error_paths,
         "fills_report_fees": fills_report_fees,
+        "status_states": _states_read(model, model.endpoints[roles["status"]].mapping if roles["status"] else None),
     }
 
 
@@ -313,6 +340,26 @@ def perpetual_context(model: Any) -> dict[str, Any]:
             if kind in ("position", "margin_call") and events[kind] is None and mapping in context["writers"]:
                 events[kind] = (event.name, mapping)
     return context
+
+
+#: Login message placeholders whose values come from signing (the other ones are ids, uuids, tokens).
+SIGNED_LOGIN_PLACEHOLDERS = ("signed_params", "api_key", "timestamp", "signature", "passphrase")
+
+
+def _states_read(model: Any, mapping_name: str | None) -> frozenset[str]:
+    """The OrderState names a mapping's ``state`` field can give (a map's results, a case's values, or every state
+    of the spec's order_states table)."""
+    mapping = model.mappings.get(mapping_name) if mapping_name else None
+    expr = mapping.fields.get("state") if mapping is not None else None
+    if expr is None:
+        return frozenset()
+    if expr.op == "cases":
+        return frozenset(str(value) for _, value in expr.cases) | {str(expr.default)}
+    if expr.op == "value":
+        return frozenset({str(expr.constant)})
+    if expr.map is not None:
+        return frozenset(str(value) for _, value in expr.map)
+    return frozenset(model.order_states.values())
 
 
 def spec_display_path(spec_path: Path) -> str:

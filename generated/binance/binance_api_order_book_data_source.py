@@ -79,7 +79,6 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
             method=RESTMethod.GET,
             throttler_limit_id=CONSTANTS.ORDER_BOOK_SNAPSHOT_LIMIT_ID,
         )
-
         return BinanceOrderBook.snapshot_message_from_exchange(
             message, self._time(), metadata={"trading_pair": trading_pair}
         )

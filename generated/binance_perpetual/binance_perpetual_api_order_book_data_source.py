@@ -93,7 +93,6 @@ class BinancePerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             method=RESTMethod.GET,
             throttler_limit_id=CONSTANTS.ORDER_BOOK_SNAPSHOT_LIMIT_ID,
         )
-
         return BinancePerpetualOrderBook.snapshot_message_from_exchange(
             message, self._time(), metadata={"trading_pair": trading_pair}
         )
@@ -261,7 +260,6 @@ class BinancePerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
             method=RESTMethod.GET,
             throttler_limit_id=CONSTANTS.FUNDING_INFO_LIMIT_ID,
         )
-
         for record in parsers.parse_premium_index(message):
             if record.symbol not in (symbol, None):
                 continue

@@ -41,7 +41,11 @@ class BinancePerpetualAPIUserStreamDataSource(ListenKeyUserStreamDataSource):
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
     ) -> None:
         super().__init__(
-            auth=auth, trading_pairs=trading_pairs, connector=connector, api_factory=api_factory, domain=domain
+            auth=auth,
+            trading_pairs=trading_pairs,
+            connector=connector,
+            api_factory=api_factory,
+            domain=domain,
         )
 
     def _api_key_headers(self) -> dict[str, str]:

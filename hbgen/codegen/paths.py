@@ -193,6 +193,11 @@ def field_expr(expr: FieldExpr, var: str, root: str | None = None) -> str:
     target = expr.target
     if expr.op == "value":
         return target_literal(expr.constant, target)
+    if expr.op == "cases":
+        chain = target_literal(expr.default, target)
+        for preds, value in reversed(expr.cases):
+            chain = f"{target_literal(value, target)} if {predicates(preds, var, root)} else {chain}"
+        return f"({chain})"
     if expr.op == "first_nonempty":
         raws = [access(p, var, root, tolerant=True) for p in expr.paths]
         return convert(" or ".join(raws), expr.value_type, target)

@@ -284,11 +284,11 @@ class FieldExpr:
     """How one record field is read.
 
     ``op``: ``path`` (one path), ``sum``/``product``/``difference`` (of paths, difference = first minus the
-    rest), ``first_nonempty`` (first present, non-empty path)
-    or ``value`` (``constant``). ``target`` is the field's target type (see vocabulary.TARGET_TYPES);
-    ``value_type`` how the raw value is read (None for ``value`` and when ``map`` is used). ``map`` pairs raw
-    value text (``true``/``false`` for booleans) with the final result. ``optional``: the path may be missing,
-    giving ``default``.
+    rest), ``first_nonempty`` (first present, non-empty path), ``value`` (``constant``) or ``cases`` (the value of
+    the first of ``cases`` whose predicates hold, else ``default``). ``target`` is the field's target type (see
+    vocabulary.TARGET_TYPES); ``value_type`` how the raw value is read (None for ``value`` and when ``map`` is
+    used). ``map`` pairs raw value text (``true``/``false`` for booleans) with the final result. ``optional``: the
+    path may be missing, giving ``default``.
     """
 
     name: str
@@ -300,6 +300,8 @@ class FieldExpr:
     optional: bool
     default: Scalar
     constant: Scalar
+    #: ``op`` ``cases``: (predicates, value) pairs, the first whose predicates hold gives the value, else ``default``.
+    cases: tuple[tuple[tuple[Predicate, ...], Scalar], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -422,6 +424,9 @@ class Login:
     url_field: FieldPath | None
     url_template: str | None
     hook: str | None
+    #: Where a rejected login reply carries the error code and message (matched against errors.time_sync).
+    error_code: FieldPath | None = None
+    error_message: FieldPath | None = None
     #: rest_token: what the token reply assigns besides the token (ping interval, lifetime), and a fixed lifetime.
     ping_interval_field: DurationField | None = None
     token_lifetime: float | None = None
@@ -836,6 +841,9 @@ def _field(name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool) 
         return FieldExpr(name, target, "path", (p(raw),), default_type, None, False, None, None)
     if "value" in raw and "path" not in raw:
         return FieldExpr(name, target, "value", (), None, None, False, None, raw["value"])
+    if "cases" in raw:
+        cases = tuple((_predicates(case["when"]), case["value"]) for case in raw["cases"])
+        return FieldExpr(name, target, "cases", (), None, None, False, raw.get("default"), None, cases)
     for op in ("sum", "product", "difference", "first_nonempty"):
         if op in raw:
             vt = raw.get("type", default_type)
@@ -959,6 +967,8 @@ def _login(raw: Mapping[str, Any]) -> Login:
         url_field=_opt_path(raw.get("url_field")),
         url_template=raw.get("url_template"),
         hook=raw.get("hook"),
+        error_code=_opt_path(raw.get("error_code")),
+        error_message=_opt_path(raw.get("error_message")),
         ping_interval_field=_duration(raw.get("ping_interval_field")),
         token_lifetime=float(raw["token_lifetime"]) if "token_lifetime" in raw else None,
         token_lifetime_field=_duration(raw.get("token_lifetime_field")),

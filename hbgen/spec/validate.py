@@ -576,6 +576,9 @@ class _Checker:
             for op in ("sum", "product", "difference", "first_nonempty"):
                 for i, text in enumerate(_l(expr.get(op))):
                     yield [op, i], text
+            for i, case in enumerate(_l(expr.get("cases"))):
+                for j, predicate in enumerate(_l(_m(case).get("when"))):
+                    yield ["cases", i, "when", j, "field"], _m(predicate).get("field")
 
     def field_types(self, path: PathT, expr: Any, target: str) -> None:
         if not isinstance(expr, dict):
@@ -593,6 +596,12 @@ class _Checker:
             self.result_value(path + ["map", raw], result, target)
         if "value" in expr and "path" not in expr:
             self.result_value(path + ["value"], expr["value"], target)
+        if "cases" in expr:
+            for i, case in enumerate(_l(expr["cases"])):
+                if "value" in _m(case):
+                    self.result_value(path + ["cases", i, "value"], _m(case)["value"], target)
+            if "default" in expr:
+                self.result_value(path + ["default"], expr["default"], target)
 
     def result_value(self, path: PathT, value: Any, target: str) -> None:
         if target == "order_state":
@@ -824,8 +833,17 @@ class _Checker:
         if style in LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE:
             self.style_placeholders(base + ["message"], message, LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE[style], style)
         self.predicates(base + ["success"], login.get("success"))
-        for key in ("key_field", "token_field", "url_field"):
+        for key in ("key_field", "token_field", "url_field", "error_code", "error_message"):
             self.path(base + [key], login.get(key))
+        time_sync = _m(self.data.get("errors")).get("time_sync")
+        for key in ("error_code", "error_message"):
+            if key in login and key in applicable and not time_sync:
+                self.err(
+                    base + [key],
+                    f"{key} is read only to recognise a rejected login timestamp, but errors.time_sync is empty",
+                    "add the exchange's timestamp error under errors.time_sync, or drop the key",
+                    key=True,
+                )
         for key in ("ping_interval_field", "token_lifetime_field"):
             self.path(base + [key, "path"], _m(login.get(key)).get("path"))
 

@@ -375,8 +375,8 @@ PLACEHOLDERS: Final = MappingProxyType(
 #: Keys of ws.private.login that apply to each login style (besides style).
 LOGIN_STYLE_KEYS: Final = MappingProxyType(
     {
-        "signed_subscribe": ("message", "recipe", "success"),
-        "signed_login": ("message", "recipe", "success"),
+        "signed_subscribe": ("message", "recipe", "success", "error_code", "error_message"),
+        "signed_login": ("message", "recipe", "success", "error_code", "error_message"),
         "listen_key": ("create", "keep_alive", "close", "keep_alive_interval", "key_field", "url_template"),
         "rest_token": (
             "endpoint",

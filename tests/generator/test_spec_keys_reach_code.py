@@ -40,6 +40,13 @@ Doc = dict[str, Any]
 Mutation = Callable[[Doc], Any]
 
 
+#: An order state read from flags (``field.cases``): Binance's isWorking and executedQty stand in for KuCoin's.
+WORKING = {"field": "isWorking", "equals": True}
+FILLED_NOTHING = {"field": "executedQty", "equals": "0.00000000"}
+CASE = {"when": [WORKING], "value": "OPEN"}
+STATE_CASES = {"cases": [CASE], "default": "FILLED"}
+
+
 # ---------------------------------------------------------------------------------------------------- the walk
 
 
@@ -698,6 +705,16 @@ PROBES: dict[str, Probe] = {
         _set("mappings.execution_order_update.fields.client_order_id", {"first_nonempty": ["c", "C"]})
     ),
     "field.value": Changes(_set("mappings.order_status.fields.symbol", {"value": "COINALPHAHBOT"})),
+    "field.cases": Changes(_set("mappings.order_status.fields.state", STATE_CASES)),
+    "field.cases[].when": Changes(
+        _set(
+            "mappings.order_status.fields.state",
+            {**STATE_CASES, "cases": [{**CASE, "when": [WORKING, FILLED_NOTHING]}]},
+        )
+    ),
+    "field.cases[].value": Changes(
+        _set("mappings.order_status.fields.state", {**STATE_CASES, "cases": [{**CASE, "value": "PENDING_CANCEL"}]})
+    ),
     "heartbeat.interval": Changes(_set("ws.public.heartbeat.interval", 20)),
     "heartbeat.style": Changes(_set("ws.public.heartbeat", {"interval": 20, "style": "text", "message": "ping"})),
     "heartbeat.message": Changes(
@@ -796,6 +813,8 @@ PROBES: dict[str, Probe] = {
         )
     ),
     "login.success": Changes(_set("ws.private.login.success", [{"field": "status", "in": [200, 201]}])),
+    "login.error_code": Changes(_set("ws.private.login.error_code", "data.code")),
+    "login.error_message": Changes(_set("ws.private.login.error_message", "data.message")),
     "login.create": Changes(
         _all(
             _listen_key_login,

@@ -271,7 +271,7 @@ def test_field_expression_with_a_misspelled_form_key(binance_text, diagnostics_o
     line, col = pos(text, "{paht")
     assert diagnostics_of(text) == [
         f"{F}:{line}:{col}: mappings.trade.fields.trade_id: expected a mapping with one of the keys path, sum, "
-        'product, difference, first_nonempty, value (did you mean "path"?)'
+        'product, difference, first_nonempty, value, cases (did you mean "path"?)'
     ]
 
 

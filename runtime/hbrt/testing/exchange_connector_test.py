@@ -1690,13 +1690,18 @@ class AbstractExchangeConnectorTests:
             self.assertEqual(Decimal("15"), self.exchange.get_balance(self.base_asset))
 
         async def test_time_synchronizer_error_twice_raises_after_one_retry(self) -> None:
-            self.configure_server_time_response()
+            self.exchange._time_synchronizer.add_time_offset_ms_sample(0)
+            time_url = self.configure_server_time_response()
             self.configure_balance_response(self.time_synchronizer_error_mock_response)
             self.configure_balance_response(self.time_synchronizer_error_mock_response)
             balance_url = self.configure_balance_response(self.balance_request_mock_response_for_base_and_quote)
             with self.assertRaises(OSError):
                 await self.exchange._update_balances()
             self.assertEqual(2, len(self.executed_requests(balance_url, self.balance_method)))
+            # One sample, for the retry; none after the second refusal (its result would go unused): the estimate
+            # is reset, and the next signed request samples before it is signed.
+            self.assertEqual(1, len(self.executed_requests(time_url, "GET")))
+            self.assertEqual((), self.exchange._time_synchronizer.samples)
 
         async def test_rate_limited_request_is_retried_once_after_a_pause(self) -> None:
             response = self.rate_limited_mock_response
