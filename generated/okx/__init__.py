@@ -2,6 +2,6 @@
 """The Okx spot connector, generated from the spec by hbgen; runs on the hbrt runtime.
 
 Modules follow Hummingbot's layout: ``okx_constants``, ``okx_web_utils``, ``okx_auth``, ``okx_utils``,
-``okx_parsers``, ``okx_order_book``, ``okx_api_order_book_data_source``,
-``okx_api_user_stream_data_source`` and ``okx_exchange`` (the connector class ``OkxExchange``).
+``okx_parsers``, ``okx_order_book``, ``okx_api_order_book_data_source``, ``okx_api_user_stream_data_source`` and
+``okx_exchange`` (the connector class ``OkxExchange``).
 """

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hbrt.connector.user_stream_styles import SignedLoginUserStreamDataSource
+from hbrt.time_synchronizer import ClockSync
 from hbrt.web_assistant.connections.data_types import (
     WSPlainTextRequest,
     WSRequest,
@@ -40,9 +41,16 @@ class OkxAPIUserStreamDataSource(SignedLoginUserStreamDataSource):
         connector: Any,
         api_factory: WebAssistantsFactory,
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
+        clock: ClockSync | None = None,
     ) -> None:
+        """``clock``: the connector's server clock; the login is signed with it (see the runtime's ``_login``)."""
         super().__init__(
-            auth=auth, trading_pairs=trading_pairs, connector=connector, api_factory=api_factory, domain=domain
+            auth=auth,
+            trading_pairs=trading_pairs,
+            connector=connector,
+            api_factory=api_factory,
+            domain=domain,
+            clock=clock,
         )
 
     def _ws_url(self) -> str:

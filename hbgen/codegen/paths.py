@@ -138,6 +138,10 @@ def convert(raw: str, value_type: str | None, target: str) -> str:
         return f"CONSTANTS.SIDE_FROM_WIRE[{raw}]"
     if vt == "symbol":
         return f"str({raw})"
+    if vt == "position_side":
+        return f"PositionSide[str({raw})]"
+    if vt == "position_mode":
+        return f"PositionMode[str({raw})]"
     if vt == "asset":
         return f"CONSTANTS.client_asset({raw})"
     raise RenderError(f"unknown value type {vt!r}")
@@ -155,6 +159,10 @@ def target_literal(value: object, target: str) -> str:
         return f"OrderState.{ident(str(value))}"
     if target == "trade_side":
         return f"TradeType.{ident(str(value))}"
+    if target == "position_side":
+        return f"PositionSide.{ident(str(value))}"
+    if target == "position_mode":
+        return f"PositionMode.{ident(str(value))}"
     if target == "bool":
         if isinstance(value, bool):
             return repr(value)
@@ -186,6 +194,11 @@ def field_expr(expr: FieldExpr, var: str, root: str | None = None) -> str:
     target = expr.target
     if expr.op == "value":
         return target_literal(expr.constant, target)
+    if expr.op == "cases":
+        chain = target_literal(expr.default, target)
+        for preds, value in reversed(expr.cases):
+            chain = f"{target_literal(value, target)} if {predicates(preds, var, root)} else {chain}"
+        return f"({chain})"
     if expr.op == "first_nonempty":
         raws = [access(p, var, root, tolerant=True) for p in expr.paths]
         return convert(" or ".join(raws), expr.value_type, target)
@@ -246,6 +259,8 @@ _TYPES = {
     "trade_side": "TradeType",
     "trading_pair": "str",
     "asset": "str",
+    "position_side": "PositionSide",
+    "position_mode": "PositionMode",
 }
 
 

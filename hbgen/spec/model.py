@@ -59,6 +59,7 @@ __all__ = [
     "Credential",
     "Hook",
     "Polling",
+    "OrderParamRule",
     "PerpetualSpec",
     "ConnectorSpec",
     "build_model",
@@ -288,12 +289,13 @@ class FieldExpr:
 
     ``op``: ``path`` (one path), ``sum``/``product``/``difference`` (difference = first minus the rest),
     ``first_nonempty`` (first present, non-empty path), ``negate`` (the value with its sign changed),
-    ``step_of_decimals`` (10^-n for the count n at the path) or ``value`` (``constant``). The operands of sum,
-    product, difference and negate are ``paths`` when they are all paths, else ``operands`` (nested expressions,
-    a path operand as a ``path`` expression). ``target`` is the field's target type (see vocabulary.TARGET_TYPES);
-    ``value_type`` how the raw value is read (None for ``value`` and when ``map`` is used). ``map`` pairs raw
-    value text (``true``/``false`` for booleans) with the final result. ``optional``: the path may be missing,
-    giving ``default``. ``levels``: for levels given as objects, the paths of a level's price and amount.
+    ``step_of_decimals`` (10^-n for the count n at the path), ``value`` (``constant``) or ``cases`` (the value of
+    the first of ``cases`` whose predicates hold, else ``default``). The operands of sum, product, difference and
+    negate are ``paths`` when they are all paths, else ``operands`` (nested expressions, a path operand as a
+    ``path`` expression). ``target`` is the field's target type (see vocabulary.TARGET_TYPES); ``value_type`` how
+    the raw value is read (None for ``value`` and when ``map`` is used). ``map`` pairs raw value text
+    (``true``/``false`` for booleans) with the final result. ``optional``: the path may be missing, giving
+    ``default``. ``levels``: for levels given as objects, the paths of a level's price and amount.
     """
 
     name: str
@@ -307,6 +309,8 @@ class FieldExpr:
     constant: Scalar
     operands: tuple[FieldExpr, ...] = ()
     levels: tuple[FieldPath, FieldPath] | None = None
+    #: ``op`` ``cases``: (predicates, value) pairs, the first whose predicates hold gives the value, else ``default``.
+    cases: tuple[tuple[tuple[Predicate, ...], Scalar], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -404,6 +408,8 @@ class Channel:
     mapping: str
     example_json: str | None
     example_parsed: tuple[Mapping[str, Scalar], ...] | None
+    #: Name of the domain's ws URL carrying the channel (ws.public.url unless the channel names another).
+    url: str = ""
     #: The stream as a JSON template (text), when the spec gives an object rather than a name.
     stream_json: str | None = None
     snapshot_when: tuple[Predicate, ...] = ()
@@ -472,6 +478,9 @@ class Login:
     url_field: FieldPath | None
     url_template: str | None
     hook: str | None
+    #: Where a rejected login reply carries the error code and message (matched against errors.time_sync).
+    error_code: FieldPath | None = None
+    error_message: FieldPath | None = None
     #: rest_token: what the token reply assigns besides the token (ping interval, lifetime), and a fixed lifetime.
     ping_interval_field: DurationField | None = None
     token_lifetime: float | None = None
@@ -617,11 +626,29 @@ class Polling:
 
 
 @dataclass(frozen=True)
+class OrderParamRule:
+    """One rule of ``perpetual.order_params``: when the position mode, the position action and the side match
+    (None matches any), ``params`` (name, value) are added to the create_order request."""
+
+    position_mode: str | None
+    position_action: str | None
+    side: str | None
+    params: tuple[tuple[str, Scalar], ...]
+
+
+@dataclass(frozen=True)
 class PerpetualSpec:
-    """Perpetual settings."""
+    """Perpetual settings: the supported position modes, the funding-payment poll, how the mode is switched and the
+    position parameters of an order are sent, and which replies of set_position_mode and set_leverage count as
+    success (``success`` predicates must hold; ``unchanged`` error replies count as success)."""
 
     position_modes: tuple[str, ...]
-    funding_interval: float | None
+    funding_poll_interval: float
+    position_mode_values: Mapping[str, Scalar]
+    position_mode_scope: str
+    order_params: tuple[OrderParamRule, ...]
+    success: Mapping[str, tuple[Predicate, ...]]
+    unchanged: Mapping[str, tuple[ErrorMatcher, ...]]
 
 
 @dataclass(frozen=True)
@@ -660,6 +687,11 @@ class ConnectorSpec:
     #: The shared fragments the spec included: (path relative to the spec's folder, sha256 of the file), recorded
     #: in the package manifest so that a changed fragment marks the package out of date (hbgen.spec.includes).
     fragments: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def module_name(self) -> str:
+        """Module of the connector class (binance spot -> binance_exchange, a perpetual -> <name>_derivative)."""
+        return self.name + {"spot": "_exchange", "perpetual": "_derivative", "gateway": "_gateway"}[self.type]
 
     @property
     def class_name(self) -> str:
@@ -865,6 +897,8 @@ def _field(name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool) 
         "trade_side": "trade_side",
         "trading_pair": "symbol",
         "asset": "asset",
+        "position_side": "position_side",
+        "position_mode": "position_mode",
     }[target]
     if isinstance(raw, str):
         return FieldExpr(name, target, "path", (p(raw),), default_type, None, False, None, None)
@@ -880,6 +914,9 @@ def _field(name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool) 
             return FieldExpr(name, target, "negate", (p(operand),), default_type, None, False, None, None)
         inner = _field(name, operand, target, timestamp_unit, rebase)
         return FieldExpr(name, target, "negate", (), None, None, False, None, None, operands=(inner,))
+    if "cases" in raw:
+        cases = tuple((_predicates(case["when"]), case["value"]) for case in raw["cases"])
+        return FieldExpr(name, target, "cases", (), None, None, False, raw.get("default"), None, cases=cases)
     for op in ("sum", "product", "difference", "first_nonempty"):
         if op in raw:
             vt = raw.get("type", default_type)
@@ -985,6 +1022,7 @@ def _public_ws(raw: Any) -> PublicWs | None:
             mapping=ch["mapping"],
             example_json=_json_text(ch.get("example")) if "example" in ch else None,
             example_parsed=_records(ch.get("example_parsed")),
+            url=ch.get("url", raw["url"]),
             stream_json=_json_text(ch["stream"]) if isinstance(ch.get("stream"), dict) else None,
             snapshot_when=_predicates(ch.get("snapshot_when")),
             subscribe=_subscription(ch.get("subscribe")),
@@ -1025,6 +1063,8 @@ def _login(raw: Mapping[str, Any]) -> Login:
         url_field=_opt_path(raw.get("url_field")),
         url_template=raw.get("url_template"),
         hook=raw.get("hook"),
+        error_code=_opt_path(raw.get("error_code")),
+        error_message=_opt_path(raw.get("error_message")),
         ping_interval_field=_duration(raw.get("ping_interval_field")),
         token_lifetime=float(raw["token_lifetime"]) if "token_lifetime" in raw else None,
         token_lifetime_field=_duration(raw.get("token_lifetime_field")),
@@ -1083,6 +1123,26 @@ def _matchers(raw: Any) -> tuple[ErrorMatcher, ...]:
     return tuple(
         ErrorMatcher(m.get("code"), m.get("message"), m.get("message_contains"), m.get("http_status"))
         for m in raw or ()
+    )
+
+
+def _perpetual(raw: Mapping[str, Any]) -> PerpetualSpec:
+    return PerpetualSpec(
+        position_modes=tuple(raw["position_modes"]),
+        funding_poll_interval=float(raw.get("funding_poll_interval", 600)),
+        position_mode_values=_frozen(raw.get("position_mode_values") or {}),
+        position_mode_scope=raw.get("position_mode_scope", "account"),
+        order_params=tuple(
+            OrderParamRule(
+                rule.get("position_mode"),
+                rule.get("position_action"),
+                rule.get("side"),
+                tuple(rule["params"].items()),
+            )
+            for rule in raw.get("order_params") or ()
+        ),
+        success=_frozen({role: _predicates(preds) for role, preds in (raw.get("success") or {}).items()}),
+        unchanged=_frozen({role: _matchers(rules) for role, rules in (raw.get("unchanged") or {}).items()}),
     )
 
 
@@ -1276,5 +1336,5 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         ),
         hooks=_frozen({k: Hook(k, h["at"], h["description"]) for k, h in (data.get("hooks") or {}).items()}),
         waivers=_frozen(data.get("waivers") or {}),
-        perpetual=None if perp is None else PerpetualSpec(tuple(perp["position_modes"]), perp.get("funding_interval")),
+        perpetual=None if perp is None else _perpetual(perp),
     )
