@@ -137,6 +137,10 @@ def convert(raw: str, value_type: str | None, target: str) -> str:
         return f"CONSTANTS.SIDE_FROM_WIRE[{raw}]"
     if vt == "symbol":
         return f"str({raw})"
+    if vt == "position_side":
+        return f"PositionSide[str({raw})]"
+    if vt == "position_mode":
+        return f"PositionMode[str({raw})]"
     if vt == "asset":
         return f"CONSTANTS.client_asset({raw})"
     raise RenderError(f"unknown value type {vt!r}")
@@ -154,6 +158,10 @@ def target_literal(value: object, target: str) -> str:
         return f"OrderState.{ident(str(value))}"
     if target == "trade_side":
         return f"TradeType.{ident(str(value))}"
+    if target == "position_side":
+        return f"PositionSide.{ident(str(value))}"
+    if target == "position_mode":
+        return f"PositionMode.{ident(str(value))}"
     if target == "bool":
         if isinstance(value, bool):
             return repr(value)
@@ -222,6 +230,8 @@ _TYPES = {
     "trade_side": "TradeType",
     "trading_pair": "str",
     "asset": "str",
+    "position_side": "PositionSide",
+    "position_mode": "PositionMode",
 }
 
 

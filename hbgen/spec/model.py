@@ -57,6 +57,7 @@ __all__ = [
     "Credential",
     "Hook",
     "Polling",
+    "OrderParamRule",
     "PerpetualSpec",
     "ConnectorSpec",
     "build_model",
@@ -365,6 +366,8 @@ class Channel:
     mapping: str
     example_json: str | None
     example_parsed: tuple[Mapping[str, Scalar], ...] | None
+    #: Name of the domain's ws URL carrying the channel (ws.public.url unless the channel names another).
+    url: str = ""
 
     @property
     def example(self) -> Any:
@@ -567,11 +570,29 @@ class Polling:
 
 
 @dataclass(frozen=True)
+class OrderParamRule:
+    """One rule of ``perpetual.order_params``: when the position mode, the position action and the side match
+    (None matches any), ``params`` (name, value) are added to the create_order request."""
+
+    position_mode: str | None
+    position_action: str | None
+    side: str | None
+    params: tuple[tuple[str, Scalar], ...]
+
+
+@dataclass(frozen=True)
 class PerpetualSpec:
-    """Perpetual settings."""
+    """Perpetual settings: the supported position modes, the funding-payment poll, how the mode is switched and the
+    position parameters of an order are sent, and which replies of set_position_mode and set_leverage count as
+    success (``success`` predicates must hold; ``unchanged`` error replies count as success)."""
 
     position_modes: tuple[str, ...]
-    funding_interval: float | None
+    funding_poll_interval: float
+    position_mode_values: Mapping[str, Scalar]
+    position_mode_scope: str
+    order_params: tuple[OrderParamRule, ...]
+    success: Mapping[str, tuple[Predicate, ...]]
+    unchanged: Mapping[str, tuple[ErrorMatcher, ...]]
 
 
 @dataclass(frozen=True)
@@ -610,6 +631,11 @@ class ConnectorSpec:
     #: The shared fragments the spec included: (path relative to the spec's folder, sha256 of the file), recorded
     #: in the package manifest so that a changed fragment marks the package out of date (hbgen.spec.includes).
     fragments: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def module_name(self) -> str:
+        """Module of the connector class (binance spot -> binance_exchange, a perpetual -> <name>_derivative)."""
+        return self.name + {"spot": "_exchange", "perpetual": "_derivative", "gateway": "_gateway"}[self.type]
 
     @property
     def class_name(self) -> str:
@@ -808,6 +834,8 @@ def _field(name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool) 
         "trade_side": "trade_side",
         "trading_pair": "symbol",
         "asset": "asset",
+        "position_side": "position_side",
+        "position_mode": "position_mode",
     }[target]
     if isinstance(raw, str):
         return FieldExpr(name, target, "path", (p(raw),), default_type, None, False, None, None)
@@ -904,6 +932,7 @@ def _public_ws(raw: Any) -> PublicWs | None:
             mapping=ch["mapping"],
             example_json=_json_text(ch.get("example")) if "example" in ch else None,
             example_parsed=_records(ch.get("example_parsed")),
+            url=ch.get("url", raw["url"]),
         )
         for name, ch in raw["channels"].items()
     }
@@ -995,6 +1024,26 @@ def _matchers(raw: Any) -> tuple[ErrorMatcher, ...]:
     return tuple(
         ErrorMatcher(m.get("code"), m.get("message"), m.get("message_contains"), m.get("http_status"))
         for m in raw or ()
+    )
+
+
+def _perpetual(raw: Mapping[str, Any]) -> PerpetualSpec:
+    return PerpetualSpec(
+        position_modes=tuple(raw["position_modes"]),
+        funding_poll_interval=float(raw.get("funding_poll_interval", 600)),
+        position_mode_values=_frozen(raw.get("position_mode_values") or {}),
+        position_mode_scope=raw.get("position_mode_scope", "account"),
+        order_params=tuple(
+            OrderParamRule(
+                rule.get("position_mode"),
+                rule.get("position_action"),
+                rule.get("side"),
+                tuple(rule["params"].items()),
+            )
+            for rule in raw.get("order_params") or ()
+        ),
+        success=_frozen({role: _predicates(preds) for role, preds in (raw.get("success") or {}).items()}),
+        unchanged=_frozen({role: _matchers(rules) for role, rules in (raw.get("unchanged") or {}).items()}),
     )
 
 
@@ -1162,5 +1211,5 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         ),
         hooks=_frozen({k: Hook(k, h["at"], h["description"]) for k, h in (data.get("hooks") or {}).items()}),
         waivers=_frozen(data.get("waivers") or {}),
-        perpetual=None if perp is None else PerpetualSpec(tuple(perp["position_modes"]), perp.get("funding_interval")),
+        perpetual=None if perp is None else _perpetual(perp),
     )

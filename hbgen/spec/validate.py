@@ -21,6 +21,7 @@ from hbgen.spec.errors import Diagnostic, did_you_mean, suggest
 from hbgen.spec.loader import LoadedDocument
 from hbgen.spec.model import default_recipe_name
 from hbgen.spec.paths import PathSyntaxError, parse_path
+from hbgen.spec.perpetual_checks import POSITION_MODES, perpetual_checks
 from hbgen.spec.vocabulary import (
     ALL_INPUTS,
     CAPABILITIES,
@@ -31,6 +32,9 @@ from hbgen.spec.vocabulary import (
     ORDER_STATES,
     PACKAGE_ROLES,
     PACKAGE_SECTIONS,
+    PERPETUAL_CAPABILITIES,
+    PERPETUAL_KINDS,
+    PERPETUAL_ROLES,
     PLACEHOLDERS,
     PREDICATE_OPERATORS,
     PRIVATE_EVENT_KINDS,
@@ -39,6 +43,7 @@ from hbgen.spec.vocabulary import (
     ROLE_CHOICES,
     ROLE_INPUTS,
     ROLE_MAPPING_KINDS,
+    ROLE_REQUIRED_FIELDS,
     ROLES_NEEDING_MAPPING,
     URL_PLACEHOLDERS_BY_STYLE,
     VALUE_TYPES_FOR_TARGET,
@@ -90,13 +95,25 @@ CAPABILITY_GAPS: Final = MappingProxyType(
         "ws_trades": ("no public channel with a trade mapping", ["ws", "public"], ()),
         "ws_private_orders": ("no private event with an order_update mapping", ["ws", "private"], ()),
         "ws_private_trades": ("no private event with a fill mapping", ["ws", "private"], ()),
+        "rest_positions": ('no "positions" endpoint', ["endpoints"], ("positions",)),
+        "rest_leverage": ('no "set_leverage" endpoint', ["endpoints"], ("set_leverage",)),
+        "rest_position_mode": ('no "set_position_mode" endpoint', ["endpoints"], ("set_position_mode",)),
+        "rest_funding_info": ('no "funding_info" endpoint', ["endpoints"], ("funding_info",)),
+        "rest_funding_payments": ('no "funding_payments" endpoint', ["endpoints"], ("funding_payments",)),
     }
 )
 
 
 def required_capabilities(data: Any) -> tuple[str, ...]:
-    """The capabilities a document of its connector type must provide or waive."""
-    return GATEWAY_CAPABILITIES if _m(data).get("type") == "gateway" else CAPABILITIES
+    """The capabilities a document of its connector type must provide or waive (a perpetual connector's position
+    mode endpoint only when it offers several modes)."""
+    d = _m(data)
+    if d.get("type") == "gateway":
+        return GATEWAY_CAPABILITIES
+    if d.get("type") != "perpetual":
+        return CAPABILITIES
+    several_modes = len(_l(_m(d.get("perpetual")).get("position_modes"))) > 1
+    return CAPABILITIES + tuple(c for c in PERPETUAL_CAPABILITIES if c != "rest_position_mode" or several_modes)
 
 
 def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
@@ -140,6 +157,11 @@ def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
         "ws_trades": routed("public", "trade"),
         "ws_private_orders": routed("private", "order_update"),
         "ws_private_trades": routed("private", "fill"),
+        "rest_positions": endpoints("positions"),
+        "rest_leverage": endpoints("set_leverage"),
+        "rest_position_mode": endpoints("set_position_mode"),
+        "rest_funding_info": endpoints("funding_info"),
+        "rest_funding_payments": endpoints("funding_payments"),
     }
 
 
@@ -181,7 +203,13 @@ class _Checker:
         self.err(path, f'unknown {what} "{name}"', hint)
         return False
 
+    @property
+    def perpetual(self) -> bool:
+        return self.data.get("type") == "perpetual"
+
     def mapping_kind(self, path: PathT, name: Any, allowed: Sequence[str], use: str) -> None:
+        if not self.perpetual:
+            allowed = [k for k in allowed if k not in PERPETUAL_KINDS]
         if not self.ref(path, name, self.mappings, "mapping"):
             return
         kind = _m(self.mappings[name]).get("kind")
@@ -249,6 +277,7 @@ class _Checker:
         self.credentials()
         self.polling()
         self.hooks_check()
+        perpetual_checks(self)
         self.requirements()
         self.package()
         return self.out
@@ -322,6 +351,13 @@ class _Checker:
             elif "recipe" in ep and auth == "none":
                 self.err(base + ["recipe"], "recipe is set but auth is none", "set auth: signed or remove the recipe")
             role = name if name in ROLE_INPUTS else None
+            if role in PERPETUAL_ROLES and not self.perpetual and self.data.get("type") in ("spot", "gateway"):
+                self.err(base, f"endpoint role {name} applies only to type perpetual", key=True)
+                role = None
+            for needed in ROLE_REQUIRED_FIELDS.get(role or "", ()):
+                mapping = _m(self.mappings.get(_s(ep.get("mapping")) or ""))
+                if mapping and "hook" not in mapping and needed not in _m(mapping.get("fields")):
+                    self.err(base + ["mapping"], f'the mapping of endpoint {name} must read "{needed}"')
             if "mapping" in ep:
                 kinds = ROLE_MAPPING_KINDS.get(role, tuple(KIND_FIELDS)) if role else tuple(KIND_FIELDS)
                 if role == "ping":
@@ -491,6 +527,8 @@ class _Checker:
             base: PathT = ["mappings", name]
             kind = mapping.get("kind")
             targets = KIND_FIELDS.get(kind, {}) if isinstance(kind, str) else {}
+            if kind in PERPETUAL_KINDS and not self.perpetual and self.data.get("type") in ("spot", "gateway"):
+                self.err(base + ["kind"], f"mapping kind {kind} applies only to type perpetual")
             self.path(base + ["each"], mapping.get("each"))
             self.predicates(base + ["filter"], mapping.get("filter"))
             if "hook" in mapping:
@@ -575,6 +613,10 @@ class _Checker:
         elif target == "bool":
             if not isinstance(value, bool):
                 self.err(path, f"expected true or false, got {value!r}")
+        elif target in ("position_side", "position_mode"):
+            names = ("LONG", "SHORT", "BOTH") if target == "position_side" else POSITION_MODES
+            if value not in names:
+                self.err(path, f"expected one of {', '.join(names)}, got {value!r}", did_you_mean(value, names))
 
     def order_book(self) -> None:
         ob = _m(self.data.get("order_book"))
@@ -666,6 +708,8 @@ class _Checker:
                 ch = _m(ch)
                 cpath = base + ["channels", cname]
                 self.mapping_kind(cpath + ["mapping"], ch.get("mapping"), PUBLIC_CHANNEL_KINDS, f"channel {cname}")
+                if "url" in ch:
+                    self.ws_urls(cpath + ["url"], ch.get("url"))
                 self.template(cpath + ["stream"], ch.get("stream"), "stream")
                 self.match_values(cpath, ch.get("match"), seen, cname, len(channels), "route_by" in public, "channel")
                 if "example_parsed" in ch:
@@ -1012,9 +1056,10 @@ class _Checker:
             self.gaps.append(self.out[-1])
 
     def package(self) -> None:
-        """What hbgen generate needs for a spot package beyond the capabilities (a waiver is not enough), unless the
-        spec says it is a partial example (``partial``)."""
-        if self.data.get("type") != "spot" or "partial" in self.data:
+        """What hbgen generate needs for a spot (or perpetual: the spot package and more) package beyond the
+        capabilities (a waiver is not enough), unless the spec says it is a partial example (``partial``)."""
+        kind = self.data.get("type")
+        if kind not in ("spot", "perpetual") or "partial" in self.data:
             return
         reported = {cap for cap, present in self.present().items() if not present} - set(_m(self.data.get("waivers")))
         for role in PACKAGE_ROLES:
@@ -1026,7 +1071,7 @@ class _Checker:
                 anchor: PathT = ["endpoints"] if "endpoints" in self.data else []
                 self.err(
                     anchor,
-                    f"a spot package needs {wanted} (hbgen generate cannot do without it; a waiver is not enough)",
+                    f"a {kind} package needs {wanted} (hbgen generate cannot do without it; a waiver is not enough)",
                     "add the endpoint, or mark the spec as a partial example with partial: <reason>",
                 )
                 self.gaps.append(self.out[-1])
@@ -1034,7 +1079,7 @@ class _Checker:
             if section not in self.data:
                 self.err(
                     [],
-                    f"a spot package needs the {section} section ({what})",
+                    f"a {kind} package needs the {section} section ({what})",
                     "add it, or mark the spec as a partial example with partial: <reason>",
                 )
                 self.gaps.append(self.out[-1])

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from hbgen.generator import TEMPLATE_DIR, GenerationError, plan, spot_context
+from hbgen.generator import TEMPLATE_DIR, GenerationError, plan, shared_context
 from hbgen.render import make_environment
 from hbgen.spec.includes import load_composed
 from hbgen.spec.loader import LoadedDocument, Positions
@@ -117,7 +117,7 @@ def render(doc: Doc) -> dict[str, str]:
     """The generated package of ``doc`` before formatting (path -> text); raises GenerationError when refused."""
     model, diagnostics = check(doc)
     assert model is not None, diagnostics
-    ctx = spot_context(model) if model.type == "spot" else {}
+    ctx = shared_context(model)
     return {p.path: ENV.get_template(p.template).render(spec=model, ctx=ctx) for p in plan(model)}
 
 
@@ -275,6 +275,66 @@ def _reply_check(**check: Any) -> Mutation:
     return _set("errors.in_body", [{"error_when": [{"field": "code", "present": True}], **check}])
 
 
+P = "binance_perpetual"
+
+
+def _per_pair_switch(doc: Doc) -> None:
+    doc["endpoints"]["set_position_mode"]["params"]["symbol"] = "symbol"
+    doc["perpetual"]["position_mode_scope"] = "per_pair"
+
+
+#: The perpetual keys, proven on specs/binance_perpetual.yaml (USD-M).
+PERPETUAL_PROBES: dict[str, Probe] = {
+    **{
+        f"endpoints.{role}": Rejects(_delete(f"endpoints.{role}"), base=P)
+        for role in ("positions", "funding_info", "funding_payments", "set_leverage", "set_position_mode")
+    },
+    "endpoints.position_mode": Changes(_delete("endpoints.position_mode"), base=P),
+    **{
+        f"waivers.{cap}": Rejects(_set(f"waivers.{cap}", "waived although the spec provides it"), base=P)
+        for cap in (
+            "rest_positions",
+            "rest_leverage",
+            "rest_position_mode",
+            "rest_funding_info",
+            "rest_funding_payments",
+        )
+    },
+    "perpetual.position_modes": Changes(
+        _all(
+            _set("perpetual.position_modes", ["HEDGE"]),
+            _set("perpetual.position_mode_values", {"HEDGE": "true"}),
+            lambda d: d["perpetual"]["order_params"].pop(),  # the one-way rule
+        ),
+        base=P,
+    ),
+    "perpetual.funding_poll_interval": Changes(_set("perpetual.funding_poll_interval", 300), base=P),
+    "perpetual.position_mode_values": Changes(
+        _set("perpetual.position_mode_values", {"ONEWAY": 0, "HEDGE": 1}), base=P
+    ),
+    "perpetual.position_mode_values.ONEWAY": Changes(_set("perpetual.position_mode_values.ONEWAY", "no"), base=P),
+    "perpetual.position_mode_values.HEDGE": Changes(_set("perpetual.position_mode_values.HEDGE", "yes"), base=P),
+    "perpetual.position_mode_scope": Changes(_per_pair_switch, base=P),
+    "perpetual.order_params": Changes(_delete("perpetual.order_params"), base=P),
+    "order_param_rule.position_mode": Changes(_set("perpetual.order_params.4.position_mode", "HEDGE"), base=P),
+    "order_param_rule.position_action": Changes(_set("perpetual.order_params.4.position_action", "OPEN"), base=P),
+    "order_param_rule.side": Changes(_set("perpetual.order_params.4.side", "SELL"), base=P),
+    "order_param_rule.params": Changes(_set("perpetual.order_params.4.params", {"reduceOnly": "false"}), base=P),
+    "perpetual.success": Changes(_delete("perpetual.success"), base=P),
+    "perpetual.success.set_position_mode": Changes(
+        _set("perpetual.success.set_position_mode", [{"field": "code", "equals": 0}]), base=P
+    ),
+    "perpetual.success.set_leverage": Changes(
+        _set("perpetual.success.set_leverage", [{"field": "leverage", "present": True}]), base=P
+    ),
+    "perpetual.unchanged": Changes(_delete("perpetual.unchanged"), base=P),
+    "perpetual.unchanged.set_position_mode": Changes(
+        _set("perpetual.unchanged.set_position_mode", [{"code": -4060}]), base=P
+    ),
+    "perpetual.unchanged.set_leverage": Changes(_set("perpetual.unchanged.set_leverage", [{"code": -4028}]), base=P),
+    "channel.url": Changes(_set("ws.public.channels.trade.url", "public"), base=P),
+}
+
 #: The top-level, container and definition keys with the mutation that proves each.
 PROBES: dict[str, Probe] = {
     # ---- identity
@@ -286,7 +346,7 @@ PROBES: dict[str, Probe] = {
     "name": Changes(_rename_connector),
     "partial": Refused(_set("partial", "a probe that is not a whole connector"), "partial example"),
     "display_name": Changes(_set("display_name", "Binance Probe")),
-    "type": Refused(_all(_set("type", "perpetual"), _set("perpetual", {"position_modes": ["ONEWAY"]})), "templates"),
+    "type": Rejects(_set("type", "perpetual")),  # a spot spec lacks the perpetual endpoints and section
     "centralized": Changes(_set("centralized", False)),
     "example_pair": Changes(_set("example_pair", "BTC-USDT")),
     "default_domain": Changes(_set("default_domain", "us")),
@@ -417,16 +477,7 @@ PROBES: dict[str, Probe] = {
     },
     "waivers": Rejects(_set("waivers.rest_balances", "waived although the spec provides it")),
     "perpetual": Rejects(_set("perpetual", {"position_modes": ["ONEWAY"]})),
-    **{
-        key: Refused(
-            _all(
-                _set("type", "perpetual"),
-                _set("perpetual", {"position_modes": ["ONEWAY", "HEDGE"], "funding_interval": 28800}),
-            ),
-            "templates",
-        )
-        for key in ("perpetual.position_modes", "perpetual.funding_interval")
-    },
+    **PERPETUAL_PROBES,
     "gateway": Rejects(_delete("gateway"), base="uniswap"),
     **{
         f"gateway.{name}": Changes(_set(f"gateway.{path}", value), base="uniswap")
@@ -855,8 +906,22 @@ def _field_probe(key: str) -> Probe:
         "cancel_ack": "cancel_ack",
         "server_time": "server_time",
         "last_price": "last_price",
-    }[kind]
+    }.get(kind)
+    if target is None:  # a perpetual kind
+        target = PERPETUAL_FIELD_TARGETS[kind]
+        return Changes(_set(f"mappings.{target}.fields.{field}", "probe_path"), base=P)
     return Changes(_set(f"mappings.{target}.fields.{field}", "probe_path"))
+
+
+#: The mapping of specs/binance_perpetual.yaml that proves the fields of each perpetual kind.
+PERPETUAL_FIELD_TARGETS = {
+    "position": "positions",
+    "funding_info": "premium_index",
+    "funding_payment": "funding_payments",
+    "leverage": "leverage",
+    "position_mode": "position_mode",
+    "margin_call": "margin_call",
+}
 
 
 def _composed_render(probe: Composed) -> dict[str, str]:

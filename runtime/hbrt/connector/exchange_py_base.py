@@ -660,9 +660,12 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         return dict(self._account_balances)
 
     def _apply_balance_update(
-        self, asset: str, total: Decimal, available: Decimal, sequence: int | None = None
+        self, asset: str, total: Decimal, available: Decimal | None, sequence: int | None = None
     ) -> bool:
         """Set the total and available balance of ``asset`` from an account event or a polled balance.
+
+        ``available`` None (an event reporting the total alone, as Binance USD-M's account updates do) keeps the
+        available amount last polled.
 
         ``sequence`` is the exchange's position of the update among the account's updates (larger is later: an
         update id or a time in ms, the ``sequence`` field of the spec's balance mapping). An update whose sequence
@@ -679,7 +682,8 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 return False
             self._balance_sequences[asset] = sequence
         self._account_balances[asset] = total
-        self._account_available_balances[asset] = available
+        if available is not None:
+            self._account_available_balances[asset] = available
         return True
 
     @property

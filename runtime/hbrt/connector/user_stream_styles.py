@@ -217,7 +217,8 @@ class StyledUserStreamDataSource(UserStreamTrackerDataSource, ABC):
         if message is None:
             return
         await websocket_assistant.send(WSJSONRequest(payload=message))
-        response = await asyncio.wait_for(websocket_assistant.receive(), self.LOGIN_REPLY_TIMEOUT)
+        async with asyncio.timeout(self.LOGIN_REPLY_TIMEOUT):
+            response = await websocket_assistant.receive()
         reply = response.data if response is not None else None
         if not self._is_login_success(reply):
             if self._clock is not None and self._is_clock_rejection(reply):
@@ -316,7 +317,8 @@ class ListenKeyUserStreamDataSource(StyledUserStreamDataSource):
         if listen_key is None:
             return
         try:
-            await asyncio.wait_for(self._close_listen_key(listen_key), self.CLOSE_TIMEOUT)
+            async with asyncio.timeout(self.CLOSE_TIMEOUT):
+                await self._close_listen_key(listen_key)
         except asyncio.CancelledError:
             raise
         except Exception:

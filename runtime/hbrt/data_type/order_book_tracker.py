@@ -472,7 +472,8 @@ class OrderBookTracker:
         if state.await_first_diff and self._policy.detects_gaps:
             state.await_first_diff = False
             try:
-                await asyncio.wait_for(state.first_diff_event.wait(), self.FIRST_DIFF_WAIT_SECONDS)
+                async with asyncio.timeout(self.FIRST_DIFF_WAIT_SECONDS):
+                    await state.first_diff_event.wait()
             except TimeoutError:
                 pass
         state.await_first_diff = False
@@ -493,7 +494,8 @@ class OrderBookTracker:
 
     async def _wait_synced(self, state: PairState) -> bool:
         try:
-            await asyncio.wait_for(state.synced_event.wait(), self.WEBSOCKET_SNAPSHOT_WAIT_SECONDS)
+            async with asyncio.timeout(self.WEBSOCKET_SNAPSHOT_WAIT_SECONDS):
+                await state.synced_event.wait()
         except TimeoutError:
             return False
         return True
