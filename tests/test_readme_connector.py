@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
-from binance import binance_constants as CONSTANTS
 from hbrt.testing.payloads import satisfy
 
 from hbgen.codegen.literals import predicate_literals
@@ -126,7 +125,11 @@ class LoopbackExchange:
 
 @contextlib.contextmanager
 def aimed_at(server: LoopbackExchange) -> Iterator[None]:
-    """The generated constants of the default domain pointed at ``server`` for the duration."""
+    """The generated constants of the default domain pointed at ``server`` for the duration (imported now: the module
+    the program's own import will find, even after another test dropped ``binance`` from ``sys.modules``)."""
+    import importlib
+
+    CONSTANTS: Any = importlib.import_module("binance.binance_constants")
     domain = CONSTANTS.DEFAULT_DOMAIN
     rest, ws = CONSTANTS.REST_URLS[domain], CONSTANTS.WSS_URLS[domain]
     CONSTANTS.REST_URLS[domain] = server.rest_url
