@@ -834,7 +834,9 @@ def new_connector_cmd(
     name: Annotated[
         str, typer.Argument(help="Connector name: a lowercase identifier, e.g. my_exchange.", metavar="NAME")
     ],
-    connector_type: str = typer.Option("spot", "--type", help="Connector type with templates: spot or gateway."),
+    connector_type: str = typer.Option(
+        "spot", "--type", help="Connector type with templates: spot, perpetual or gateway."
+    ),
     like: str | None = typer.Option(None, "--like", help="Copy the spec of this existing connector instead."),
     specs_dir: Annotated[
         Path | None,

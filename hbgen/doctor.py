@@ -66,6 +66,11 @@ REQUIRED_ROWS: Final = {
     "ws_trades": ("websocket", "public trades", "ws.public.channels"),
     "ws_private_orders": ("websocket", "private orders", "ws.private.events"),
     "ws_private_trades": ("websocket", "private trades", "ws.private.events"),
+    "rest_positions": ("perpetual", "positions", "endpoints.positions"),
+    "rest_leverage": ("perpetual", "leverage", "endpoints.set_leverage"),
+    "rest_position_mode": ("perpetual", "position mode switch", "endpoints.set_position_mode"),
+    "rest_funding_info": ("perpetual", "funding info (REST)", "endpoints.funding_info"),
+    "rest_funding_payments": ("perpetual", "funding payments", "endpoints.funding_payments"),
 }
 
 _STYLES: Final = {
@@ -277,19 +282,11 @@ def _fee_row(data: dict[str, Any]) -> Row:
     return Row("websocket", requirement, OPTIONAL_ABSENT, detail, fix, False)
 
 
-def _perpetual_rows(data: dict[str, Any]) -> list[Row]:
-    ctype = data.get("type")
-    rows = []
-    for requirement in ("positions", "leverage"):
-        if ctype == "perpetual":
-            detail = (
-                f"the spec language has no {requirement} endpoint role and hbgen has no perpetual templates yet: "
-                "a perpetual package cannot be generated"
-            )
-            rows.append(Row("perpetual", requirement, MISSING, detail, "perpetual"))
-        else:
-            rows.append(Row("perpetual", requirement, NOT_APPLICABLE, f"{ctype} connector", "-", False))
-    return rows
+def _perpetual_rows(data: dict[str, Any], rows: list[Row]) -> list[Row]:
+    """The perpetual section: the required rows of ``rows``, then the optional facts (hbgen.doctor_perpetual)."""
+    from hbgen.doctor_perpetual import perpetual_rows
+
+    return perpetual_rows(data, [r for r in rows if r.section == "perpetual"])
 
 
 def requirement_rows(data: Any) -> list[Row]:
@@ -309,8 +306,8 @@ def requirement_rows(data: Any) -> list[Row]:
                 ("websocket", "fees in trade events"),
             )
         ]
-        return rest + optional[:1] + ws + optional[1:] + _perpetual_rows(d)
-    return rest + [_trading_pairs_row(d)] + ws + [_balances_row(d), _fee_row(d)] + _perpetual_rows(d)
+        return rest + optional[:1] + ws + optional[1:] + _perpetual_rows(d, rows)
+    return rest + [_trading_pairs_row(d)] + ws + [_balances_row(d), _fee_row(d)] + _perpetual_rows(d, rows)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -422,7 +419,7 @@ _PACKAGE_PARTS: Final = {
 
 
 def package_rows(data: Any) -> list[Row]:
-    """What ``hbgen generate`` needs to emit a spot package, beyond the validator's capabilities.
+    """What ``hbgen generate`` needs to emit a spot or perpetual package, beyond the validator's capabilities.
 
     A waived capability satisfies ``hbgen validate`` but leaves the templates without an endpoint to call, so each
     part the templates need is a row here: ``ok`` with the endpoint that plays it, else ``missing``.
@@ -430,10 +427,17 @@ def package_rows(data: Any) -> list[Row]:
     from hbgen.spec.vocabulary import PACKAGE_ROLES, PACKAGE_SECTIONS, ROLE_CHOICES
 
     d = _m(data)
-    if d.get("type") != "spot":
+    if d.get("type") not in ("spot", "perpetual"):
         return []
     endpoints = _m(d.get("endpoints"))
     rows = []
+    if d.get("type") == "perpetual":
+        # Funding information at start comes from this endpoint; a perpetual package cannot do without it.
+        if "funding_info" in endpoints:
+            rows.append(Row("package", "funding info endpoint", OK, "endpoints.funding_info", "endpoints.funding_info"))
+        else:
+            detail = "hbgen generate needs endpoints.funding_info (a waiver is not enough)"
+            rows.append(Row("package", "funding info endpoint", MISSING, detail, "endpoints.funding_info"))
     for role in PACKAGE_ROLES:
         choices = ROLE_CHOICES[role]
         found = next((name for name in choices if name in endpoints), None)

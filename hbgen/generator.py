@@ -27,11 +27,12 @@ import jinja2
 
 from hbgen import __version__
 from hbgen.codegen.literals import path_literal, predicate_literals
+from hbgen.codegen.messages import placeholders_in
 from hbgen.formatting import FormattingError, format_python
 from hbgen.render import RenderError, make_environment
 from hbgen.resources import templates_dir
 from hbgen.scaffold import ANSWERS_FILE, ScaffoldError, answers_after_creation, render_scaffold
-from hbgen.spec.vocabulary import PACKAGE_ROLES, ROLE_CHOICES
+from hbgen.spec.vocabulary import PACKAGE_ROLES, PERPETUAL_ROLES, ROLE_CHOICES
 from hbgen.writer import Manifest, RenderedFile, WriteReport, atomic_write, sha256_text, write_package
 
 #: Every Jinja template, found through the hbgen package (see :mod:`hbgen.resources`), never the working directory.
@@ -74,6 +75,27 @@ SPOT_FILES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: A perpetual package: the spot files, with the constants, the market-data source, the connector and their tests
+#: from templates/perpetual/ that extend the spot ones (Jinja ``extends``); the connector module is
+#: ``<name>_derivative.py`` (Hummingbot's name for a derivative connector).
+PERPETUAL_FILES: tuple[tuple[str, str], ...] = tuple(
+    {
+        "spot/constants.py.j2": ("perpetual/constants.py.j2", "{name}_constants.py"),
+        "spot/api_order_book_data_source.py.j2": (
+            "perpetual/api_order_book_data_source.py.j2",
+            "{name}_api_order_book_data_source.py",
+        ),
+        "spot/exchange.py.j2": ("perpetual/derivative.py.j2", "{name}_derivative.py"),
+        "spot/tests/test_exchange.py.j2": ("perpetual/tests/test_derivative.py.j2", "tests/test_{name}_derivative.py"),
+        "spot/tests/test_api_order_book_data_source.py.j2": (
+            "perpetual/tests/test_api_order_book_data_source.py.j2",
+            "tests/test_{name}_api_order_book_data_source.py",
+        ),
+    }.get(template, (template, path))
+    for template, path in SPOT_FILES
+)
+
+
 def _has_private_ws(model: Any) -> bool:
     return model.ws.private is not None
 
@@ -105,7 +127,11 @@ GATEWAY_FILES: tuple[tuple[str, str], ...] = (
     ("gateway/tests/test_utils.py.j2", "tests/test_{name}_utils.py"),
 )
 
-FILES_BY_TYPE: Mapping[str, tuple[tuple[str, str], ...]] = {"spot": SPOT_FILES, "gateway": GATEWAY_FILES}
+FILES_BY_TYPE: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "spot": SPOT_FILES,
+    "perpetual": PERPETUAL_FILES,
+    "gateway": GATEWAY_FILES,
+}
 
 
 class GenerationError(Exception):
@@ -146,6 +172,19 @@ def plan(model: Any, *, scaffold: bool = False) -> list[PlannedFile]:
 def _writer(model: Any, expr: Any) -> tuple[Any, ...] | None:
     if expr.op == "value":
         return None
+    if expr.operands:
+        # Nested expressions are computed, not read from one place: the payload builder cannot write them back.
+        raise RenderError(f"field {expr.name!r}: a nested expression cannot be written back by the payload builder")
+    if expr.op == "cases":
+        # Each value the field can take -> the predicates that give it and those of the earlier cases, which must
+        # not hold (hbrt.testing.payloads writes them).
+        plans: dict[str, Any] = {}
+        earlier: list[Any] = []
+        for preds, value in expr.cases:
+            plans.setdefault(str(value), (predicate_literals(preds), tuple(earlier)))
+            earlier.append(predicate_literals(preds))
+        plans.setdefault(str(expr.default), ((), tuple(earlier)))
+        return ("cases", (), None, plans)
     inverse: dict[str, str] | None = None
     value_type = expr.value_type
     if expr.map is not None:
@@ -203,6 +242,23 @@ def spot_context(model: Any) -> dict[str, Any]:
         "login": json.loads(private.login.message_json) if private and private.login.message_json else None,
         "subscribe": private.subscribe.message if private and private.subscribe else None,
     }
+    # A login that carries signed values is signed with the server clock: the connector hands its clock to the
+    # user stream data source (to sample before signing, and reset when the exchange refuses the timestamp).
+    # Subscriptions may carry signed values too (each is signed afresh when it is sent).
+    signed_messages = [private_messages["login"]]
+    if private is not None:
+        signed_messages.append(private.subscribe.message if private.subscribe else None)
+        signed_messages += [event.subscribe.message for event in private.events.values() if event.subscribe]
+    login_signed = bool(
+        private
+        and private.login.style != "hook"
+        and any(m is not None and placeholders_in(m) & set(SIGNED_LOGIN_PLACEHOLDERS) for m in signed_messages)
+    )
+    login = private.login if private else None
+    login_error_paths = {
+        "code": path_literal(login.error_code) if login and login.error_code else None,
+        "message": path_literal(login.error_message) if login and login.error_message else None,
+    }
     errors = model.errors
     error_paths: dict[str, Any] = {
         "code": path_literal(errors.code_field) if errors.code_field else ("code",),
@@ -246,8 +302,71 @@ def spot_context(model: Any) -> dict[str, Any]:
         "writers": writers,
         "events": events,
         "private_messages": private_messages,
+        "login_signed": login_signed,
+        "login_error_paths": login_error_paths,
         "fills_report_fees": fills_report_fees,
+        "status_states": _states_read(model, model.endpoints[roles["status"]].mapping if roles["status"] else None),
     }
+
+
+def perpetual_context(model: Any) -> dict[str, Any]:
+    """The spot context plus the perpetual roles, the funding channel and the position and margin-call events."""
+    if model.perpetual is None:
+        raise GenerationError("a perpetual connector package needs a perpetual section")
+    context = spot_context(model)
+    roles = context["roles"]
+    for role in PERPETUAL_ROLES:
+        roles[role] = role if role in model.endpoints else None
+    if roles["funding_info"] is None:
+        raise GenerationError(
+            "a perpetual connector package needs a funding_info endpoint: funding information comes from it at start"
+        )
+    kinds = {name: m.kind for name, m in model.mappings.items()}
+    public = model.ws.public
+    private = model.ws.private
+    context["funding_channel"] = next(
+        (ch for ch in (public.channels.values() if public else ()) if kinds.get(ch.mapping) == "funding_info"), None
+    )
+    context["public_envelope"] = path_literal(public.envelope) if public and public.envelope else None
+    context["success_predicates"] = {role: predicate_literals(preds) for role, preds in model.perpetual.success.items()}
+    # How the generated tests write a one-way position: side BOTH where the position mapping can say it, and an
+    # unsigned amount with a direction where the exchange reports sizes that way.
+    position_mappings = [model.mappings[model.endpoints[r].mapping] for r in ("positions",) if r in model.endpoints]
+    position_mappings += [model.mappings[m] for e in (private.events.values() if private else ()) for m in e.mappings]
+    positions = [m for m in position_mappings if m.kind == "position"]
+    sides = [m.fields.get("position_side") for m in positions]
+    context["position_side_both"] = all(
+        side is None or side.map is None or "BOTH" in {str(v) for _, v in side.map} for side in sides
+    )
+    context["unsigned_positions"] = any("direction" in m.fields for m in positions)
+    events = context["events"]
+    events.update({"position": None, "margin_call": None})
+    for event in private.events.values() if private else ():
+        for mapping in event.mappings:
+            kind = kinds.get(mapping, "")
+            if kind in ("position", "margin_call") and events[kind] is None and mapping in context["writers"]:
+                events[kind] = (event.name, mapping)
+    return context
+
+
+#: Login message placeholders whose values come from signing (the other ones are ids, uuids, tokens).
+SIGNED_LOGIN_PLACEHOLDERS = ("signed_params", "api_key", "timestamp", "signature", "passphrase")
+
+
+def _states_read(model: Any, mapping_name: str | None) -> frozenset[str]:
+    """The OrderState names a mapping's ``state`` field can give (a map's results, a case's values, or every state
+    of the spec's order_states table)."""
+    mapping = model.mappings.get(mapping_name) if mapping_name else None
+    expr = mapping.fields.get("state") if mapping is not None else None
+    if expr is None:
+        return frozenset()
+    if expr.op == "cases":
+        return frozenset(str(value) for _, value in expr.cases) | {str(expr.default)}
+    if expr.op == "value":
+        return frozenset({str(expr.constant)})
+    if expr.map is not None:
+        return frozenset(str(value) for _, value in expr.map)
+    return frozenset(model.order_states.values())
 
 
 def spec_display_path(spec_path: Path) -> str:
@@ -288,6 +407,15 @@ def templates_sha256(template_dir: Path = TEMPLATE_DIR) -> str:
     return digest.hexdigest()
 
 
+def shared_context(model: Any) -> dict[str, Any]:
+    """What every template of the model's type reads as ``ctx`` (nothing for a gateway connector)."""
+    if model.type == "spot":
+        return spot_context(model)
+    if model.type == "perpetual":
+        return perpetual_context(model)
+    return {}
+
+
 def render(
     model: Any,
     spec_path: Path,
@@ -302,7 +430,7 @@ def render(
     display = spec_display_path(spec_path)
     texts: dict[str, str] = {}
     owners: dict[str, bool] = {}
-    shared = spot_context(model) if model.type == "spot" else {}
+    shared = shared_context(model)
     planned_files = plan(model, scaffold=scaffold)
     scaffold_files: list[RenderedFile] = []
     if any(p.template == SCAFFOLD_TEMPLATE for p in planned_files):

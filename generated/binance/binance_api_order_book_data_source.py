@@ -36,10 +36,15 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
     HEARTBEAT_INTERVAL: ClassVar[float | None] = CONSTANTS.WS_HEARTBEAT_TIME_INTERVAL
     FULL_ORDER_BOOK_RESET_DELTA_SECONDS: float = CONSTANTS.SNAPSHOT_REFRESH_INTERVAL
 
-    # Route value (``e``) -> message queue key
+    # Route value (``e``) -> channel
     CHANNEL_ROUTES: ClassVar[dict[str, str]] = {
         "trade": "trade",
         "depthUpdate": "order_book_diff",
+    }
+    # Channel -> message queue key
+    CHANNEL_QUEUES: ClassVar[dict[str, str]] = {
+        "trade": "trade",
+        "order_book_diff": "order_book_diff",
     }
     # Channel name -> stream name template, compiled in _streams
     CHANNELS: ClassVar[tuple[str, ...]] = ("trade", "order_book_diff")
@@ -83,6 +88,10 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
             message, self._time(), metadata={"trading_pair": trading_pair}
         )
 
+    def _snapshot_budget(self) -> tuple[object, str] | None:
+        """The throttler and limit id of the snapshot request: a resync waits for its weight outside the queue."""
+        return self._api_factory.throttler, CONSTANTS.ORDER_BOOK_SNAPSHOT_LIMIT_ID
+
     # ------------------------------------------------------------------ websocket
 
     async def _connected_websocket_assistant(self) -> WSAssistant:
@@ -97,22 +106,28 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
                     trading_pair=trading_pair
                 )
 
-    def _streams(self, trading_pairs: list[str]) -> list[tuple[str, str, str]]:
-        """(channel, trading pair, stream name) of every subscribed stream."""
-        streams: list[tuple[str, str, str]] = []
+    def _stream_symbol(self, trading_pair: str) -> str:
+        """The exchange symbol of ``trading_pair`` as streams and subscriptions write it (symbols.stream_case)."""
+        return self._exchange_symbols.get(trading_pair, trading_pair).lower()
+
+    def _streams(self, trading_pairs: list[str]) -> list[tuple[str, str, Any]]:
+        """(channel, trading pair, stream) of every subscribed stream: a name, or a JSON object for exchanges whose
+        subscriptions list channel objects."""
+        streams: list[tuple[str, str, Any]] = []
         for trading_pair in trading_pairs:
-            symbol = self._exchange_symbols.get(trading_pair, trading_pair).lower()
+            symbol = self._stream_symbol(trading_pair)
             streams.append(("trade", trading_pair, str(symbol) + "@trade"))
         for trading_pair in trading_pairs:
-            symbol = self._exchange_symbols.get(trading_pair, trading_pair).lower()
+            symbol = self._stream_symbol(trading_pair)
             streams.append(("order_book_diff", trading_pair, str(symbol) + "@depth@100ms"))
         return streams
 
     def _subscription_requests(self, trading_pairs: list[str]) -> list[WSRequest]:
         requests: list[WSRequest] = []
-        # (channel, trading pairs, stream names) of each request
+        entries = self._streams(trading_pairs)
+        # (channel, trading pairs, streams) of each request
         grouped: dict[str, tuple[list[str], list[Any]]] = {}
-        for channel, pair, stream in self._streams(trading_pairs):
+        for channel, pair, stream in entries:
             pairs, names = grouped.setdefault(channel, ([], []))
             pairs.append(pair)
             names.append(stream)
@@ -125,8 +140,8 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     def _unsubscription_requests(self, trading_pairs: list[str]) -> list[WSRequest]:
         requests: list[WSRequest] = []
-        # (channel, trading pairs, stream names) of each request
         entries = self._streams(trading_pairs)
+        # (channel, trading pairs, streams) of each request
         batches = [(None, [pair for _, pair, _ in entries], [stream for _, _, stream in entries])] if entries else []
         for _channel, _pairs, streams in batches:
             request_id = self._next_unsubscribe_id
@@ -164,8 +179,14 @@ class BinanceAPIOrderBookDataSource(OrderBookTrackerDataSource):
         if not isinstance(event_message, dict) or "result" in event_message:
             return None  # subscription replies and the like
         payload = event_message
-        route = payload.get("e") if isinstance(payload, dict) else None
-        return self.CHANNEL_ROUTES.get(route) if isinstance(route, str) else None
+        if not isinstance(payload, dict):
+            return None
+        route = payload.get("e")
+        if not isinstance(route, str):
+            return None
+        channel = self.CHANNEL_ROUTES.get(route)
+        key = self.CHANNEL_QUEUES.get(channel) if channel is not None else None
+        return key
 
     async def _parse_trade_message(self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]) -> None:
         payload = raw_message

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hbrt.connector.user_stream_styles import SignedSubscribeUserStreamDataSource
+from hbrt.time_synchronizer import ClockSync
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 from binance import binance_constants as CONSTANTS
@@ -35,9 +36,16 @@ class BinanceAPIUserStreamDataSource(SignedSubscribeUserStreamDataSource):
         connector: Any,
         api_factory: WebAssistantsFactory,
         domain: str = CONSTANTS.DEFAULT_DOMAIN,
+        clock: ClockSync | None = None,
     ) -> None:
+        """``clock``: the connector's server clock; the login is signed with it (see the runtime's ``_login``)."""
         super().__init__(
-            auth=auth, trading_pairs=trading_pairs, connector=connector, api_factory=api_factory, domain=domain
+            auth=auth,
+            trading_pairs=trading_pairs,
+            connector=connector,
+            api_factory=api_factory,
+            domain=domain,
+            clock=clock,
         )
 
     def _ws_url(self) -> str:
@@ -53,6 +61,18 @@ class BinanceAPIUserStreamDataSource(SignedSubscribeUserStreamDataSource):
 
     def _is_login_success(self, reply: Any) -> bool:
         return parsers.matches_login_success(reply)
+
+    def _is_clock_rejection(self, reply: Any) -> bool:
+        """Whether a rejected login reply is the exchange refusing its timestamp (spec: errors.time_sync)."""
+        if not isinstance(reply, dict):
+            return False
+        code = (reply.get("error") or {}).get("code")
+        message = (reply.get("error") or {}).get("msg")
+        return CONSTANTS.matches_any(
+            CONSTANTS.TIME_SYNC,
+            code=code,
+            message=None if message is None else str(message),
+        )
 
     def _is_ignored(self, message: Any) -> bool:
         return parsers.matches_private_ignore(message)

@@ -168,6 +168,7 @@ class BinanceExchange(ExchangePyBase):
             connector=self,
             api_factory=self._web_assistants_factory,
             domain=self.domain,
+            clock=self._clock_sync,
         )
 
     # ---- error classification (spec: errors) -------------------------------------------------------------------

@@ -3,7 +3,8 @@
 ``OrderBookMessage`` construction (no intermediate records: this is the hot path).
 
 Each factory reads one payload item (the data sources unwrap envelopes and iterate ``each`` lists); ``metadata``
-carries the ``trading_pair``. Price levels are passed through as the exchange sent them; the book converts them.
+carries the ``trading_pair``. Price levels are passed through as the
+exchange sent them; the book converts them.
 """
 
 from __future__ import annotations

@@ -16,13 +16,14 @@ The same functions are Jinja filters/globals (see :mod:`hbgen.render.environment
 """
 
 from hbgen.codegen.literals import path_literal, predicate_literals
-from hbgen.codegen.messages import message_expr, path_pattern, placeholders_in, string_expr
+from hbgen.codegen.messages import message_expr, path_pattern, placeholders_in, pong_predicate, string_expr
 from hbgen.codegen.paths import (
     access,
     comment_lines,
     convert,
     each_expr,
     field_expr,
+    level_rows,
     predicate,
     predicates,
     record_type,
@@ -36,10 +37,12 @@ __all__ = [
     "convert",
     "each_expr",
     "field_expr",
+    "level_rows",
     "message_expr",
     "path_literal",
     "path_pattern",
     "placeholders_in",
+    "pong_predicate",
     "predicate_literals",
     "predicate",
     "predicates",

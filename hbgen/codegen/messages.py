@@ -15,7 +15,7 @@ from typing import Any
 from hbgen.render.environment import RenderError
 from hbgen.render.filters import py, py_str
 
-__all__ = ["message_expr", "path_pattern", "string_expr", "placeholders_in"]
+__all__ = ["message_expr", "path_pattern", "pong_predicate", "string_expr", "placeholders_in"]
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -79,3 +79,11 @@ def path_pattern(path: str) -> str:
         pos = match.end()
     pieces.append(re.escape(path[pos:]))
     return "".join(pieces) + "$"
+
+
+def pong_predicate(pong: Mapping[str, Any], var: str) -> str:
+    """A boolean expression: the message ``var`` (a dict) is the JSON ``pong`` the server answers a heartbeat with,
+    i.e. has each of its keys with that value (other keys, such as a request id or a time, may differ)."""
+    if not pong:
+        return "False"
+    return " and ".join(f"{var}.get({py_str(key)}) == {py(value)}" for key, value in pong.items())

@@ -33,6 +33,7 @@ __all__ = [
     "record_type",
     "target_literal",
     "each_expr",
+    "level_rows",
 ]
 
 # ------------------------------------------------------------------------------------------------------ paths
@@ -137,6 +138,10 @@ def convert(raw: str, value_type: str | None, target: str) -> str:
         return f"CONSTANTS.SIDE_FROM_WIRE[{raw}]"
     if vt == "symbol":
         return f"str({raw})"
+    if vt == "position_side":
+        return f"PositionSide[str({raw})]"
+    if vt == "position_mode":
+        return f"PositionMode[str({raw})]"
     if vt == "asset":
         return f"CONSTANTS.client_asset({raw})"
     raise RenderError(f"unknown value type {vt!r}")
@@ -154,6 +159,10 @@ def target_literal(value: object, target: str) -> str:
         return f"OrderState.{ident(str(value))}"
     if target == "trade_side":
         return f"TradeType.{ident(str(value))}"
+    if target == "position_side":
+        return f"PositionSide.{ident(str(value))}"
+    if target == "position_mode":
+        return f"PositionMode.{ident(str(value))}"
     if target == "bool":
         if isinstance(value, bool):
             return repr(value)
@@ -185,23 +194,56 @@ def field_expr(expr: FieldExpr, var: str, root: str | None = None) -> str:
     target = expr.target
     if expr.op == "value":
         return target_literal(expr.constant, target)
+    if expr.op == "cases":
+        chain = target_literal(expr.default, target)
+        for preds, value in reversed(expr.cases):
+            chain = f"{target_literal(value, target)} if {predicates(preds, var, root)} else {chain}"
+        return f"({chain})"
     if expr.op == "first_nonempty":
         raws = [access(p, var, root, tolerant=True) for p in expr.paths]
         return convert(" or ".join(raws), expr.value_type, target)
     if expr.op in ("sum", "product", "difference"):
         symbol = {"sum": " + ", "product": " * ", "difference": " - "}[expr.op]
-        terms = [convert(access(p, var, root), expr.value_type, target) for p in expr.paths]
+        if expr.operands:
+            terms = [field_expr(operand, var, root) for operand in expr.operands]
+        else:
+            terms = [convert(access(p, var, root), expr.value_type, target) for p in expr.paths]
         return "(" + symbol.join(terms) + ")"
+    if expr.op == "negate":
+        if expr.operands:
+            return f"-{field_expr(expr.operands[0], var, root)}"
+        return f"-{convert(access(expr.paths[0], var, root), expr.value_type, target)}"
+    if expr.op == "step_of_decimals":
+        # 10^-n, exact: Decimal(1).scaleb(-2) is Decimal("0.01").
+        return f"Decimal(1).scaleb(-int({access(expr.paths[0], var, root)}))"
     path = expr.paths[0]
     if expr.optional:
         raw = access(path, var, root, tolerant=True)
         name = "raw_" + ident(expr.name)
-        value = _mapped(name, expr.map, target) if expr.map is not None else convert(name, expr.value_type, target)
+        value = _mapped(name, expr.map, target) if expr.map is not None else _converted(expr, name)
         return f"({value} if ({name} := {raw}) is not None else {target_literal(expr.default, target)})"
     raw = access(path, var, root)
     if expr.map is not None:
         return _mapped(raw, expr.map, target)
-    return convert(raw, expr.value_type, target)
+    return _converted(expr, raw)
+
+
+def _converted(expr: FieldExpr, raw: str) -> str:
+    """``raw`` converted to the field's target: price levels given as objects read through their paths."""
+    if expr.levels is not None and expr.value_type == "levels":
+        price, amount = (access(p, "row") for p in expr.levels)
+        return f"[(Decimal(str({price})), Decimal(str({amount}))) for row in {raw}]"
+    return convert(raw, expr.value_type, expr.target)
+
+
+def level_rows(expr: FieldExpr, var: str, root: str | None = None) -> str:
+    """The levels of a book field as rows ``[price, amount, ...]`` for the order book (values as sent): the raw list
+    itself for array levels, ``(price, amount)`` pairs read through the paths for levels given as objects."""
+    raw = access(expr.paths[0], var, root)
+    if expr.levels is None:
+        return raw
+    price, amount = (access(p, "row") for p in expr.levels)
+    return f"[({price}, {amount}) for row in {raw}]"
 
 
 # ------------------------------------------------------------------------------------------------ record types
@@ -217,6 +259,8 @@ _TYPES = {
     "trade_side": "TradeType",
     "trading_pair": "str",
     "asset": "str",
+    "position_side": "PositionSide",
+    "position_mode": "PositionMode",
 }
 
 

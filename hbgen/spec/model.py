@@ -40,6 +40,8 @@ __all__ = [
     "FieldExpr",
     "MessageMapping",
     "OrderBookSpec",
+    "BookChecksum",
+    "ChecksumVector",
     "Heartbeat",
     "Subscription",
     "Channel",
@@ -57,6 +59,7 @@ __all__ = [
     "Credential",
     "Hook",
     "Polling",
+    "OrderParamRule",
     "PerpetualSpec",
     "ConnectorSpec",
     "build_model",
@@ -123,6 +126,8 @@ class Param:
     when_order_types: tuple[str, ...]
     optional: bool
     format: str | None
+    when_side: str | None = None
+    when_post_only: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -282,12 +287,15 @@ class Symbols:
 class FieldExpr:
     """How one record field is read.
 
-    ``op``: ``path`` (one path), ``sum``/``product``/``difference`` (of paths, difference = first minus the
-    rest), ``first_nonempty`` (first present, non-empty path)
-    or ``value`` (``constant``). ``target`` is the field's target type (see vocabulary.TARGET_TYPES);
-    ``value_type`` how the raw value is read (None for ``value`` and when ``map`` is used). ``map`` pairs raw
-    value text (``true``/``false`` for booleans) with the final result. ``optional``: the path may be missing,
-    giving ``default``.
+    ``op``: ``path`` (one path), ``sum``/``product``/``difference`` (difference = first minus the rest),
+    ``first_nonempty`` (first present, non-empty path), ``negate`` (the value with its sign changed),
+    ``step_of_decimals`` (10^-n for the count n at the path), ``value`` (``constant``) or ``cases`` (the value of
+    the first of ``cases`` whose predicates hold, else ``default``). The operands of sum, product, difference and
+    negate are ``paths`` when they are all paths, else ``operands`` (nested expressions, a path operand as a
+    ``path`` expression). ``target`` is the field's target type (see vocabulary.TARGET_TYPES); ``value_type`` how
+    the raw value is read (None for ``value`` and when ``map`` is used). ``map`` pairs raw value text
+    (``true``/``false`` for booleans) with the final result. ``optional``: the path may be missing, giving
+    ``default``. ``levels``: for levels given as objects, the paths of a level's price and amount.
     """
 
     name: str
@@ -299,6 +307,10 @@ class FieldExpr:
     optional: bool
     default: Scalar
     constant: Scalar
+    operands: tuple[FieldExpr, ...] = ()
+    levels: tuple[FieldPath, FieldPath] | None = None
+    #: ``op`` ``cases``: (predicates, value) pairs, the first whose predicates hold gives the value, else ``default``.
+    cases: tuple[tuple[tuple[Predicate, ...], Scalar], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -327,6 +339,39 @@ class OrderBookSpec:
     integrity_policy: str
     checksum_levels: int | None
     checksum_hook: str | None
+    keep_levels: int | None = None
+    checksum: BookChecksum | None = None
+
+
+@dataclass(frozen=True)
+class ChecksumVector:
+    """A published checksum example: levels (best first, as sent) and the checksum they give."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    bids: tuple[tuple[Scalar, ...], ...]
+    asks: tuple[tuple[Scalar, ...], ...]
+    price_decimals: int | None
+    size_decimals: int | None
+    expected: int
+
+
+@dataclass(frozen=True)
+class BookChecksum:
+    """A built-in book checksum (``algorithm``) or a hook, over the top ``levels`` of each side; ``sides`` orders
+    them (interleaved, asks_then_bids, bids_then_asks), ``joiner`` goes between numbers, ``numbers`` is as_sent or
+    pair_precision, ``digits_only`` drops the point and leading zeros."""
+
+    levels: int
+    algorithm: str | None
+    hook: str | None
+    sides: str
+    joiner: str
+    numbers: str
+    digits_only: bool
+    vectors: tuple[ChecksumVector, ...]
+    unpublished: int | None = None
 
 
 @dataclass(frozen=True)
@@ -359,15 +404,27 @@ class Channel:
 
     name: str
     stream: str
-    match: tuple[str, ...]
+    match: tuple[Any, ...]
     mapping: str
     example_json: str | None
     example_parsed: tuple[Mapping[str, Scalar], ...] | None
+    #: Name of the domain's ws URL carrying the channel (ws.public.url unless the channel names another).
+    url: str = ""
+    #: The stream as a JSON template (text), when the spec gives an object rather than a name.
+    stream_json: str | None = None
+    snapshot_when: tuple[Predicate, ...] = ()
+    subscribe: Subscription | None = None
+    unsubscribe: Subscription | None = None
 
     @property
     def example(self) -> Any:
         """A fresh parsed copy of the example message."""
         return None if self.example_json is None else json.loads(self.example_json)
+
+    @property
+    def stream_template(self) -> Any:
+        """The stream for one pair as a template: the name text, or a fresh parsed copy of the JSON template."""
+        return self.stream if self.stream_json is None else json.loads(self.stream_json)
 
 
 @dataclass(frozen=True)
@@ -385,6 +442,8 @@ class PublicWs:
     #: A REST-minted token the connection needs (style rest_token), and the server's greeting to await.
     login: Login | None = None
     ready: tuple[Predicate, ...] = ()
+    #: Every routing path (``route_by`` is the first); with several, match values are tuples of as many values.
+    route_paths: tuple[FieldPath, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -419,6 +478,9 @@ class Login:
     url_field: FieldPath | None
     url_template: str | None
     hook: str | None
+    #: Where a rejected login reply carries the error code and message (matched against errors.time_sync).
+    error_code: FieldPath | None = None
+    error_message: FieldPath | None = None
     #: rest_token: what the token reply assigns besides the token (ping interval, lifetime), and a fixed lifetime.
     ping_interval_field: DurationField | None = None
     token_lifetime: float | None = None
@@ -430,10 +492,11 @@ class Event:
     """A private event: route values, mappings applied in order, example."""
 
     name: str
-    match: tuple[str, ...]
+    match: tuple[Any, ...]
     mappings: tuple[str, ...]
     example_json: str | None
     example_parsed: Mapping[str, tuple[Mapping[str, Scalar], ...]] | None
+    subscribe: Subscription | None = None
 
     @property
     def example(self) -> Any:
@@ -455,6 +518,7 @@ class PrivateWs:
     route_by: FieldPath | None
     events: Mapping[str, Event]
     ready: tuple[Predicate, ...] = ()
+    route_paths: tuple[FieldPath, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -562,11 +626,29 @@ class Polling:
 
 
 @dataclass(frozen=True)
+class OrderParamRule:
+    """One rule of ``perpetual.order_params``: when the position mode, the position action and the side match
+    (None matches any), ``params`` (name, value) are added to the create_order request."""
+
+    position_mode: str | None
+    position_action: str | None
+    side: str | None
+    params: tuple[tuple[str, Scalar], ...]
+
+
+@dataclass(frozen=True)
 class PerpetualSpec:
-    """Perpetual settings."""
+    """Perpetual settings: the supported position modes, the funding-payment poll, how the mode is switched and the
+    position parameters of an order are sent, and which replies of set_position_mode and set_leverage count as
+    success (``success`` predicates must hold; ``unchanged`` error replies count as success)."""
 
     position_modes: tuple[str, ...]
-    funding_interval: float | None
+    funding_poll_interval: float
+    position_mode_values: Mapping[str, Scalar]
+    position_mode_scope: str
+    order_params: tuple[OrderParamRule, ...]
+    success: Mapping[str, tuple[Predicate, ...]]
+    unchanged: Mapping[str, tuple[ErrorMatcher, ...]]
 
 
 @dataclass(frozen=True)
@@ -605,6 +687,11 @@ class ConnectorSpec:
     #: The shared fragments the spec included: (path relative to the spec's folder, sha256 of the file), recorded
     #: in the package manifest so that a changed fragment marks the package out of date (hbgen.spec.includes).
     fragments: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def module_name(self) -> str:
+        """Module of the connector class (binance spot -> binance_exchange, a perpetual -> <name>_derivative)."""
+        return self.name + {"spot": "_exchange", "perpetual": "_derivative", "gateway": "_gateway"}[self.type]
 
     @property
     def class_name(self) -> str:
@@ -717,6 +804,8 @@ def _param(name: str, raw: Any) -> Param:
         when_order_types=tuple(raw.get("when_order_type", ())),
         optional=raw.get("optional", False),
         format=raw.get("format"),
+        when_side=raw.get("when_side"),
+        when_post_only=raw.get("when_post_only"),
     )
 
 
@@ -771,7 +860,12 @@ def _field_path_texts(fields: Mapping[str, Any]) -> list[str]:
             if isinstance(expr.get("path"), str):
                 texts.append(expr["path"])
             for op in ("sum", "product", "difference", "first_nonempty"):
-                texts.extend(t for t in expr.get(op, ()) if isinstance(t, str))
+                for operand in expr.get(op, ()):
+                    texts.extend(_field_path_texts({"_": operand}))
+            if "negate" in expr:
+                texts.extend(_field_path_texts({"_": expr["negate"]}))
+            if isinstance(expr.get("step_of_decimals"), str):
+                texts.append(expr["step_of_decimals"])
     return texts
 
 
@@ -803,16 +897,38 @@ def _field(name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool) 
         "trade_side": "trade_side",
         "trading_pair": "symbol",
         "asset": "asset",
+        "position_side": "position_side",
+        "position_mode": "position_mode",
     }[target]
     if isinstance(raw, str):
         return FieldExpr(name, target, "path", (p(raw),), default_type, None, False, None, None)
     if "value" in raw and "path" not in raw:
         return FieldExpr(name, target, "value", (), None, None, False, None, raw["value"])
+    if "step_of_decimals" in raw:
+        return FieldExpr(
+            name, target, "step_of_decimals", (p(raw["step_of_decimals"]),), "int", None, False, None, None
+        )
+    if "negate" in raw:
+        operand = raw["negate"]
+        if isinstance(operand, str):
+            return FieldExpr(name, target, "negate", (p(operand),), default_type, None, False, None, None)
+        inner = _field(name, operand, target, timestamp_unit, rebase)
+        return FieldExpr(name, target, "negate", (), None, None, False, None, None, operands=(inner,))
+    if "cases" in raw:
+        cases = tuple((_predicates(case["when"]), case["value"]) for case in raw["cases"])
+        return FieldExpr(name, target, "cases", (), None, None, False, raw.get("default"), None, cases=cases)
     for op in ("sum", "product", "difference", "first_nonempty"):
         if op in raw:
             vt = raw.get("type", default_type)
-            return FieldExpr(name, target, op, tuple(p(t) for t in raw[op]), vt, None, False, None, None)
+            if all(isinstance(t, str) for t in raw[op]):
+                return FieldExpr(name, target, op, tuple(p(t) for t in raw[op]), vt, None, False, None, None)
+            operands = tuple(
+                _field(name, {"path": t, "type": vt} if isinstance(t, str) else t, target, timestamp_unit, rebase)
+                for t in raw[op]
+            )
+            return FieldExpr(name, target, op, (), None, None, False, None, None, operands=operands)
     mapped = raw.get("map")
+    levels = raw.get("levels")
     return FieldExpr(
         name=name,
         target=target,
@@ -823,6 +939,7 @@ def _field(name: str, raw: Any, target: str, timestamp_unit: str, rebase: bool) 
         optional=raw.get("optional", False),
         default=raw.get("default"),
         constant=None,
+        levels=(parse_path(levels["price"]), parse_path(levels["amount"])) if levels is not None else None,
     )
 
 
@@ -879,10 +996,19 @@ def _subscription(raw: Any) -> Subscription | None:
     )
 
 
-def _match(raw: Any) -> tuple[str, ...]:
+def _match(raw: Any) -> tuple[Any, ...]:
+    """Route values: strings, or tuples of strings for a route_by of several paths."""
     if raw is None:
         return ()
-    return (raw,) if isinstance(raw, str) else tuple(raw)
+    if isinstance(raw, str):
+        return (raw,)
+    return tuple(tuple(v) if isinstance(v, list) else v for v in raw)
+
+
+def _route_paths(raw: Any) -> tuple[FieldPath, ...]:
+    if raw is None:
+        return ()
+    return tuple(parse_path(t) for t in ([raw] if isinstance(raw, str) else raw))
 
 
 def _public_ws(raw: Any) -> PublicWs | None:
@@ -891,14 +1017,20 @@ def _public_ws(raw: Any) -> PublicWs | None:
     channels = {
         name: Channel(
             name=name,
-            stream=ch["stream"],
+            stream=ch.get("stream", "${symbol}") if not isinstance(ch.get("stream"), dict) else "",
             match=_match(ch.get("match")),
             mapping=ch["mapping"],
             example_json=_json_text(ch.get("example")) if "example" in ch else None,
             example_parsed=_records(ch.get("example_parsed")),
+            url=ch.get("url", raw["url"]),
+            stream_json=_json_text(ch["stream"]) if isinstance(ch.get("stream"), dict) else None,
+            snapshot_when=_predicates(ch.get("snapshot_when")),
+            subscribe=_subscription(ch.get("subscribe")),
+            unsubscribe=_subscription(ch.get("unsubscribe")),
         )
         for name, ch in raw["channels"].items()
     }
+    paths = _route_paths(raw.get("route_by"))
     return PublicWs(
         url=raw["url"],
         heartbeat=_heartbeat(raw.get("heartbeat")),
@@ -906,10 +1038,11 @@ def _public_ws(raw: Any) -> PublicWs | None:
         unsubscribe=_subscription(raw.get("unsubscribe")),
         ack=_predicates(raw.get("ack")),
         envelope=_opt_path(raw.get("envelope")),
-        route_by=_opt_path(raw.get("route_by")),
+        route_by=paths[0] if paths else None,
         channels=_frozen(channels),
         login=_login(raw["login"]) if "login" in raw else None,
         ready=_predicates(raw.get("ready")),
+        route_paths=paths,
     )
 
 
@@ -930,6 +1063,8 @@ def _login(raw: Mapping[str, Any]) -> Login:
         url_field=_opt_path(raw.get("url_field")),
         url_template=raw.get("url_template"),
         hook=raw.get("hook"),
+        error_code=_opt_path(raw.get("error_code")),
+        error_message=_opt_path(raw.get("error_message")),
         ping_interval_field=_duration(raw.get("ping_interval_field")),
         token_lifetime=float(raw["token_lifetime"]) if "token_lifetime" in raw else None,
         token_lifetime_field=_duration(raw.get("token_lifetime_field")),
@@ -954,7 +1089,9 @@ def _private_ws(raw: Any) -> PrivateWs | None:
             mappings=tuple(ev["mappings"]),
             example_json=_json_text(ev.get("example")) if "example" in ev else None,
             example_parsed=_frozen({k: _records(v) for k, v in parsed.items()}) if parsed is not None else None,
+            subscribe=_subscription(ev.get("subscribe")),
         )
+    paths = _route_paths(raw.get("route_by"))
     return PrivateWs(
         url=raw["url"],
         heartbeat=_heartbeat(raw.get("heartbeat")),
@@ -963,9 +1100,10 @@ def _private_ws(raw: Any) -> PrivateWs | None:
         envelope=_opt_path(raw.get("envelope")),
         ignore=_predicates(raw.get("ignore")),
         terminated=_predicates(raw.get("terminated")),
-        route_by=_opt_path(raw.get("route_by")),
+        route_by=paths[0] if paths else None,
         events=_frozen(events),
         ready=_predicates(raw.get("ready")),
+        route_paths=paths,
     )
 
 
@@ -985,6 +1123,26 @@ def _matchers(raw: Any) -> tuple[ErrorMatcher, ...]:
     return tuple(
         ErrorMatcher(m.get("code"), m.get("message"), m.get("message_contains"), m.get("http_status"))
         for m in raw or ()
+    )
+
+
+def _perpetual(raw: Mapping[str, Any]) -> PerpetualSpec:
+    return PerpetualSpec(
+        position_modes=tuple(raw["position_modes"]),
+        funding_poll_interval=float(raw.get("funding_poll_interval", 600)),
+        position_mode_values=_frozen(raw.get("position_mode_values") or {}),
+        position_mode_scope=raw.get("position_mode_scope", "account"),
+        order_params=tuple(
+            OrderParamRule(
+                rule.get("position_mode"),
+                rule.get("position_action"),
+                rule.get("side"),
+                tuple(rule["params"].items()),
+            )
+            for rule in raw.get("order_params") or ()
+        ),
+        success=_frozen({role: _predicates(preds) for role, preds in (raw.get("success") or {}).items()}),
+        unchanged=_frozen({role: _matchers(rules) for role, rules in (raw.get("unchanged") or {}).items()}),
     )
 
 
@@ -1027,6 +1185,32 @@ def _order_book(raw: Any, endpoints: Mapping[str, Any]) -> OrderBookSpec | None:
         integrity_policy=integ["policy"],
         checksum_levels=checksum.get("levels"),
         checksum_hook=checksum.get("hook"),
+        keep_levels=raw.get("keep_levels"),
+        checksum=_book_checksum(checksum) if checksum else None,
+    )
+
+
+def _book_checksum(raw: Mapping[str, Any]) -> BookChecksum:
+    return BookChecksum(
+        levels=raw["levels"],
+        algorithm=raw.get("algorithm"),
+        hook=raw.get("hook"),
+        sides=raw.get("sides", "interleaved"),
+        joiner=raw.get("joiner", ""),
+        numbers=raw.get("numbers", "as_sent"),
+        digits_only=raw.get("digits_only", False),
+        vectors=tuple(
+            ChecksumVector(
+                name=v["name"],
+                bids=tuple(tuple(level) for level in v["bids"]),
+                asks=tuple(tuple(level) for level in v["asks"]),
+                price_decimals=v.get("price_decimals"),
+                size_decimals=v.get("size_decimals"),
+                expected=v["expected"],
+            )
+            for v in raw.get("test_vectors", ())
+        ),
+        unpublished=raw.get("unpublished"),
     )
 
 
@@ -1152,5 +1336,5 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
         ),
         hooks=_frozen({k: Hook(k, h["at"], h["description"]) for k, h in (data.get("hooks") or {}).items()}),
         waivers=_frozen(data.get("waivers") or {}),
-        perpetual=None if perp is None else PerpetualSpec(tuple(perp["position_modes"]), perp.get("funding_interval")),
+        perpetual=None if perp is None else _perpetual(perp),
     )

@@ -84,10 +84,36 @@ def check_document(doc: LoadedDocument) -> tuple[AnySpec | None, list[Diagnostic
     model = build_model(doc.data, doc.file)
     if doc.fragments:
         model = dataclasses.replace(model, fragments=tuple((s.relative, s.sha256) for s in doc.fragments))
-    diagnostics = vector_diagnostics(model, doc)
+    diagnostics = vector_diagnostics(model, doc) + checksum_vector_diagnostics(model, doc)
     if diagnostics:
         return None, sorted(set(diagnostics))
     return model, []
+
+
+def checksum_vector_diagnostics(model: ConnectorSpec, doc: LoadedDocument) -> list[Diagnostic]:
+    """Recompute every book checksum vector with the runtime's algorithm; a mismatch is reported at the vector."""
+    from hbrt.data_type.book_checksum import ChecksumContext, Crc32Checksum
+
+    book = model.order_book
+    checksum = book.checksum if book is not None else None
+    if checksum is None or checksum.algorithm is None:
+        return []
+    algorithm = Crc32Checksum(
+        checksum.levels,
+        sides=checksum.sides,  # type: ignore[arg-type]  # the schema allows exactly the runtime's values
+        joiner=checksum.joiner,
+        numbers=checksum.numbers,  # type: ignore[arg-type]  # the schema allows exactly the runtime's values
+        digits_only=checksum.digits_only,
+    )
+    out: list[Diagnostic] = []
+    for i, vec in enumerate(checksum.vectors):
+        context = ChecksumContext("vector", vec.price_decimals, vec.size_decimals)
+        got = algorithm.of_levels(vec.bids, vec.asks, context)
+        if got != vec.expected & 0xFFFFFFFF:
+            signed = got - (1 << 32) if got >= 1 << 31 else got
+            path: list[str | int] = ["order_book", "integrity", "checksum", "test_vectors", i, "expected"]
+            out.append(doc.diag(path, f"checksum mismatch: the levels give {got} (signed {signed})"))
+    return out
 
 
 def check_file(path: str | Path, display_name: str | None = None) -> tuple[AnySpec | None, list[Diagnostic]]:

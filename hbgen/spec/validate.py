@@ -23,6 +23,7 @@ from hbgen.spec.errors import Diagnostic, describe_value, did_you_mean, suggest
 from hbgen.spec.loader import LoadedDocument
 from hbgen.spec.model import default_recipe_name
 from hbgen.spec.paths import PathSyntaxError, parse_path
+from hbgen.spec.perpetual_checks import POSITION_MODES, perpetual_checks
 from hbgen.spec.vocabulary import (
     ALL_INPUTS,
     CAPABILITIES,
@@ -33,6 +34,9 @@ from hbgen.spec.vocabulary import (
     ORDER_STATES,
     PACKAGE_ROLES,
     PACKAGE_SECTIONS,
+    PERPETUAL_CAPABILITIES,
+    PERPETUAL_KINDS,
+    PERPETUAL_ROLES,
     PLACEHOLDERS,
     PREDICATE_OPERATORS,
     PRIVATE_EVENT_KINDS,
@@ -41,6 +45,7 @@ from hbgen.spec.vocabulary import (
     ROLE_CHOICES,
     ROLE_INPUTS,
     ROLE_MAPPING_KINDS,
+    ROLE_REQUIRED_FIELDS,
     ROLES_NEEDING_MAPPING,
     URL_PLACEHOLDERS_BY_STYLE,
     VALUE_TYPES_FOR_TARGET,
@@ -92,13 +97,25 @@ CAPABILITY_GAPS: Final = MappingProxyType(
         "ws_trades": ("no public channel with a trade mapping", ["ws", "public"], ()),
         "ws_private_orders": ("no private event with an order_update mapping", ["ws", "private"], ()),
         "ws_private_trades": ("no private event with a fill mapping", ["ws", "private"], ()),
+        "rest_positions": ('no "positions" endpoint', ["endpoints"], ("positions",)),
+        "rest_leverage": ('no "set_leverage" endpoint', ["endpoints"], ("set_leverage",)),
+        "rest_position_mode": ('no "set_position_mode" endpoint', ["endpoints"], ("set_position_mode",)),
+        "rest_funding_info": ('no "funding_info" endpoint', ["endpoints"], ("funding_info",)),
+        "rest_funding_payments": ('no "funding_payments" endpoint', ["endpoints"], ("funding_payments",)),
     }
 )
 
 
 def required_capabilities(data: Any) -> tuple[str, ...]:
-    """The capabilities a document of its connector type must provide or waive."""
-    return GATEWAY_CAPABILITIES if _m(data).get("type") == "gateway" else CAPABILITIES
+    """The capabilities a document of its connector type must provide or waive (a perpetual connector's position
+    mode endpoint only when it offers several modes)."""
+    d = _m(data)
+    if d.get("type") == "gateway":
+        return GATEWAY_CAPABILITIES
+    if d.get("type") != "perpetual":
+        return CAPABILITIES
+    several_modes = len(_l(_m(d.get("perpetual")).get("position_modes"))) > 1
+    return CAPABILITIES + tuple(c for c in PERPETUAL_CAPABILITIES if c != "rest_position_mode" or several_modes)
 
 
 def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
@@ -142,6 +159,11 @@ def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
         "ws_trades": routed("public", "trade"),
         "ws_private_orders": routed("private", "order_update"),
         "ws_private_trades": routed("private", "fill"),
+        "rest_positions": endpoints("positions"),
+        "rest_leverage": endpoints("set_leverage"),
+        "rest_position_mode": endpoints("set_position_mode"),
+        "rest_funding_info": endpoints("funding_info"),
+        "rest_funding_payments": endpoints("funding_payments"),
     }
 
 
@@ -183,7 +205,13 @@ class _Checker:
         self.err(path, f'unknown {what} "{name}"', hint)
         return False
 
+    @property
+    def perpetual(self) -> bool:
+        return self.data.get("type") == "perpetual"
+
     def mapping_kind(self, path: PathT, name: Any, allowed: Sequence[str], use: str) -> None:
+        if not self.perpetual:
+            allowed = [k for k in allowed if k not in PERPETUAL_KINDS]
         if not self.ref(path, name, self.mappings, "mapping"):
             return
         kind = _m(self.mappings[name]).get("kind")
@@ -251,6 +279,7 @@ class _Checker:
         self.credentials()
         self.polling()
         self.hooks_check()
+        perpetual_checks(self)
         self.requirements()
         self.package()
         return self.out
@@ -324,6 +353,13 @@ class _Checker:
             elif "recipe" in ep and auth == "none":
                 self.err(base + ["recipe"], "recipe is set but auth is none", "set auth: signed or remove the recipe")
             role = name if name in ROLE_INPUTS else None
+            if role in PERPETUAL_ROLES and not self.perpetual and self.data.get("type") in ("spot", "gateway"):
+                self.err(base, f"endpoint role {name} applies only to type perpetual", key=True)
+                role = None
+            for needed in ROLE_REQUIRED_FIELDS.get(role or "", ()):
+                mapping = _m(self.mappings.get(_s(ep.get("mapping")) or ""))
+                if mapping and "hook" not in mapping and needed not in _m(mapping.get("fields")):
+                    self.err(base + ["mapping"], f'the mapping of endpoint {name} must read "{needed}"')
             if "mapping" in ep:
                 kinds = ROLE_MAPPING_KINDS.get(role, tuple(KIND_FIELDS)) if role else tuple(KIND_FIELDS)
                 if role == "ping":
@@ -499,6 +535,8 @@ class _Checker:
             base: PathT = ["mappings", name]
             kind = mapping.get("kind")
             targets = KIND_FIELDS.get(kind, {}) if isinstance(kind, str) else {}
+            if kind in PERPETUAL_KINDS and not self.perpetual and self.data.get("type") in ("spot", "gateway"):
+                self.err(base + ["kind"], f"mapping kind {kind} applies only to type perpetual")
             self.path(base + ["each"], mapping.get("each"))
             self.predicates(base + ["filter"], mapping.get("filter"))
             if "hook" in mapping:
@@ -544,8 +582,20 @@ class _Checker:
             if "path" in expr:
                 yield ["path"], expr["path"]
             for op in ("sum", "product", "difference", "first_nonempty"):
-                for i, text in enumerate(_l(expr.get(op))):
-                    yield [op, i], text
+                for i, operand in enumerate(_l(expr.get(op))):
+                    for sub, text in self._expr_paths(operand):
+                        yield [op, i, *sub], text
+            if "negate" in expr:
+                for sub, text in self._expr_paths(expr["negate"]):
+                    yield ["negate", *sub], text
+            if "step_of_decimals" in expr:
+                yield ["step_of_decimals"], expr["step_of_decimals"]
+            for key in ("price", "amount"):
+                if key in _m(expr.get("levels")):
+                    yield ["levels", key], _m(expr.get("levels"))[key]
+            for i, case in enumerate(_l(expr.get("cases"))):
+                for j, predicate in enumerate(_l(_m(case).get("when"))):
+                    yield ["cases", i, "when", j, "field"], _m(predicate).get("field")
 
     def field_types(self, path: PathT, expr: Any, target: str) -> None:
         if not isinstance(expr, dict):
@@ -555,14 +605,24 @@ class _Checker:
         known = {t for types in VALUE_TYPES_FOR_TARGET.values() for t in types}
         if isinstance(vtype, str) and vtype in known and vtype not in allowed:
             self.err(path + ["type"], f"type {vtype} cannot produce a {target} field (allowed: {', '.join(allowed)})")
-        if ("sum" in expr or "product" in expr or "difference" in expr) and target not in ("decimal", "int"):
-            self.err(path, f"sum, product and difference give numbers, but the field is a {target}")
+        numeric = ("sum", "product", "difference", "negate", "step_of_decimals")
+        if any(op in expr for op in numeric) and target not in ("decimal", "int"):
+            used = next(op for op in numeric if op in expr)
+            self.err(path, f"{used} gives a number, but the field is a {target}")
+        if "levels" in expr and target != "levels":
+            self.err(path + ["levels"], f"levels describes price levels, but the field is a {target}", key=True)
         if "map" in expr and "type" in expr:
             self.err(path + ["type"], "type does not apply with map: map values are the final results")
         for raw, result in _m(expr.get("map")).items():
             self.result_value(path + ["map", raw], result, target)
         if "value" in expr and "path" not in expr:
             self.result_value(path + ["value"], expr["value"], target)
+        if "cases" in expr:
+            for i, case in enumerate(_l(expr["cases"])):
+                if "value" in _m(case):
+                    self.result_value(path + ["cases", i, "value"], _m(case)["value"], target)
+            if "default" in expr:
+                self.result_value(path + ["default"], expr["default"], target)
 
     def result_value(self, path: PathT, value: Any, target: str) -> None:
         if target == "order_state":
@@ -574,6 +634,10 @@ class _Checker:
         elif target == "bool":
             if not isinstance(value, bool):
                 self.err(path, f"expected true or false, got {value!r}")
+        elif target in ("position_side", "position_mode"):
+            names = ("LONG", "SHORT", "BOTH") if target == "position_side" else POSITION_MODES
+            if value not in names:
+                self.err(path, f"expected one of {', '.join(names)}, got {value!r}", did_you_mean(value, names))
 
     def order_book(self) -> None:
         ob = _m(self.data.get("order_book"))
@@ -611,10 +675,16 @@ class _Checker:
             if "channel" not in snap:
                 self.err(["order_book", "snapshot"], "snapshot source websocket needs a channel")
             elif self.ref(["order_book", "snapshot", "channel"], snap["channel"], channels, "channel"):
-                snap_mapping = _s(_m(channels[snap["channel"]]).get("mapping"))
+                snap_channel = _m(channels[snap["channel"]])
+                snap_mapping = _s(snap_channel.get("mapping"))
+                if "snapshot_when" in snap_channel:
+                    snap_mapping = None  # the channel's diff mapping reads its snapshots (checked with snapshot_when)
         if snap_mapping is not None:
             self.mapping_kind(
-                ["order_book", "snapshot"], snap_mapping, ("order_book_snapshot",), "the order book snapshot"
+                ["order_book", "snapshot"],
+                snap_mapping,
+                ("order_book_snapshot",),
+                "the order book snapshot (or a book channel with snapshot_when)",
             )
         integ = _m(ob.get("integrity"))
         policy = integ.get("policy")
@@ -640,9 +710,36 @@ class _Checker:
                 )
         checksum = integ.get("checksum")
         if policy == "checksum" and checksum is None:
-            self.err(["order_book", "integrity"], 'policy checksum needs "checksum" settings (levels and hook)')
+            self.err(
+                ["order_book", "integrity"],
+                'policy checksum needs "checksum" settings (levels and an algorithm or hook)',
+            )
         if isinstance(checksum, dict):
             self.hook_ref(["order_book", "integrity", "checksum", "hook"], checksum.get("hook"), "order_book.checksum")
+            for cname, mname in diff_mappings:
+                mapping = _m(self.mappings.get(mname))
+                if "checksum" not in _m(mapping.get("fields")) and "hook" not in mapping and policy != "checksum":
+                    self.err(
+                        ["order_book", "integrity", "checksum"],
+                        f'a checksum needs mapping "{mname}" (channel {cname}) to map the exchange\'s checksum',
+                    )
+            if "hook" in checksum:
+                for key in ("sides", "joiner", "numbers", "digits_only", "test_vectors"):
+                    if key in checksum:
+                        self.err(
+                            ["order_book", "integrity", "checksum", key],
+                            f"{key} describes a built-in algorithm; the hook computes the checksum itself",
+                            key=True,
+                        )
+            for i, vec in enumerate(_l(checksum.get("test_vectors"))):
+                vec = _m(vec)
+                if checksum.get("numbers") == "pair_precision" and not (
+                    "price_decimals" in vec and "size_decimals" in vec
+                ):
+                    self.err(
+                        ["order_book", "integrity", "checksum", "test_vectors", i],
+                        "numbers pair_precision needs the vector's price_decimals and size_decimals",
+                    )
 
     def ws_urls(self, path: PathT, name: Any) -> None:
         if not isinstance(name, str):
@@ -660,18 +757,43 @@ class _Checker:
             base: PathT = ["ws", "public"]
             self.ws_urls(base + ["url"], public.get("url"))
             channels = _m(public.get("channels"))
-            seen: dict[str, str] = {}
+            width = self.route_by(base + ["route_by"], public.get("route_by"))
+            seen: dict[Any, str] = {}
+            public_token = _m(public.get("login")).get("style") == "rest_token"
             for cname, ch in channels.items():
                 ch = _m(ch)
                 cpath = base + ["channels", cname]
                 self.mapping_kind(cpath + ["mapping"], ch.get("mapping"), PUBLIC_CHANNEL_KINDS, f"channel {cname}")
+                if "url" in ch:
+                    self.ws_urls(cpath + ["url"], ch.get("url"))
                 self.template(cpath + ["stream"], ch.get("stream"), "stream")
-                self.match_values(cpath, ch.get("match"), seen, cname, len(channels), "route_by" in public, "channel")
+                self.match_values(cpath, ch.get("match"), seen, cname, len(channels), width, "channel")
                 if "example_parsed" in ch:
                     self.example_records(cpath + ["example_parsed"], ch.get("example_parsed"), ch.get("mapping"))
+                if "snapshot_when" in ch:
+                    self.predicates(cpath + ["snapshot_when"], ch.get("snapshot_when"))
+                    mapping_name = ch.get("mapping")
+                    kind = _m(self.mappings.get(mapping_name)).get("kind") if isinstance(mapping_name, str) else None
+                    if kind is not None and kind != "order_book_diff":
+                        self.err(
+                            cpath + ["snapshot_when"],
+                            f"snapshot_when tells snapshots from updates of a book channel; mapping "
+                            f'"{ch.get("mapping")}" has kind {kind}, not order_book_diff',
+                            key=True,
+                        )
+                for key in ("subscribe", "unsubscribe"):
+                    message = _m(ch.get(key)).get("message")
+                    self.template(cpath + [key, "message"], message, "subscription")
+                    self.token_placeholder(cpath + [key, "message"], message, public_token)
+                if "unsubscribe" in ch and "subscribe" not in ch and "subscribe" in public:
+                    self.err(
+                        cpath + ["unsubscribe"],
+                        "the channel has its own unsubscribe request but subscribes with ws.public.subscribe",
+                        "give the channel its own subscribe too",
+                        key=True,
+                    )
             if "login" in public:
                 self.login(public.get("login"), base + ["login"])
-            public_token = _m(public.get("login")).get("style") == "rest_token"
             for key in ("subscribe", "unsubscribe"):
                 message = _m(public.get(key)).get("message")
                 self.template(base + [key, "message"], message, "subscription")
@@ -680,47 +802,83 @@ class _Checker:
             self.predicates(base + ["ack"], public.get("ack"))
             self.predicates(base + ["ready"], public.get("ready"))
             self.path(base + ["envelope"], public.get("envelope"))
-            self.path(base + ["route_by"], public.get("route_by"))
         private = _m(ws.get("private"))
         if private:
             base = ["ws", "private"]
             self.ws_urls(base + ["url"], private.get("url"))
             self.login(private.get("login"), base + ["login"])
             events = _m(private.get("events"))
+            width = self.route_by(base + ["route_by"], private.get("route_by"))
             seen = {}
+            login = _m(private.get("login"))
+            private_token = login.get("style") == "rest_token"
             for ename, ev in events.items():
                 ev = _m(ev)
                 epath = base + ["events", ename]
                 for i, mname in enumerate(_l(ev.get("mappings"))):
                     self.mapping_kind(epath + ["mappings", i], mname, PRIVATE_EVENT_KINDS, f"event {ename}")
-                self.match_values(epath, ev.get("match"), seen, ename, len(events), "route_by" in private, "event")
+                self.match_values(epath, ev.get("match"), seen, ename, len(events), width, "event")
                 for mname, records in _m(ev.get("example_parsed")).items():
                     ppath = epath + ["example_parsed", mname]
                     if mname not in _l(ev.get("mappings")):
                         self.err(ppath, f'"{mname}" is not one of this event\'s mappings', key=True)
                     else:
                         self.example_records(ppath, records, mname)
+                message = _m(ev.get("subscribe")).get("message")
+                self.template(epath + ["subscribe", "message"], message, "private_subscription")
+                self.token_placeholder(epath + ["subscribe", "message"], message, private_token)
+                self.signed_placeholders(epath + ["subscribe", "message"], message, login)
             message = _m(private.get("subscribe")).get("message")
-            self.template(base + ["subscribe", "message"], message, "subscription")
-            private_token = _m(private.get("login")).get("style") == "rest_token"
+            self.template(base + ["subscribe", "message"], message, "private_subscription")
             self.token_placeholder(base + ["subscribe", "message"], message, private_token)
+            self.signed_placeholders(base + ["subscribe", "message"], message, login)
             self.heartbeat(base + ["heartbeat"], private.get("heartbeat"))
             for key in ("ignore", "terminated", "ready"):
                 self.predicates(base + [key], private.get(key))
             self.path(base + ["envelope"], private.get("envelope"))
-            self.path(base + ["route_by"], private.get("route_by"))
+
+    def route_by(self, path: PathT, value: Any) -> int:
+        """Check the routing path(s); the number of route values a match value has (0: no routing)."""
+        if isinstance(value, str):
+            self.path(path, value)
+            return 1
+        paths = [p for p in _l(value) if isinstance(p, str)]
+        for i, text in enumerate(paths):
+            self.path(path + [i], text)
+        return len(paths)
+
+    def signed_placeholders(self, path: PathT, message: Any, login: dict[str, Any]) -> None:
+        """Signed values in a private subscription need the login's recipe to sign them."""
+        used = set(_PLACEHOLDER.findall(json.dumps(message))) if message is not None else set()
+        signed = used & {"api_key", "timestamp", "signature", "passphrase", "signed_params"}
+        if signed and not isinstance(login.get("recipe"), str):
+            names = ", ".join("${" + n + "}" for n in sorted(signed))
+            self.err(path, f"{names} need a signing recipe, but the login names none", "sign with login.recipe")
+        if "passphrase" in used and "passphrase" not in {_m(c).get("role") for c in _l(self.data.get("credentials"))}:
+            self.err(path, "the message uses ${passphrase} but no credential has role passphrase")
 
     def match_values(
-        self, path: PathT, match: Any, seen: dict[str, str], name: str, count: int, routed: bool, what: str
+        self, path: PathT, match: Any, seen: dict[Any, str], name: str, count: int, width: int, what: str
     ) -> None:
-        values = [match] if isinstance(match, str) else [v for v in _l(match) if isinstance(v, str)]
+        if isinstance(match, str):
+            values: list[Any] = [match]
+        else:
+            values = [tuple(v) if isinstance(v, list) else v for v in _l(match)]
         if match is None and count > 1:
             self.err(path, f"with several {what}s, each needs a match value for route_by")
-        if match is not None and not routed:
+        if match is not None and not width:
             self.err(path + ["match"], "match is set but the connection has no route_by", key=True)
-        for v in values:
+        for i, v in enumerate(values):
+            where = path + ["match"] + ([] if isinstance(match, str) else [i])
+            if width > 1 and not (isinstance(v, tuple) and len(v) == width):
+                self.err(where, f"route_by has {width} paths, so each match value is a list of {width} values")
+                continue
+            if width == 1 and not isinstance(v, str):
+                self.err(where, "route_by has one path, so each match value is a string")
+                continue
             if v in seen:
-                self.err(path + ["match"], f'match value "{v}" is already used by {what} {seen[v]}')
+                shown = v if isinstance(v, str) else ", ".join(v)
+                self.err(where, f'match value "{shown}" is already used by {what} {seen[v]}')
             else:
                 seen[v] = name
 
@@ -788,8 +946,17 @@ class _Checker:
         if style in LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE:
             self.style_placeholders(base + ["message"], message, LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE[style], style)
         self.predicates(base + ["success"], login.get("success"))
-        for key in ("key_field", "token_field", "url_field"):
+        for key in ("key_field", "token_field", "url_field", "error_code", "error_message"):
             self.path(base + [key], login.get(key))
+        time_sync = _m(self.data.get("errors")).get("time_sync")
+        for key in ("error_code", "error_message"):
+            if key in login and key in applicable and not time_sync:
+                self.err(
+                    base + [key],
+                    f"{key} is read only to recognise a rejected login timestamp, but errors.time_sync is empty",
+                    "add the exchange's timestamp error under errors.time_sync, or drop the key",
+                    key=True,
+                )
         for key in ("ping_interval_field", "token_lifetime_field"):
             self.path(base + [key, "path"], _m(login.get(key)).get("path"))
 
@@ -851,6 +1018,31 @@ class _Checker:
                         ["endpoints", "create_order", "params", pname, "when_order_type", i],
                         f"order type {t} is not in orders.types",
                     )
+            post_only_types = [t for t, w in _m(orders.get("types")).items() if _m(w).get("post_only") is True]
+            uses_post_only = source == "post_only" or (isinstance(param, dict) and "when_post_only" in param)
+            if uses_post_only and orders and not post_only_types:
+                self.err(
+                    ["endpoints", "create_order", "params", pname],
+                    "post_only needs an order type marked post_only in orders.types",
+                    "e.g. LIMIT_MAKER: {type: limit, post_only: true}",
+                )
+        flagged = [t for t, w in _m(orders.get("types")).items() if _m(w).get("post_only") is True]
+        if flagged and not any(
+            (p if isinstance(p, str) else _m(p).get("from")) == "post_only" or "when_post_only" in _m(p)
+            for p in _m(create.get("params")).values()
+        ):
+            self.err(
+                ["orders", "types", flagged[0], "post_only"],
+                "post_only marks the order as post-only, but no create_order parameter sends it",
+                "add a parameter {from: post_only} or one with when_post_only: true",
+            )
+        for name, endpoint in self.endpoints.items():
+            if name == "create_order":
+                continue
+            for pname, param in _m(_m(endpoint).get("params")).items():
+                for key in ("when_side", "when_post_only"):
+                    if isinstance(param, dict) and key in param:
+                        self.err(["endpoints", name, "params", pname, key], f"{key} applies only to create_order")
 
     def order_states(self) -> None:
         states = _m(self.data.get("order_states"))
@@ -1002,9 +1194,10 @@ class _Checker:
             self.gaps.append(self.out[-1])
 
     def package(self) -> None:
-        """What hbgen generate needs for a spot package beyond the capabilities (a waiver is not enough), unless the
-        spec says it is a partial example (``partial``)."""
-        if self.data.get("type") != "spot" or "partial" in self.data:
+        """What hbgen generate needs for a spot (or perpetual: the spot package and more) package beyond the
+        capabilities (a waiver is not enough), unless the spec says it is a partial example (``partial``)."""
+        kind = self.data.get("type")
+        if kind not in ("spot", "perpetual") or "partial" in self.data:
             return
         reported = {cap for cap, present in self.present().items() if not present} - set(_m(self.data.get("waivers")))
         for role in PACKAGE_ROLES:
@@ -1016,7 +1209,7 @@ class _Checker:
                 anchor: PathT = ["endpoints"] if "endpoints" in self.data else []
                 self.err(
                     anchor,
-                    f"a spot package needs {wanted} (hbgen generate cannot do without it; a waiver is not enough)",
+                    f"a {kind} package needs {wanted} (hbgen generate cannot do without it; a waiver is not enough)",
                     "add the endpoint, or mark the spec as a partial example with partial: <reason>",
                 )
                 self.gaps.append(self.out[-1])
@@ -1024,7 +1217,7 @@ class _Checker:
             if section not in self.data:
                 self.err(
                     [],
-                    f"a spot package needs the {section} section ({what})",
+                    f"a {kind} package needs the {section} section ({what})",
                     "add it, or mark the spec as a partial example with partial: <reason>",
                 )
                 self.gaps.append(self.out[-1])

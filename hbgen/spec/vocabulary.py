@@ -26,7 +26,7 @@ ORDER_STATES: Final = (
 #: Target types of record fields: what the generated parser must produce.
 #: decimal -> Decimal; int; str; bool; timestamp -> float seconds; levels -> list of (Decimal price, Decimal amount);
 #: order_state -> OrderState; trade_side -> TradeType; trading_pair -> "BASE-QUOTE" from an exchange symbol;
-#: asset -> client asset name (after symbols.aliases).
+#: asset -> client asset name (after symbols.aliases); position_side -> PositionSide; position_mode -> PositionMode.
 TARGET_TYPES: Final = (
     "decimal",
     "int",
@@ -38,6 +38,8 @@ TARGET_TYPES: Final = (
     "trade_side",
     "trading_pair",
     "asset",
+    "position_side",
+    "position_mode",
 )
 
 #: Value types (how a raw JSON value is read) allowed for each target type.
@@ -53,6 +55,8 @@ VALUE_TYPES_FOR_TARGET: Final = MappingProxyType(
         "trade_side": ("trade_side",),
         "trading_pair": ("symbol",),
         "asset": ("asset", "str"),
+        "position_side": ("position_side",),
+        "position_mode": ("position_mode",),
     }
 )
 
@@ -123,9 +127,11 @@ KIND_FIELDS: Final = MappingProxyType(
             "is_taker": ("bool", False),
             "side": ("trade_side", False),
         },
+        # ``available`` is required of the balances endpoint's mapping only (see ROLE_REQUIRED_FIELDS): a user-stream
+        # event may report the total alone.
         "balance": {
             "asset": ("asset", True),
-            "available": ("decimal", True),
+            "available": ("decimal", False),
             "total": ("decimal", True),
             "sequence": ("int", False),
         },
@@ -142,6 +148,48 @@ KIND_FIELDS: Final = MappingProxyType(
         },
         "server_time": {"time": ("timestamp", True)},
         "last_price": {"symbol": ("trading_pair", False), "price": ("decimal", True)},
+        # Perpetual kinds (PERPETUAL_KINDS): valid only in specs of type perpetual.
+        "position": {
+            "symbol": ("trading_pair", True),
+            "position_side": ("position_side", False),
+            "direction": ("trade_side", False),
+            "amount": ("decimal", True),
+            "entry_price": ("decimal", False),
+            "unrealized_pnl": ("decimal", False),
+            "leverage": ("decimal", False),
+        },
+        "funding_info": {
+            "symbol": ("trading_pair", True),
+            "index_price": ("decimal", False),
+            "mark_price": ("decimal", False),
+            "next_funding_time": ("timestamp", False),
+            "rate": ("decimal", False),
+        },
+        "funding_payment": {
+            "symbol": ("trading_pair", False),
+            "amount": ("decimal", True),
+            "timestamp": ("timestamp", True),
+            "rate": ("decimal", False),
+        },
+        "leverage": {"leverage": ("decimal", False)},
+        "position_mode": {"mode": ("position_mode", True)},
+        "margin_call": {
+            "symbol": ("trading_pair", True),
+            "position_side": ("position_side", False),
+            "direction": ("trade_side", False),
+            "amount": ("decimal", False),
+            "unrealized_pnl": ("decimal", False),
+            "maintenance_margin": ("decimal", False),
+        },
+    }
+)
+#: Record kinds only a perpetual connector reads.
+PERPETUAL_KINDS: Final = ("position", "funding_info", "funding_payment", "leverage", "position_mode", "margin_call")
+#: Fields a mapping must read when an endpoint of the role uses it (beyond the kind's required ones).
+ROLE_REQUIRED_FIELDS: Final = MappingProxyType(
+    {
+        "balances": ("available",),
+        "funding_info": ("index_price", "mark_price", "next_funding_time", "rate"),
     }
 )
 
@@ -154,12 +202,16 @@ ALL_INPUTS: Final = (
     "time_in_force",
     "amount",
     "price",
+    "quote_amount",
+    "post_only",
     "client_order_id",
     "exchange_order_id",
     "start_time",
     "depth",
     "listen_key",
     "token",
+    "leverage",
+    "position_mode",
 )
 _PAIR = ("symbol", "trading_pair")
 ROLE_INPUTS: Final = MappingProxyType(
@@ -171,13 +223,29 @@ ROLE_INPUTS: Final = MappingProxyType(
         "last_price": _PAIR,
         "ticker_24h": _PAIR,
         "book_ticker": _PAIR,
-        "create_order": _PAIR + ("side", "order_type", "time_in_force", "amount", "price", "client_order_id"),
+        "create_order": _PAIR
+        + ("side", "order_type", "time_in_force", "amount", "price", "quote_amount", "post_only", "client_order_id"),
         "cancel_order": _PAIR + ("client_order_id", "exchange_order_id"),
         "order_status": _PAIR + ("client_order_id", "exchange_order_id"),
         "open_orders": _PAIR,
         "balances": (),
         "my_trades": _PAIR + ("exchange_order_id", "start_time"),
+        "positions": _PAIR,
+        "funding_info": _PAIR,
+        "funding_payments": _PAIR + ("start_time",),
+        "set_leverage": _PAIR + ("leverage",),
+        "set_position_mode": _PAIR + ("position_mode",),
+        "position_mode": _PAIR,
     }
+)
+#: Endpoint roles only a perpetual connector has.
+PERPETUAL_ROLES: Final = (
+    "positions",
+    "funding_info",
+    "funding_payments",
+    "set_leverage",
+    "set_position_mode",
+    "position_mode",
 )
 
 #: Mapping kinds an endpoint of each role may use to parse its response.
@@ -196,6 +264,12 @@ ROLE_MAPPING_KINDS: Final = MappingProxyType(
         "open_orders": ("order_update",),
         "balances": ("balance",),
         "my_trades": ("fill",),
+        "positions": ("position",),
+        "funding_info": ("funding_info",),
+        "funding_payments": ("funding_payment",),
+        "set_leverage": ("leverage",),
+        "set_position_mode": (),
+        "position_mode": ("position_mode",),
     }
 )
 
@@ -208,6 +282,10 @@ ROLES_NEEDING_MAPPING: Final = (
     "order_status",
     "balances",
     "my_trades",
+    "positions",
+    "funding_info",
+    "funding_payments",
+    "position_mode",
 )
 
 #: Which endpoint plays each part of a generated spot package, first present wins.
@@ -230,8 +308,8 @@ PACKAGE_SECTIONS: Final = MappingProxyType(
     {"symbols": "exchange symbol <-> trading pair map", "orders": "order types and sides"}
 )
 
-PUBLIC_CHANNEL_KINDS: Final = ("order_book_diff", "order_book_snapshot", "trade")
-PRIVATE_EVENT_KINDS: Final = ("order_update", "fill", "balance")
+PUBLIC_CHANNEL_KINDS: Final = ("order_book_diff", "order_book_snapshot", "trade", "funding_info")
+PRIVATE_EVENT_KINDS: Final = ("order_update", "fill", "balance", "position", "margin_call")
 
 #: Hook plug points that a spec element names (the element is replaced by the hook) -> the element's description.
 REFERENCED_HOOK_SITES: Final = MappingProxyType(
@@ -265,6 +343,14 @@ CAPABILITIES: Final = (
     "ws_private_trades",
 )
 GATEWAY_CAPABILITIES: Final = ("rest_order_status", "rest_create_order", "rest_cancel_order", "rest_balances")
+#: What a perpetual connector needs on top of CAPABILITIES (rest_position_mode only with several position modes).
+PERPETUAL_CAPABILITIES: Final = (
+    "rest_positions",
+    "rest_leverage",
+    "rest_position_mode",
+    "rest_funding_info",
+    "rest_funding_payments",
+)
 
 #: Placeholders allowed in each kind of template string (``${name}``).
 PLACEHOLDERS: Final = MappingProxyType(
@@ -284,6 +370,7 @@ PLACEHOLDERS: Final = MappingProxyType(
             "uuid",
         ),
         "login": ("uuid", "id", "signed_params", "api_key", "timestamp", "signature", "passphrase", "token", "time_s"),
+        "private_subscription": ("id", "time_s", "uuid", "token", "api_key", "timestamp", "signature", "passphrase"),
         "url": ("url", "listen_key", "token", "uuid"),
         "heartbeat": ("id", "time_s", "uuid"),
     }
@@ -292,8 +379,8 @@ PLACEHOLDERS: Final = MappingProxyType(
 #: Keys of ws.private.login that apply to each login style (besides style).
 LOGIN_STYLE_KEYS: Final = MappingProxyType(
     {
-        "signed_subscribe": ("message", "recipe", "success"),
-        "signed_login": ("message", "recipe", "success"),
+        "signed_subscribe": ("message", "recipe", "success", "error_code", "error_message"),
+        "signed_login": ("message", "recipe", "success", "error_code", "error_message"),
         "listen_key": ("create", "keep_alive", "close", "keep_alive_interval", "key_field", "url_template"),
         "rest_token": (
             "endpoint",

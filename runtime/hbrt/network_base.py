@@ -131,7 +131,10 @@ class NetworkBase:
             previous = self._network_status
             had_error = False
             try:
-                new_status = await asyncio.wait_for(self.check_network(), timeout=self._check_network_timeout)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can lose a cancellation that arrives as the
+                # probe finishes, and stop() then waits for this loop forever.
+                async with asyncio.timeout(self._check_network_timeout):
+                    new_status = await self.check_network()
             except asyncio.CancelledError:
                 raise
             except TimeoutError:

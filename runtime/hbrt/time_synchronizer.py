@@ -149,6 +149,36 @@ class TimeSynchronizer:
         _close_if_unused(time_provider)
 
 
+class ClockSync:
+    """The connector's :class:`TimeSynchronizer` together with how to fetch a server-time sample.
+
+    What a signer outside the REST path (a websocket login) needs to follow the exchange's clock as REST requests
+    do (there ``TimeSynchronizerRESTPreProcessor`` plays the part of :meth:`ensure_sample`):
+
+    * :meth:`ensure_sample` before signing takes a sample only when the synchronizer holds none (never synced, or
+      reset), so no call is made whose result is not used;
+    * :meth:`reset` after the exchange rejected a timestamp forgets the estimate, so the next sample is trusted
+      alone instead of being outvoted as an outlier by the samples taken before a clock jump.
+    """
+
+    def __init__(self, synchronizer: TimeSynchronizer, fetch: Callable[[], Awaitable[float]]) -> None:
+        self.synchronizer = synchronizer
+        self._fetch = fetch
+
+    def time(self) -> float:
+        """Estimated server time in seconds (a :class:`ServerClock`)."""
+        return self.synchronizer.time()
+
+    async def ensure_sample(self) -> None:
+        """Fetch one sample if the synchronizer holds none (concurrent callers share one fetch)."""
+        await self.synchronizer.update_server_time_if_not_initialized(self._fetch)
+
+    def reset(self) -> None:
+        """The exchange rejected a timestamp signed with the current estimate: forget it."""
+        self.synchronizer.logger().info("The exchange rejected a request timestamp: the server-time estimate is reset.")
+        self.synchronizer.clear_time_offset_ms_samples()
+
+
 def _close_if_unused(candidate: object) -> None:
     """Close a coroutine object that was never run to completion (no-op for anything else)."""
     if inspect.iscoroutine(candidate) and inspect.getcoroutinestate(candidate) != inspect.CORO_CLOSED:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aioresponses import aioresponses
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,6 +27,7 @@ from fakex.fakex_e2e_support import PAIR, SYMBOL, mock_ready_answers, wait_for  
 from fakex.fakex_exchange import FakexExchange  # noqa: E402
 from hbrt.data_type.common import OrderType, TradeType  # noqa: E402
 from hbrt.data_type.in_flight_order import OrderState  # noqa: E402
+from hbrt.data_type.order_book import OrderBookInconsistentError  # noqa: E402
 from hbrt.testing.network_mocking_assistant import NetworkMockingAssistant  # noqa: E402
 from hbrt.time_synchronizer import TimeSynchronizer  # noqa: E402
 from hbrt.web_assistant.connections.data_types import RESTMethod, RESTRequest  # noqa: E402
@@ -112,6 +114,29 @@ class FakexEndToEndTests(unittest.IsolatedAsyncioTestCase):
 
         await self.exchange.stop_network()
         self.assertIsNone(self.exchange._status_polling_task)
+
+    async def test_a_dropped_public_stream_makes_the_connector_not_ready_and_says_why(self) -> None:
+        self.mocks.add_websocket_json_message(
+            self.public_ws,
+            {"channel": "depth", "data": {"s": SYMBOL, "U": 101, "u": 102, "b": [["9.5", "3"]], "a": [], "T": 1}},
+        )
+        self.mocks.add_websocket_json_message(  # the user stream's first event (an order we do not track)
+            self.private_ws, {"e": "order", "data": {"c": "OTHER", "i": "1", "s": SYMBOL, "X": "NEW", "T": 1}}
+        )
+        await self.exchange.start_network()
+        self.exchange.tick(1640780005.0)
+        await wait_for(lambda: self.exchange.ready)
+        self.mocks.add_websocket_aiohttp_message(self.public_ws, None, aiohttp.WSMsgType.CLOSE)
+        await wait_for(lambda: not self.exchange.ready)
+        status = self.exchange.status_dict
+        self.assertFalse(status["order_books_initialized"])
+        reasons = [key for key, value in status.items() if key.startswith(f"order book {PAIR}:")]
+        self.assertEqual(1, len(reasons), status)
+        self.assertIn("public stream interrupted", reasons[0])
+        self.assertFalse(status[reasons[0]])
+        with self.assertRaises(OrderBookInconsistentError):
+            self.exchange.get_price(PAIR, is_buy=False)
+        await self.exchange.stop_network()
 
 
 class FakexAuthTests(unittest.IsolatedAsyncioTestCase):

@@ -7,6 +7,7 @@ subscription includes the funding channel, and stop_network stops the perpetual 
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import unittest
 from decimal import Decimal
@@ -140,6 +141,74 @@ class FakexPerpetualEndToEndTests(unittest.IsolatedAsyncioTestCase):
         self.assertIsInstance(restored, PerpetualDerivativeInFlightOrder)
         self.assertEqual((3, PositionAction.CLOSE), (restored.leverage, restored.position))
         self.assertIn("to CLOSE a COINALPHA-HBOT position", restored.build_order_created_message())
+
+
+class PerPairPositionModeTests(unittest.IsolatedAsyncioTestCase):
+    """POSITION_MODE_PER_PAIR: every configured pair is switched, and the mode changes only if all switches do."""
+
+    async def asyncSetUp(self) -> None:
+        self.exchange = FakexPerpetualDerivative(
+            fakex_api_key="key", fakex_api_secret="secret", trading_pairs=[PAIR, "HBOT-COINALPHA"]
+        )
+        self.switched: list[str] = []
+        self.failing: set[str] = set()
+        self.events: list[tuple[str, str]] = []
+
+        async def current_mode() -> PositionMode:
+            return PositionMode.ONEWAY
+
+        async def switch(mode: PositionMode, trading_pair: str) -> tuple[bool, str]:
+            self.switched.append(trading_pair)
+            return (False, "refused") if trading_pair in self.failing else (True, "")
+
+        self.exchange._fetch_account_position_mode = current_mode  # type: ignore[method-assign]  # test stand-in
+        self.exchange._trading_pair_position_mode_set = switch  # type: ignore[method-assign]  # test stand-in
+        self.exchange.trigger_event = lambda tag, event: self.events.append((tag.name, event.trading_pair))  # type: ignore[method-assign]  # records the events
+
+    async def test_the_account_wide_switch_goes_through_the_first_pair(self) -> None:
+        await self.exchange._execute_set_position_mode(PositionMode.HEDGE)
+        self.assertEqual([PAIR], self.switched)
+        self.assertEqual(PositionMode.HEDGE, self.exchange.position_mode)
+
+    async def test_every_pair_is_switched(self) -> None:
+        self.exchange.POSITION_MODE_PER_PAIR = True
+        await self.exchange._execute_set_position_mode(PositionMode.HEDGE)
+        self.assertEqual([PAIR, "HBOT-COINALPHA"], self.switched)
+        self.assertEqual(PositionMode.HEDGE, self.exchange.position_mode)
+        self.assertEqual({"PositionModeChangeSucceeded"}, {tag for tag, _ in self.events})
+
+    async def test_one_refused_pair_fails_the_switch(self) -> None:
+        self.exchange.POSITION_MODE_PER_PAIR = True
+        self.failing = {PAIR}
+        await self.exchange._execute_set_position_mode(PositionMode.HEDGE)
+        self.assertEqual([PAIR], self.switched)  # it stops at the first refusal
+        self.assertEqual(PositionMode.ONEWAY, self.exchange.position_mode)
+        self.assertEqual(
+            [("PositionModeChangeFailed", PAIR), ("PositionModeChangeFailed", "HBOT-COINALPHA")], self.events
+        )
+
+
+class StopNetworkTests(unittest.IsolatedAsyncioTestCase):
+    async def test_a_funding_task_that_swallows_its_cancellation_is_cancelled_again(self) -> None:
+        exchange = FakexPerpetualDerivative(fakex_api_key="key", fakex_api_secret="secret", trading_pairs=[PAIR])
+        exchange.TASK_STOP_WAIT = 0.01
+        swallowed: list[bool] = []
+
+        async def stubborn() -> None:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                swallowed.append(True)  # as asyncio.wait_for can in Python 3.11
+            await asyncio.Event().wait()
+
+        task = asyncio.create_task(stubborn())
+        await asyncio.sleep(0)
+        exchange._funding_fee_polling_task = task
+        await asyncio.wait_for(exchange.stop_network(), timeout=5)
+        await asyncio.sleep(0)
+        self.assertEqual([True], swallowed)
+        self.assertTrue(task.cancelled())
+        await exchange._web_assistants_factory.close()
 
 
 if __name__ == "__main__":

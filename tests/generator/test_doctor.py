@@ -27,7 +27,7 @@ from hbgen.doctor import (
 from hbgen.generator import generate
 from hbgen.spec import check_text
 from hbgen.spec.loader import load_file, load_text
-from hbgen.spec.vocabulary import CAPABILITIES, GATEWAY_CAPABILITIES
+from hbgen.spec.vocabulary import CAPABILITIES, GATEWAY_CAPABILITIES, PERPETUAL_CAPABILITIES
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
@@ -66,11 +66,17 @@ def _incomplete_text() -> str:
 
 
 def test_the_checklist_covers_exactly_the_validators_capabilities() -> None:
-    assert set(REQUIRED_ROWS) == set(CAPABILITIES) | set(GATEWAY_CAPABILITIES)
+    assert set(REQUIRED_ROWS) == set(CAPABILITIES) | set(GATEWAY_CAPABILITIES) | set(PERPETUAL_CAPABILITIES)
     rows = rows_for(_data(BINANCE))
     assert [r.section for r in rows].count("REST") == 8  # seven required + trading pairs
     assert [r.section for r in rows].count("websocket") == 6  # four required + balances + fees
-    assert [r.requirement for r in rows if r.section == "perpetual"] == ["positions", "leverage"]
+    assert [r.requirement for r in rows if r.section == "perpetual"] == [
+        "positions",
+        "leverage",
+        "position mode switch",
+        "funding info (REST)",
+        "funding payments",
+    ]
 
 
 def test_binance_every_required_row_is_ok() -> None:
@@ -188,6 +194,9 @@ def test_okx_waived_rows_carry_the_reason_and_the_waiver_path() -> None:
         "fees in trade events": OPTIONAL_ABSENT,
         "positions": NOT_APPLICABLE,
         "leverage": NOT_APPLICABLE,
+        "position mode switch": NOT_APPLICABLE,
+        "funding info (REST)": NOT_APPLICABLE,
+        "funding payments": NOT_APPLICABLE,
     }
     assert "zero fees (the spec has no fees section)" in got["fees in trade events"].detail
     # The waivers satisfy the validator, but a spot package cannot be generated without those endpoints.
@@ -267,9 +276,32 @@ def test_gateway_and_perpetual_types() -> None:
 
     perpetual = _data(BINANCE)
     perpetual["type"] = "perpetual"
+    perpetual["perpetual"] = {"position_modes": ["ONEWAY"]}
     got = _by_requirement(rows_for(perpetual))
     assert got["positions"].status == MISSING and got["leverage"].status == MISSING
-    assert got["positions"].fix == "perpetual"
+    assert got["positions"].fix == "endpoints.positions"
+    assert got["funding info (REST)"].status == MISSING and got["funding payments"].status == MISSING
+    # One position mode: no switch is needed.
+    assert got["position mode switch"].status == NOT_APPLICABLE
+    assert got["position mode switch"].detail == "one position mode (ONEWAY)"
+    # Optional perpetual facts say what the connector does without them.
+    assert got["funding info stream"].status == OPTIONAL_ABSENT
+    assert "at start only" in got["funding info stream"].detail
+    assert got["collateral tokens"].status == OPTIONAL_ABSENT
+    perpetual["perpetual"]["position_modes"] = ["ONEWAY", "HEDGE"]
+    perpetual["waivers"] = {"rest_position_mode": "no switch over the API"}
+    got = _by_requirement(rows_for(perpetual))
+    assert got["position mode switch"].status == WAIVED
+    assert got["funding info endpoint"].status == MISSING  # the package section: generate needs it
+
+
+def test_binance_perpetual_passes_the_perpetual_rows() -> None:
+    got = _by_requirement(rows_for(_data(SPECS / "binance_perpetual.yaml")))
+    for requirement in ("positions", "leverage", "position mode switch", "funding info (REST)", "funding payments"):
+        assert got[requirement].status == OK, requirement
+    for requirement in ("funding info stream", "position mode read", "private positions", "margin calls"):
+        assert got[requirement].status == OK, requirement
+    assert got["collateral tokens"].detail.endswith("buy_order_collateral_token, sell_order_collateral_token")
 
 
 def test_rows_never_raise_on_malformed_documents() -> None:
@@ -406,16 +438,16 @@ def test_cli_binance_exits_0_with_the_table(tmp_path: Path) -> None:
         "endpoints.trading_rules (GET /v3/exchangeInfo)",
         "endpoints.trading_rules",
     ]
-    assert "binance: 23 ok, 2 n/a - checklist passes" in result.output
+    assert "binance: 23 ok, 5 n/a - checklist passes" in result.output
     assert "Traceback" not in result.output
 
 
 def test_cli_finds_example_specs_and_shows_waivers() -> None:
-    result = _doctor("okx")
+    result = _doctor("gate")  # specs/examples/gate.yaml: there is no specs/gate.yaml
     assert result.exit_code == 1, result.output  # an auth-style example: it waives what a package needs
     row = next(line for line in result.output.splitlines() if "private trades" in line)
-    assert "waived" in row and "fills are out of its scope" in row and "waivers.ws_private_trades" in row
-    assert "okx: 6 ok, 7 waived, 7 missing, 3 optional-absent, 2 n/a - 7 problems" in result.output
+    assert "waived" in row and "is out of its scope" in row and "waivers.ws_private_trades" in row
+    assert "gate_io: 6 ok, 7 waived, 7 missing, 3 optional-absent, 5 n/a - 7 problems" in result.output
 
 
 def test_cli_incomplete_spec_exits_1_with_rows_then_diagnostics(tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ def test_stubs_are_typed_with_the_contract(stub_package: Path) -> None:
         "binance_balances": ("message: Any", "list[BalancesRecord]"),
         "binance_sign_rest": ("auth: BinanceAuth, request: SigningRequest", "dict[str, Any]"),
         "binance_sign_ws_api": ("auth: BinanceAuth, request: SigningRequest", "dict[str, Any]"),
-        "binance_book_checksum": ("order_book: OrderBook", "int"),
+        "binance_book_checksum": ("order_book: OrderBook, context: ChecksumContext", "int"),
     }
     assert "from binance.binance_parsers import BalancesRecord" in source
     checksum_doc = ast.get_docstring(functions["binance_book_checksum"]) or ""
@@ -200,6 +200,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from hbrt.data_type.book_checksum import ChecksumContext
 from hbrt.data_type.order_book import OrderBook
 
 from binance.binance_parsers import BalancesRecord
@@ -237,7 +238,7 @@ def binance_sign_ws_api(auth: BinanceAuth, request: SigningRequest) -> dict[str,
     return {"api_key": auth.api_key, "signature": signature, "signed_params": {**params, "signature": signature}}
 
 
-def binance_book_checksum(order_book: OrderBook) -> int:
+def binance_book_checksum(order_book: OrderBook, context: ChecksumContext) -> int:
     CALLS.append("binance_book_checksum")
     bids, asks = order_book.raw_top_levels(3)
     return zlib.crc32(":".join(f"{row[0]}:{row[1]}" for row in [*bids, *asks]).encode())
@@ -358,6 +359,7 @@ def test_generated_hook_tests_pass_once_the_hooks_are_written(written_package: P
 def test_checksum_alongside_a_sequence_policy_keeps_the_sequence() -> None:
     doc = flattened(ROOT / "specs" / "binance.yaml")
     doc["order_book"]["integrity"]["checksum"] = {"levels": 25, "hook": "binance_book_checksum"}
+    doc["mappings"]["order_book_diff"]["fields"]["checksum"] = {"path": "cs", "optional": True}
     doc["hooks"] = {"binance_book_checksum": {"at": "order_book.checksum", "description": "CRC32 of the top levels."}}
     model, diagnostics = check_text(yaml.safe_dump(doc, sort_keys=False), "specs/binance.yaml")
     assert model is not None, [str(d) for d in diagnostics]

@@ -115,6 +115,7 @@ def rest_token_spec() -> str:
         "path": "/v1/bullet-public",
         "auth": "none",
         "limit_id": "/bullet-private",
+        "envelope": "data",  # the reply's paths below are read inside data
         "example_response": {"code": "200000", "data": {"token": "public-" + TOKEN, "instanceServers": [server]}},
     }
     session = {
@@ -128,7 +129,13 @@ def rest_token_spec() -> str:
     welcome = [{"field": "type", "equals": "welcome"}]
     ping = {"interval": 30, "style": "json", "message": {"id": "${id}", "type": "ping"}, "pong": {"type": "pong"}}
     public = data["ws"]["public"]
-    public["login"] = {**session, "endpoint": "ws_token_public"}
+    public["login"] = {
+        **session,
+        "endpoint": "ws_token_public",
+        "token_field": "token",
+        "url_field": "instanceServers[0].endpoint",
+        "ping_interval_field": {"path": "instanceServers[0].pingInterval", "unit": "ms"},
+    }
     public["ready"] = welcome
     public["heartbeat"] = ping
     private = data["ws"]["private"]

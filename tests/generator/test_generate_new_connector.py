@@ -41,6 +41,22 @@ def test_scaffold_validates_generates_and_its_tests_pass(workspace: Path) -> Non
     assert run.passed >= 100 and run.failed == 0
 
 
+def test_perpetual_scaffold_validates_generates_and_its_tests_pass(workspace: Path) -> None:
+    result = runner.invoke(app, ["new-connector", "my_perp", "--type", "perpetual"])
+    assert result.exit_code == 0, result.output
+    spec = workspace / "specs" / "my_perp.yaml"
+    text = spec.read_text()
+    assert "TODO" in text and "type: perpetual" in text and "perpetual:" in text
+    model, diagnostics = check_file(spec)
+    assert model is not None, diagnostics
+    assert model.type == "perpetual" and model.perpetual is not None
+    package = workspace / "generated" / "my_perp"
+    assert (package / "my_perp_derivative.py").is_file() and not (package / "my_perp_exchange.py").exists()
+    run = run_generated_tests(package)
+    assert run.ok, run.output
+    assert run.passed >= 100 and run.failed == 0
+
+
 def test_like_copies_an_existing_spec_with_the_name_replaced(workspace: Path) -> None:
     result = runner.invoke(app, ["new-connector", "binance_copy", "--like", "binance", "--no-generate"])
     assert result.exit_code == 0, result.output
@@ -60,7 +76,7 @@ def test_refuses_to_overwrite_and_rejects_bad_input(workspace: Path) -> None:
         result = runner.invoke(app, ["new-connector", bad])
         assert result.exit_code == 2, bad
         assert "invalid connector name" in result.output
-    result = runner.invoke(app, ["new-connector", "perp", "--type", "perpetual"])
+    result = runner.invoke(app, ["new-connector", "opt", "--type", "options"])
     assert result.exit_code == 2 and "no templates yet" in result.output
     result = runner.invoke(app, ["new-connector", "other", "--like", "nope"])
     assert result.exit_code == 2 and "does not exist" in result.output

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from hbgen.generator import TEMPLATE_DIR, GenerationError, plan, spot_context
+from hbgen.generator import TEMPLATE_DIR, GenerationError, plan, shared_context
 from hbgen.render import make_environment
 from hbgen.spec.includes import load_composed
 from hbgen.spec.loader import LoadedDocument, Positions
@@ -38,6 +38,13 @@ ENV = make_environment(TEMPLATE_DIR)
 
 Doc = dict[str, Any]
 Mutation = Callable[[Doc], Any]
+
+
+#: An order state read from flags (``field.cases``): Binance's isWorking and executedQty stand in for KuCoin's.
+WORKING = {"field": "isWorking", "equals": True}
+FILLED_NOTHING = {"field": "executedQty", "equals": "0.00000000"}
+CASE = {"when": [WORKING], "value": "OPEN"}
+STATE_CASES = {"cases": [CASE], "default": "FILLED"}
 
 
 # ---------------------------------------------------------------------------------------------------- the walk
@@ -110,7 +117,7 @@ def render(doc: Doc) -> dict[str, str]:
     """The generated package of ``doc`` before formatting (path -> text); raises GenerationError when refused."""
     model, diagnostics = check(doc)
     assert model is not None, diagnostics
-    ctx = spot_context(model) if model.type == "spot" else {}
+    ctx = shared_context(model)
     return {p.path: ENV.get_template(p.template).render(spec=model, ctx=ctx) for p in plan(model)}
 
 
@@ -124,10 +131,12 @@ def _base_render(name: str) -> str:
 
 @dataclass(frozen=True)
 class Changes:
-    """The mutated spec validates and its generated package differs."""
+    """The mutated spec validates and its generated package differs (from the base's, or from the base with
+    ``against`` applied when the key only works beside others)."""
 
     mutate: Mutation
     base: str = "binance"
+    against: Mutation | None = None
 
 
 @dataclass(frozen=True)
@@ -268,6 +277,69 @@ def _reply_check(**check: Any) -> Mutation:
     return _set("errors.in_body", [{"error_when": [{"field": "code", "present": True}], **check}])
 
 
+P = "binance_perpetual"
+
+
+def _per_pair_switch(doc: Doc) -> None:
+    doc["endpoints"]["set_position_mode"]["params"]["symbol"] = "symbol"
+    doc["perpetual"]["position_mode_scope"] = "per_pair"
+
+
+#: The perpetual keys, proven on specs/binance_perpetual.yaml (USD-M).
+PERPETUAL_PROBES: dict[str, Probe] = {
+    **{
+        f"endpoints.{role}": Rejects(_delete(f"endpoints.{role}"), base=P)
+        for role in ("positions", "funding_info", "funding_payments", "set_leverage", "set_position_mode")
+    },
+    "endpoints.position_mode": Changes(_delete("endpoints.position_mode"), base=P),
+    **{
+        f"waivers.{cap}": Rejects(_set(f"waivers.{cap}", "waived although the spec provides it"), base=P)
+        for cap in (
+            "rest_positions",
+            "rest_leverage",
+            "rest_position_mode",
+            "rest_funding_info",
+            "rest_funding_payments",
+        )
+    },
+    "perpetual.position_modes": Changes(
+        _all(
+            _set("perpetual.position_modes", ["HEDGE"]),
+            _set("perpetual.position_mode_values", {"HEDGE": "true"}),
+            lambda d: d["perpetual"]["order_params"].pop(),  # the one-way rule
+        ),
+        base=P,
+    ),
+    "perpetual.funding_poll_interval": Changes(_set("perpetual.funding_poll_interval", 300), base=P),
+    "perpetual.position_mode_values": Changes(
+        _set("perpetual.position_mode_values", {"ONEWAY": 0, "HEDGE": 1}), base=P
+    ),
+    "perpetual.position_mode_values.ONEWAY": Changes(_set("perpetual.position_mode_values.ONEWAY", "no"), base=P),
+    "perpetual.position_mode_values.HEDGE": Changes(_set("perpetual.position_mode_values.HEDGE", "yes"), base=P),
+    "perpetual.position_mode_scope": Changes(_per_pair_switch, base=P),
+    "perpetual.order_params": Changes(_delete("perpetual.order_params"), base=P),
+    "order_param_rule.position_mode": Changes(_set("perpetual.order_params.4.position_mode", "HEDGE"), base=P),
+    "order_param_rule.position_action": Changes(_set("perpetual.order_params.4.position_action", "OPEN"), base=P),
+    "order_param_rule.side": Changes(_set("perpetual.order_params.4.side", "SELL"), base=P),
+    "order_param_rule.params": Changes(_set("perpetual.order_params.4.params", {"reduceOnly": "false"}), base=P),
+    "perpetual.success": Changes(_delete("perpetual.success"), base=P),
+    "perpetual.success.set_position_mode": Changes(
+        _set("perpetual.success.set_position_mode", [{"field": "code", "equals": 0}]), base=P
+    ),
+    "perpetual.success.set_leverage": Changes(
+        _set("perpetual.success.set_leverage", [{"field": "leverage", "present": True}]), base=P
+    ),
+    "perpetual.unchanged": Changes(_delete("perpetual.unchanged"), base=P),
+    "perpetual.unchanged.set_position_mode": Changes(
+        _set("perpetual.unchanged.set_position_mode", [{"code": -4060}]), base=P
+    ),
+    "perpetual.unchanged.set_leverage": Changes(_set("perpetual.unchanged.set_leverage", [{"code": -4028}]), base=P),
+    "channel.url": Changes(_set("ws.public.channels.trade.url", "public"), base=P),
+}
+
+_CHECKSUM = "order_book.integrity.checksum"
+LEVELS = {"price": "price", "amount": "qty"}
+
 #: The top-level, container and definition keys with the mutation that proves each.
 PROBES: dict[str, Probe] = {
     # ---- identity
@@ -279,7 +351,7 @@ PROBES: dict[str, Probe] = {
     "name": Changes(_rename_connector),
     "partial": Refused(_set("partial", "a probe that is not a whole connector"), "partial example"),
     "display_name": Changes(_set("display_name", "Binance Probe")),
-    "type": Refused(_all(_set("type", "perpetual"), _set("perpetual", {"position_modes": ["ONEWAY"]})), "templates"),
+    "type": Rejects(_set("type", "perpetual")),  # a spot spec lacks the perpetual endpoints and section
     "centralized": Changes(_set("centralized", False)),
     "example_pair": Changes(_set("example_pair", "BTC-USDT")),
     "default_domain": Changes(_set("default_domain", "us")),
@@ -335,20 +407,51 @@ PROBES: dict[str, Probe] = {
     "order_book.snapshot.refresh_interval": Changes(_set("order_book.snapshot.refresh_interval", 60)),
     "order_book.integrity": Rejects(_delete("order_book.integrity")),
     "order_book.integrity.policy": Changes(_set("order_book.integrity.policy", "none")),
-    "order_book.integrity.checksum": Changes(
-        _all(
-            _set("order_book.integrity.checksum", {"levels": 10, "hook": "book_checksum"}),
-            _hook("book_checksum", "order_book.checksum"),
-        )
+    "order_book.keep_levels": Changes(_set("order_book.keep_levels", 400), base="okx"),
+    "order_book.integrity.checksum": Changes(_delete("order_book.integrity.checksum"), base="okx"),
+    "order_book.integrity.checksum.levels": Changes(
+        _all(_set(f"{_CHECKSUM}.levels", 10), _delete(f"{_CHECKSUM}.test_vectors")), base="okx"
     ),
-    "order_book.integrity.checksum.levels": Rejects(
+    "order_book.integrity.checksum.hook": Changes(
         _all(
-            _set("order_book.integrity.checksum", {"hook": "book_checksum"}),
+            _set(_CHECKSUM, {"levels": 10, "hook": "book_checksum"}),
             _hook("book_checksum", "order_book.checksum"),
-        )
+        ),
+        base="okx",
     ),
-    "order_book.integrity.checksum.hook": Rejects(
-        _set("order_book.integrity.checksum", {"levels": 10, "hook": "nope"})
+    "order_book.integrity.checksum.algorithm": Rejects(_delete(f"{_CHECKSUM}.algorithm"), base="okx"),
+    **{
+        f"order_book.integrity.checksum.{key}": Changes(
+            _all(_set(f"{_CHECKSUM}.{key}", value), _delete(f"{_CHECKSUM}.test_vectors")), base="okx"
+        )
+        for key, value in (
+            ("sides", "asks_then_bids"),
+            ("joiner", ""),
+            ("numbers", "pair_precision"),
+            ("digits_only", True),
+        )
+    },
+    "order_book.integrity.checksum.unpublished": Changes(_delete(f"{_CHECKSUM}.unpublished"), base="okx"),
+    "order_book.integrity.checksum.test_vectors": Changes(_delete(f"{_CHECKSUM}.test_vectors"), base="okx"),
+    "order_book.integrity.checksum.test_vectors[].name": Changes(
+        _set(f"{_CHECKSUM}.test_vectors.0.name", "renamed"), base="okx"
+    ),
+    "order_book.integrity.checksum.test_vectors[].bids": Rejects(
+        _set(f"{_CHECKSUM}.test_vectors.0.bids", [["3366.1", "8"]]), base="okx"
+    ),
+    "order_book.integrity.checksum.test_vectors[].asks": Rejects(
+        _set(f"{_CHECKSUM}.test_vectors.0.asks", [["3366.8", "8"]]), base="okx"
+    ),
+    "order_book.integrity.checksum.test_vectors[].price_decimals": Rejects(
+        _all(_set(f"{_CHECKSUM}.numbers", "pair_precision"), _set(f"{_CHECKSUM}.test_vectors.0.size_decimals", 0)),
+        base="okx",
+    ),
+    "order_book.integrity.checksum.test_vectors[].size_decimals": Rejects(
+        _all(_set(f"{_CHECKSUM}.numbers", "pair_precision"), _set(f"{_CHECKSUM}.test_vectors.0.price_decimals", 1)),
+        base="okx",
+    ),
+    "order_book.integrity.checksum.test_vectors[].expected": Rejects(
+        _set(f"{_CHECKSUM}.test_vectors.0.expected", 1), base="okx"
     ),
     "ws": Rejects(_delete("ws")),
     "ws.public": Rejects(_delete("ws.public")),
@@ -410,16 +513,7 @@ PROBES: dict[str, Probe] = {
     },
     "waivers": Rejects(_set("waivers.rest_balances", "waived although the spec provides it")),
     "perpetual": Rejects(_set("perpetual", {"position_modes": ["ONEWAY"]})),
-    **{
-        key: Refused(
-            _all(
-                _set("type", "perpetual"),
-                _set("perpetual", {"position_modes": ["ONEWAY", "HEDGE"], "funding_interval": 28800}),
-            ),
-            "templates",
-        )
-        for key in ("perpetual.position_modes", "perpetual.funding_interval")
-    },
+    **PERPETUAL_PROBES,
     "gateway": Rejects(_delete("gateway"), base="uniswap"),
     **{
         f"gateway.{name}": Changes(_set(f"gateway.{path}", value), base="uniswap")
@@ -500,6 +594,17 @@ PROBES: dict[str, Probe] = {
     "param.value": Changes(_set("endpoints.create_order.params.timeInForce.value", "IOC")),
     "param.when_order_type": Changes(
         _set("endpoints.create_order.params.timeInForce.when_order_type", ["LIMIT", "LIMIT_MAKER"])
+    ),
+    "param.when_side": Changes(_set("endpoints.create_order.params.timeInForce.when_side", "BUY")),
+    "param.when_post_only": Changes(
+        _all(
+            _set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "post_only": True}),
+            _set("endpoints.create_order.params.postOnly", {"value": "true", "when_post_only": True}),
+        ),
+        against=_all(
+            _set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "post_only": True}),
+            _set("endpoints.create_order.params.postOnly", {"from": "post_only"}),
+        ),
     ),
     "param.optional": Changes(_set("endpoints.my_trades.params.symbol", {"from": "symbol", "optional": True})),
     "param.format": Changes(_set("endpoints.create_order.params.side", {"from": "side", "format": "lower"})),
@@ -647,6 +752,27 @@ PROBES: dict[str, Probe] = {
         _set("mappings.execution_order_update.fields.client_order_id", {"first_nonempty": ["c", "C"]})
     ),
     "field.value": Changes(_set("mappings.order_status.fields.symbol", {"value": "COINALPHAHBOT"})),
+    "field.negate": Changes(_set("mappings.execution_fill.fields.fee_amount", {"negate": "n"})),
+    "field.step_of_decimals": Changes(
+        _set("mappings.trading_rule.fields.min_price_increment", {"step_of_decimals": "quotePrecision"})
+    ),
+    "field.levels": Changes(_set("mappings.book.fields.bids", {"path": "bids", "levels": LEVELS}), base="okx"),
+    "field.levels.price": Changes(
+        _set("mappings.book.fields.bids", {"path": "bids", "levels": dict(LEVELS, price="p")}), base="okx"
+    ),
+    "field.levels.amount": Changes(
+        _set("mappings.book.fields.bids", {"path": "bids", "levels": dict(LEVELS, amount="q")}), base="okx"
+    ),
+    "field.cases": Changes(_set("mappings.order_status.fields.state", STATE_CASES)),
+    "field.cases[].when": Changes(
+        _set(
+            "mappings.order_status.fields.state",
+            {**STATE_CASES, "cases": [{**CASE, "when": [WORKING, FILLED_NOTHING]}]},
+        )
+    ),
+    "field.cases[].value": Changes(
+        _set("mappings.order_status.fields.state", {**STATE_CASES, "cases": [{**CASE, "value": "PENDING_CANCEL"}]})
+    ),
     "heartbeat.interval": Changes(_set("ws.public.heartbeat.interval", 20)),
     "heartbeat.style": Changes(_set("ws.public.heartbeat", {"interval": 20, "style": "text", "message": "ping"})),
     "heartbeat.message": Changes(
@@ -697,6 +823,24 @@ PROBES: dict[str, Probe] = {
     ),
     "channel.example": Changes(_set("ws.public.channels.trade.example.p", "0.002")),
     "channel.example_parsed": Changes(_delete("ws.public.channels.trade.example_parsed")),
+    "channel.snapshot_when": Changes(
+        _set("ws.public.channels.books.snapshot_when", [{"field": "action", "in": ["snapshot", "partial"]}]), base="okx"
+    ),
+    "channel.subscribe": Changes(
+        _set("ws.public.channels.trades.subscribe", {"message": {"op": "subscribe", "args": ["${stream}"]}}),
+        base="okx",
+    ),
+    "channel.unsubscribe": Changes(
+        _all(
+            _set("ws.public.channels.trades.subscribe", {"message": {"op": "subscribe", "args": ["${stream}"]}}),
+            _set("ws.public.channels.trades.unsubscribe", {"message": {"op": "unsubscribe", "args": ["${stream}"]}}),
+        ),
+        against=_all(
+            _set("ws.public.channels.trades.subscribe", {"message": {"op": "subscribe", "args": ["${stream}"]}}),
+            _set("ws.public.channels.trades.unsubscribe", {"message": {"op": "unsubscribe", "args": "${streams}"}}),
+        ),
+        base="okx",
+    ),
     "ws_private.url": Changes(
         _all(
             _set("domains.com.ws.user", "wss://u/ws"),
@@ -720,6 +864,9 @@ PROBES: dict[str, Probe] = {
     ),
     "event.mappings": Changes(
         _set("ws.private.events.execution_report.mappings", ["execution_order_update", "execution_fill"])
+    ),
+    "event.subscribe": Changes(
+        _set("ws.private.events.account.subscribe.message.args", [{"channel": "account", "ccy": "BTC"}]), base="okx"
     ),
     "event.example": Changes(_set("ws.private.events.account_position.example.event.E", 1)),
     "event.example_parsed": Changes(_delete("ws.private.events.account_position.example_parsed")),
@@ -745,6 +892,8 @@ PROBES: dict[str, Probe] = {
         )
     ),
     "login.success": Changes(_set("ws.private.login.success", [{"field": "status", "in": [200, 201]}])),
+    "login.error_code": Changes(_set("ws.private.login.error_code", "data.code")),
+    "login.error_message": Changes(_set("ws.private.login.error_message", "data.message")),
     "login.create": Changes(
         _all(
             _listen_key_login,
@@ -796,7 +945,12 @@ PROBES: dict[str, Probe] = {
     "order_type_wire.time_in_force": Changes(
         _set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "time_in_force": "GTC"})
     ),
-    "order_type_wire.post_only": Changes(_set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "post_only": True})),
+    "order_type_wire.post_only": Changes(
+        _all(
+            _set("orders.types.LIMIT_MAKER", {"type": "LIMIT", "post_only": True}),
+            _set("endpoints.create_order.params.postOnly", {"from": "post_only", "format": "lower"}),
+        )
+    ),
     "reply_check.each": Changes(_reply_check(each="data")),
     "reply_check.error_when": Changes(_set("errors.in_body", [{"error_when": [{"field": "code", "not_equals": 0}]}])),
     "reply_check.code_field": Changes(_reply_check(code_field="error.code")),
@@ -836,8 +990,22 @@ def _field_probe(key: str) -> Probe:
         "cancel_ack": "cancel_ack",
         "server_time": "server_time",
         "last_price": "last_price",
-    }[kind]
+    }.get(kind)
+    if target is None:  # a perpetual kind
+        target = PERPETUAL_FIELD_TARGETS[kind]
+        return Changes(_set(f"mappings.{target}.fields.{field}", "probe_path"), base=P)
     return Changes(_set(f"mappings.{target}.fields.{field}", "probe_path"))
+
+
+#: The mapping of specs/binance_perpetual.yaml that proves the fields of each perpetual kind.
+PERPETUAL_FIELD_TARGETS = {
+    "position": "positions",
+    "funding_info": "premium_index",
+    "funding_payment": "funding_payments",
+    "leverage": "leverage",
+    "position_mode": "position_mode",
+    "margin_call": "margin_call",
+}
 
 
 def _composed_render(probe: Composed) -> dict[str, str]:
@@ -897,4 +1065,10 @@ def test_schema_key_reaches_generated_code_or_is_rejected(key: str) -> None:
         return
     model, diagnostics = check(doc)
     assert model is not None, f"{key}: the probe's mutation does not validate: {diagnostics}"
-    assert json.dumps(render(doc), sort_keys=True) != _base_render(probe.base), f"{key} changed nothing generated"
+    if probe.against is None:
+        reference = _base_render(probe.base)
+    else:
+        reference_doc = base_doc(probe.base)
+        probe.against(reference_doc)
+        reference = json.dumps(render(reference_doc), sort_keys=True)
+    assert json.dumps(render(doc), sort_keys=True) != reference, f"{key} changed nothing generated"

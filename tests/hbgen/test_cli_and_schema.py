@@ -23,9 +23,11 @@ def test_validate_defaults_to_every_spec_and_exits_zero(monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     assert result.output == (
         "specs/binance.yaml: ok (binance, spot, 13 endpoints)\n"
+        "specs/binance_perpetual.yaml: ok (binance_perpetual, perpetual, 19 endpoints)\n"
         "specs/jupiter.yaml: ok (jupiter, gateway, jupiter on solana: 2 networks)\n"
+        "specs/okx.yaml: ok (okx, spot, 9 endpoints)\n"
         "specs/uniswap.yaml: ok (uniswap, gateway, uniswap on ethereum: 8 networks)\n"
-        "3 valid, 0 invalid, 0 errors\n"
+        "5 valid, 0 invalid, 0 errors\n"
     )
 
 
@@ -126,7 +128,9 @@ def test_schema_and_python_vocabularies_agree() -> None:
         fields_schema = defs[f"fields_{kind}"]
         assert list(fields_schema["properties"]) == list(fields), kind
         assert set(fields_schema.get("required", [])) == {f for f, (_, req) in fields.items() if req}, kind
-    assert tuple(schema["properties"]["waivers"]["properties"]) == vocabulary.CAPABILITIES
+    assert tuple(schema["properties"]["waivers"]["properties"]) == (
+        vocabulary.CAPABILITIES + vocabulary.PERPETUAL_CAPABILITIES
+    )
     hook_sites = tuple(vocabulary.REFERENCED_HOOK_SITES) + vocabulary.FREE_HOOK_SITES
     assert set(defs["hook"]["properties"]["at"]["enum"]) == set(hook_sites)
     assert set(defs["login"]["properties"]["style"]["enum"]) == set(vocabulary.LOGIN_STYLE_KEYS)

@@ -271,7 +271,7 @@ def test_field_expression_with_a_misspelled_form_key(binance_text, diagnostics_o
     line, col = pos(text, "{paht")
     assert diagnostics_of(text) == [
         f"{F}:{line}:{col}: mappings.trade.fields.trade_id: expected a mapping with one of the keys path, sum, "
-        'product, difference, first_nonempty, value (did you mean "path"?)'
+        'product, difference, first_nonempty, negate, step_of_decimals, value, cases (did you mean "path"?)'
     ]
 
 
@@ -282,7 +282,7 @@ def test_field_expression_bad_type_inside_the_structured_form(binance_text, diag
     assert out == [
         f"{F}:{line}:{col}: mappings.trade.fields.trade_id.type: expected one of decimal, int, float, str, bool, "
         "timestamp_s, timestamp_ms, timestamp_us, timestamp_ns, iso8601, levels, order_state, trade_side, symbol, "
-        'asset, got "sting" (did you mean "str"?)'
+        'asset, position_side, position_mode, got "sting" (did you mean "str"?)'
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import statistics
+import threading
 import unittest
 
 from hbrt.logger import NETWORK
@@ -282,3 +283,37 @@ class NetworkBaseTests(unittest.IsolatedAsyncioTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class _InstantNetwork(NetworkBase):
+    """A probe that never suspends, and no wait between probes."""
+
+    async def check_network(self) -> NetworkStatus:
+        return NetworkStatus.CONNECTED
+
+    async def _sleep(self, delay: float) -> None:
+        await asyncio.sleep(0)
+
+
+class NetworkStopRaceTests(unittest.TestCase):
+    def test_stop_ends_a_loop_whose_probe_answers_at_once(self) -> None:
+        # Such a probe can finish in the very iteration in which stop() cancels the check loop. With asyncio.wait_for
+        # around the probe, Python 3.11 then lost the cancellation and stop() waited for the loop forever (seen as
+        # suites hanging in a connector's tearDown). The scenario runs in its own thread and event loop, so a
+        # regression fails here instead of hanging the suite.
+        outcome: list[str] = []
+
+        async def scenario() -> None:
+            for yields in range(12):  # stop() at every point of the loop's cycle
+                network = _InstantNetwork(check_network_timeout=1.0)
+                await network.start()
+                for _ in range(yields):
+                    await asyncio.sleep(0)
+                await network.stop()
+                outcome.append(network.network_status.name)
+
+        runner = threading.Thread(target=asyncio.run, args=(scenario(),), daemon=True)
+        runner.start()
+        runner.join(timeout=10)
+        self.assertFalse(runner.is_alive(), f"stop() never returned after {len(outcome)} clean stops")
+        self.assertEqual(["STOPPED"] * 12, outcome)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from hbrt.data_type.trading_rule import TradingRule
+
 from binance import binance_parsers as parsers
 
 #: Example responses by endpoint (spec ``endpoints.*.example_response``); None where the spec gives none.
@@ -327,3 +329,18 @@ def exchange_symbol_to_pair() -> dict[str, str]:
     """Exchange symbol -> BASE-QUOTE, parsed from the example instrument listing (empty when there is none)."""
     listing = endpoint("trading_rules")
     return {r.symbol: f"{r.base}-{r.quote}" for r in parsers.parse_instrument(listing)}
+
+
+def trading_rules() -> dict[str, TradingRule]:
+    """Trading pair -> the price and amount increments of its rule, parsed from the example trading-rules reply."""
+    pairs = exchange_symbol_to_pair()
+    reply = endpoint("trading_rules")
+    return {
+        pairs[record.symbol]: TradingRule(
+            pairs[record.symbol],
+            min_price_increment=record.min_price_increment,
+            min_base_amount_increment=record.min_base_amount_increment,
+        )
+        for record in parsers.parse_trading_rule(reply)
+        if record.symbol in pairs
+    }

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from aioresponses import aioresponses
+from hbrt.data_type.trading_rule import TradingRule
 from hbrt.testing.network_mocking_assistant import NetworkMockingAssistant
 from hbrt.time_synchronizer import TimeSynchronizer
 from yarl import URL
@@ -35,11 +36,12 @@ def example_pairs() -> dict[str, str]:
 
 
 class ExampleConnector:
-    """The three connector methods the data source uses (``MarketDataConnector``), answered from the example listing."""
+    """What the data source uses of its connector (``MarketDataConnector``), answered from the example listing."""
 
     def __init__(self) -> None:
         self.symbols = example_pairs()
         self.pairs = {symbol: pair for pair, symbol in self.symbols.items()}
+        self.trading_rules: dict[str, TradingRule] = examples.trading_rules()
 
     async def exchange_symbol_associated_to_pair(self, trading_pair: str) -> str:
         return self.symbols[trading_pair]
@@ -75,6 +77,7 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(CONSTANTS.WS_HEARTBEAT_TIME_INTERVAL, BinanceAPIOrderBookDataSource.HEARTBEAT_INTERVAL)
         self.assertEqual("rest", BinanceAPIOrderBookDataSource.SNAPSHOT_SOURCE)
         self.assertEqual("FirstLastUpdateIdChain", type(BinanceAPIOrderBookDataSource.BOOK_INTEGRITY).__name__)
+        self.assertEqual(None, BinanceAPIOrderBookDataSource.BOOK_KEEP_LEVELS)
 
     def test_heartbeat_request(self) -> None:
         self.assertIsNone(self.data_source._heartbeat_request())  # protocol ping frames
@@ -90,12 +93,17 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
         prices = await self.data_source.get_last_traded_prices([self.trading_pair])
         self.assertEqual({self.trading_pair: 1.5}, prices)
 
-    def expected_streams(self) -> list[str]:
+    def expected_streams(self) -> dict[str, Any]:
+        """Channel -> its stream for the test pair, filled from the spec's template independently of the data
+        source."""
         symbol = self.symbol.lower()
-        return [
-            "${symbol}@trade".replace("${symbol}", symbol).replace("${trading_pair}", self.trading_pair),
-            "${symbol}@depth@100ms".replace("${symbol}", symbol).replace("${trading_pair}", self.trading_pair),
-        ]
+        templates: dict[str, Any] = {
+            "trade": "${symbol}@trade",
+            "order_book_diff": "${symbol}@depth@100ms",
+        }
+        filled = json.dumps(templates).replace("${symbol}", symbol).replace("${trading_pair}", self.trading_pair)
+        streams: dict[str, Any] = json.loads(filled)
+        return streams
 
     async def test_subscribes_every_channel(self) -> None:
         ws = self.mocking.configure_web_assistants_factory(self.factory)
@@ -104,22 +112,27 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
             await asyncio.sleep(0)
             if ws.send_json.call_count or ws.send_str.call_count:
                 break
+        for _ in range(20):
+            await asyncio.sleep(0)
         sent = self.mocking.json_messages_sent_through_websocket(
             ws
         ) + self.mocking.text_messages_sent_through_websocket(ws)
         self.assertEqual(web_utils.wss_url(CONSTANTS.PUBLIC_WS_URL_NAME), self.mocking.ws_connect_calls[0].url)
         text = json.dumps(sent)
-        for stream in self.expected_streams():
-            self.assertIn(json.dumps(stream), text)
-        self.assertEqual(2, len(sent))
+        self.assertEqual(2, len(sent), "one request per channel subscription (spec batching)")
+        streams = self.expected_streams()
+        self.assertIn(json.dumps(streams["trade"]), text)  # channel trade
+        self.assertIn(json.dumps(streams["order_book_diff"]), text)  # channel order_book_diff
         self.assertIn(json.dumps(1), text)
 
     async def test_unsubscribe_requests_name_every_stream(self) -> None:
         await self.data_source._resolve_symbols([self.trading_pair])
         requests = self.data_source._unsubscription_requests([self.trading_pair])
         text = json.dumps([getattr(request, "payload", None) for request in requests])
-        for stream in self.expected_streams():
-            self.assertIn(json.dumps(stream), text)
+        self.assertTrue(requests)
+        streams = self.expected_streams()
+        self.assertIn(json.dumps(streams["trade"]), text)
+        self.assertIn(json.dumps(streams["order_book_diff"]), text)
 
     async def assert_routed_and_parsed(self, message: Any, key: str, parse: ParseMethod) -> None:
         """``message`` is routed to the ``key`` queue, and its parser emits a book message for a known pair."""
@@ -135,21 +148,24 @@ class BinanceAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
         self.mocking.add_websocket_json_message(ws, message)
         self.tasks.append(asyncio.create_task(self.data_source.listen_for_subscriptions()))
         await self.mocking.run_until_all_aiohttp_messages_delivered(ws)
-        self.assertEqual(message, self.data_source._message_queue[key].get_nowait())
+        delivered = self.data_source._message_queue[key].get_nowait()
+        self.assertEqual(message, delivered)
 
     async def test_routes_and_parses_trade_example(self) -> None:
         message = examples.channel("trade")
         await self.assert_routed_and_parsed(message, "trade", self.data_source._parse_trade_message)
 
     async def test_websocket_delivers_trade_example_to_its_queue(self) -> None:
-        await self.assert_delivered_to_queue(examples.channel("trade"), "trade")
+        message = examples.channel("trade")
+        await self.assert_delivered_to_queue(message, "trade")
 
     async def test_routes_and_parses_order_book_diff_example(self) -> None:
         message = examples.channel("order_book_diff")
         await self.assert_routed_and_parsed(message, "order_book_diff", self.data_source._parse_order_book_diff_message)
 
     async def test_websocket_delivers_order_book_diff_example_to_its_queue(self) -> None:
-        await self.assert_delivered_to_queue(examples.channel("order_book_diff"), "order_book_diff")
+        message = examples.channel("order_book_diff")
+        await self.assert_delivered_to_queue(message, "order_book_diff")
 
     def test_unknown_messages_are_not_routed(self) -> None:
         self.assertIsNone(self.data_source._channel_originating_message({}))

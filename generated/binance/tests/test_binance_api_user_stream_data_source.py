@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import unittest
 from typing import Any
 from unittest import mock
 
 from hbrt.testing.network_mocking_assistant import NetworkMockingAssistant
-from hbrt.testing.payloads import satisfy, violate
-from hbrt.time_synchronizer import TimeSynchronizer
+from hbrt.testing.payloads import satisfy, set_path, violate
+from hbrt.time_synchronizer import ClockSync, TimeSynchronizer
 
 from binance import binance_constants as CONSTANTS
 from binance import binance_web_utils as web_utils
@@ -33,6 +34,8 @@ TERMINATED = ((("e",), "equals", "eventStreamTerminated"),)
 RAW_EVENT: Any = examples.event("execution_report")
 EVENT: Any = examples.unwrapped_event("execution_report")
 LOGIN_MESSAGE: Any = {"id": "${uuid}", "method": "userDataStream.subscribe.signature", "params": "${signed_params}"}
+#: The subscriptions sent after the login, in order (spec ``ws.private.subscribe`` and each event's ``subscribe``).
+SUBSCRIPTIONS: list[Any] = []
 
 
 async def _fast_sleep(_: float) -> None:
@@ -43,6 +46,26 @@ def _message(predicates: Any) -> dict[str, Any]:
     message: dict[str, Any] = {}
     satisfy(message, predicates)
     return message
+
+
+def _as_specified(template: Any, sent: Any) -> bool:
+    """Whether ``sent`` is the message ``template`` states: the same structure, values without placeholders equal,
+    placeholders filled with non-empty values."""
+    if isinstance(template, dict):
+        return (
+            isinstance(sent, dict)
+            and set(template) == set(sent)
+            and all(_as_specified(value, sent[key]) for key, value in template.items())
+        )
+    if isinstance(template, list):
+        return (
+            isinstance(sent, list)
+            and len(template) == len(sent)
+            and all(_as_specified(a, b) for a, b in zip(template, sent, strict=True))
+        )
+    if isinstance(template, str) and "${" in template:
+        return sent not in (None, "", [], {}) and "${" not in json.dumps(sent)
+    return bool(template == sent)
 
 
 class BinanceUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase):
@@ -97,6 +120,11 @@ class BinanceUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase):
                     self.assertEqual(value, sent[key])
             text = repr(sent)
             self.assertNotIn("dGVzdC1zZWNyZXQ=", text, "the secret never travels")
+            after = self.mocking.json_messages_sent_through_websocket(self.ws)[1:]
+            subscriptions = after
+            self.assertEqual(len(SUBSCRIPTIONS), len(subscriptions), "the subscriptions follow the login")
+            for template, message in zip(SUBSCRIPTIONS, subscriptions, strict=True):
+                self.assertTrue(_as_specified(template, message), (template, message))
             self.assertIn("signature", text)
         finally:
             await self._stop(task)
@@ -113,6 +141,54 @@ class BinanceUserStreamDataSourceTests(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(EVENT, await asyncio.wait_for(self.queue.get(), 1))
             self.assertTrue(self.queue.empty(), "login replies never reach the queue")
             self.assertEqual(1, len(self.mocking.json_messages_sent_through_websocket(self.ws2)[:1]))
+        finally:
+            await self._stop(task)
+
+    def _clock_rejection(self) -> dict[str, Any]:
+        """A rejected login reply carrying the spec's first errors.time_sync rule where the login puts its error."""
+        rule = CONSTANTS.TIME_SYNC[0]
+        reply = _message(LOGIN_SUCCESS)
+        violate(reply, LOGIN_SUCCESS)
+        set_path(reply, ("error", "code"), rule.code)
+        set_path(reply, ("error", "msg"), rule.message or rule.message_contains or "")
+        return reply
+
+    def test_only_a_refused_timestamp_is_a_clock_rejection(self) -> None:
+        self.assertTrue(self.data_source._is_clock_rejection(self._clock_rejection()))
+        other = _message(LOGIN_SUCCESS)
+        violate(other, LOGIN_SUCCESS)
+        self.assertFalse(self.data_source._is_clock_rejection(other))
+        self.assertFalse(self.data_source._is_clock_rejection("not a reply"))
+
+    async def test_a_login_refused_for_its_timestamp_resets_the_clock_and_signs_the_next_with_a_fresh_sample(
+        self,
+    ) -> None:
+        synchronizer = TimeSynchronizer()
+        synchronizer.add_time_offset_ms_sample(0)  # a stale estimate: the server clock jumped 10 s ahead
+        fetched: list[float] = []
+
+        async def server_time() -> float:
+            fetched.append(now_ms := time.time() * 1e3 + 10_000)
+            return now_ms
+
+        self.data_source = BinanceAPIUserStreamDataSource(
+            auth=self.auth,
+            trading_pairs=["COINALPHA-HBOT"],
+            connector=None,
+            api_factory=self.factory,
+            clock=ClockSync(synchronizer, server_time),
+        )
+        self.enterContext(mock.patch.object(self.data_source, "_sleep", _fast_sleep))
+        self.mocking.add_websocket_json_message(self.ws, self._clock_rejection())
+        self.mocking.add_websocket_json_message(self.ws2, _message(LOGIN_SUCCESS))
+        self.mocking.add_websocket_json_message(self.ws2, RAW_EVENT)
+        task = self._start()
+        try:
+            await self.mocking.run_until_all_aiohttp_messages_delivered(self.ws2)
+            self.assertEqual(EVENT, await asyncio.wait_for(self.queue.get(), 1))
+            self.assertEqual(1, len(fetched), "one sample, taken after the rejection and used by the next login")
+            self.assertEqual(1, len(synchronizer.samples), "the stale sample was dropped, the fresh one trusted")
+            self.assertAlmostEqual(10.0, synchronizer.time() - time.time(), delta=1.0)
         finally:
             await self._stop(task)
 

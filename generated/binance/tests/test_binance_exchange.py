@@ -523,33 +523,35 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
     auth_param_keys = ["timestamp", "signature"]
 
     def expected_order_creation_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
-        return {
-            "symbol": self.exchange_trading_pair,
-            "side": CONSTANTS.SIDE_WIRE[order.trade_type],
-            "quantity": order.amount,
-            "type": CONSTANTS.ORDER_TYPE_WIRE[order.order_type],
-            "newClientOrderId": order.client_order_id,
-            "price": order.price,
-            "timeInForce": "GTC",
-        }
+        fields: dict[str, Any] = {}
+        fields["symbol"] = self.exchange_trading_pair
+        fields["side"] = CONSTANTS.SIDE_WIRE[order.trade_type]
+        fields["quantity"] = order.amount
+        fields["type"] = CONSTANTS.ORDER_TYPE_WIRE[order.order_type]
+        fields["newClientOrderId"] = order.client_order_id
+        if order.order_type.name in ("LIMIT", "LIMIT_MAKER") and order.price is not None and not order.price.is_nan():
+            fields["price"] = order.price
+        if order.order_type.name in ("LIMIT",):
+            fields["timeInForce"] = "GTC"
+        return fields
 
     def expected_order_cancelation_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
-        return {
-            "symbol": self.exchange_trading_pair,
-            "origClientOrderId": order.client_order_id,
-        }
+        fields: dict[str, Any] = {}
+        fields["symbol"] = self.exchange_trading_pair
+        fields["origClientOrderId"] = order.client_order_id
+        return fields
 
     def expected_order_status_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
-        return {
-            "symbol": self.exchange_trading_pair,
-            "origClientOrderId": order.client_order_id,
-        }
+        fields: dict[str, Any] = {}
+        fields["symbol"] = self.exchange_trading_pair
+        fields["origClientOrderId"] = order.client_order_id
+        return fields
 
     def expected_trades_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
-        return {
-            "symbol": self.exchange_trading_pair,
-            "orderId": order.exchange_order_id,
-        }
+        fields: dict[str, Any] = {}
+        fields["symbol"] = self.exchange_trading_pair
+        fields["orderId"] = order.exchange_order_id
+        return fields
 
     # ---- (h) user stream --------------------------------------------------------------------------------------
     def _order_event(

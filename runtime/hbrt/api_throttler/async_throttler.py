@@ -424,6 +424,41 @@ class AsyncThrottler:
             len(self._waiters),
         )
 
+    def time_until_available(self, limit_id: str, reserve: float = 0.0) -> float:
+        """Seconds until a call under ``limit_id`` would be admitted at once, leaving ``reserve`` free; 0 when now.
+
+        ``reserve`` is a fraction (0 to 1) of each pool the call draws from that must stay free for other calls
+        after it. This queues nothing and records nothing: a caller that can postpone its call (an order book
+        resync) waits *outside* the queue, so the FIFO queue never holds it ahead of calls that could go (a heavy
+        snapshot at the head of the queue would block every later order and cancel until its weight frees). While
+        other calls are queued the answer is never 0: they go first.
+        """
+        if not 0.0 <= reserve < 1.0:
+            raise ValueError(f"reserve must be in [0, 1), got {reserve}")
+        plan = self._plan_for(limit_id)
+        if limit_id in self._impossible:
+            raise ValueError(self._impossible[limit_id])
+        now = self._time()
+        longest = 0.0
+        for pool, weight in plan:
+            pool.expire(now)
+            excess = pool.used + weight + math.ceil(pool.limit * reserve) - pool.limit
+            if excess <= 0:
+                continue
+            if excess > pool.used:  # even an empty pool cannot keep the reserve: the call alone must do
+                excess = pool.used + weight - pool.limit
+                if excess <= 0:
+                    continue
+            freed = 0
+            for ts, w in pool.log:
+                freed += w
+                if freed >= excess:
+                    longest = max(longest, ts + pool.window - now)
+                    break
+        if longest <= 0.0 and self._waiters:
+            return self.retry_interval  # let the queued calls through first, then ask again
+        return longest + _WAKE_EPSILON if longest > 0.0 else 0.0
+
     # ----------------------------------------------------------------------------------------------- diagnostics
 
     @property

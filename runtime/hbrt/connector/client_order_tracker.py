@@ -291,7 +291,8 @@ class ClientOrderTracker:
 
         if order_update.new_state == OrderState.FILLED and not order.is_done:
             try:
-                await asyncio.wait_for(order.wait_until_completely_filled(), timeout=self.TRADE_FILLS_WAIT_TIMEOUT)
+                async with asyncio.timeout(self.TRADE_FILLS_WAIT_TIMEOUT):
+                    await order.wait_until_completely_filled()
             except TimeoutError:
                 self.logger().warning(
                     f"The order fill updates did not arrive on time for {order.client_order_id}. "

@@ -53,7 +53,7 @@ from hbrt.event.events import MarketEvent, OrderFilledEvent
 from hbrt.event.pubsub import PubSub
 from hbrt.logger import HummingbotLogger, get_logger
 from hbrt.network_base import NetworkBase, NetworkStatus
-from hbrt.time_synchronizer import TimeSynchronizer
+from hbrt.time_synchronizer import ClockSync, TimeSynchronizer
 from hbrt.web_assistant.auth import AuthBase
 from hbrt.web_assistant.connections.data_types import RESTMethod
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
@@ -400,6 +400,14 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         )
 
     @cached_property
+    def _clock_sync(self) -> ClockSync:
+        """The time synchronizer with this connector's server-time fetch (for signers outside REST, and resets)."""
+        return ClockSync(
+            self._time_synchronizer,
+            lambda: self.web_utils.get_current_server_time(throttler=self._throttler, domain=self.domain),
+        )
+
+    @cached_property
     def _auth(self) -> AuthBase | None:
         return self.authenticator
 
@@ -517,14 +525,23 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
 
     @property
     def status_dict(self) -> dict[str, bool]:
-        """The five readiness conditions; :attr:`ready` is their conjunction."""
-        return {
+        """The five readiness conditions; :attr:`ready` is their conjunction.
+
+        ``order_books_initialized`` is True while every book is consistent (the tracker's ``ready``). A book that
+        was consistent and is not now (stream interrupted, gap resync, waiting for request weight, diffs held out of
+        order) also adds a ``"order book PAIR: why"`` key with the value False, so the status says why.
+        """
+        tracker = self._order_book_tracker
+        status = {
             "symbols_mapping_initialized": self.trading_pair_symbol_map_ready(),
-            "order_books_initialized": bool(self._order_book_tracker.ready),
+            "order_books_initialized": bool(tracker.ready),
             "account_balance": not self.is_trading_required or len(self._account_balances) > 0,
             "trading_rule_initialized": not self.is_trading_required or len(self._trading_rules) > 0,
             "user_stream_initialized": self._is_user_stream_initialized(),
         }
+        for pair, reason in tracker.unavailable_books().items():
+            status[f"order book {pair}: {reason}"] = False
+        return status
 
     @property
     def ready(self) -> bool:
@@ -647,9 +664,12 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         return dict(self._account_balances)
 
     def _apply_balance_update(
-        self, asset: str, total: Decimal, available: Decimal, sequence: int | None = None
+        self, asset: str, total: Decimal, available: Decimal | None, sequence: int | None = None
     ) -> bool:
         """Set the total and available balance of ``asset`` from an account event or a polled balance.
+
+        ``available`` None (an event reporting the total alone, as Binance USD-M's account updates do) keeps the
+        available amount last polled.
 
         ``sequence`` is the exchange's position of the update among the account's updates (larger is later: an
         update id or a time in ms, the ``sequence`` field of the spec's balance mapping). An update whose sequence
@@ -666,7 +686,8 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 return False
             self._balance_sequences[asset] = sequence
         self._account_balances[asset] = total
-        self._account_available_balances[asset] = available
+        if available is not None:
+            self._account_available_balances[asset] = available
         return True
 
     @property
@@ -1272,10 +1293,14 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         """Send one REST request and return its parsed JSON body.
 
         The URL is ``overwrite_url`` or the public/private URL of ``path_url``; the rate-limit id defaults to
-        ``path_url``. An IOError the connector classifies as a time-synchronisation error makes the clock resync
-        and the request go out once more; one it classifies as the exchange's rate limit is logged, waited out for
-        ``RATE_LIMITED_RETRY_DELAY`` seconds and retried once (Hummingbot just fails it; the exchange rejected the
-        request, so sending it again cannot duplicate it); any other IOError is raised at once.
+        ``path_url``. An IOError the connector classifies as a time-synchronisation error (the exchange rejected
+        the request's timestamp) resets the server-time estimate, so the next sample is trusted alone even after a
+        clock jump. The first time, one sample is taken at once and the request goes out once more; the second
+        time the error is raised without a sample: the next signed request takes one before it is signed (through
+        ``TimeSynchronizerRESTPreProcessor``), so no server-time call is made whose result goes unused. One it
+        classifies as the exchange's rate limit is logged, waited out for ``RATE_LIMITED_RETRY_DELAY`` seconds and
+        retried once (Hummingbot just fails it; the exchange rejected the request, so sending it again cannot
+        duplicate it); any other IOError is raised at once.
         """
         rest_assistant = await self._web_assistants_factory.get_rest_assistant()
         url = overwrite_url or await self._api_request_url(path_url=path_url, is_auth_required=is_auth_required)
@@ -1294,11 +1319,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 )
             except OSError as request_exception:
                 if self._is_request_exception_related_to_time_synchronizer(request_exception=request_exception):
-                    # Resynchronised after the second failure too, so the next request starts with a fresh clock.
-                    self._time_synchronizer.clear_time_offset_ms_samples()
-                    await self._update_time_synchronizer()
+                    self._clock_sync.reset()
                     if attempt == 2:
                         raise
+                    await self._update_time_synchronizer()
                 elif attempt == 1 and self._is_request_exception_related_to_rate_limit(request_exception):
                     self.logger().warning(
                         f"{self.name} rate limited a request to {path_url}; retrying once in "

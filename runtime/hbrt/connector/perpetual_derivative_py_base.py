@@ -10,21 +10,10 @@ with ``position_action``, ``_update_positions``, ``_trading_pair_position_mode_s
 ``_fetch_last_fee_payment`` and ``_get_fee`` with ``position_action``) and, optionally,
 ``_fetch_account_position_mode``.
 
-Deliberate differences from Hummingbot, each marked where it happens:
-
-* an order without a valid position action (OPEN or CLOSE) is refused by :meth:`buy` / :meth:`sell` with a
-  ``ValueError`` the caller sees; Hummingbot raises inside the background task, so the returned id is never tracked
-  and nobody hears why;
-* a funding-payment poll that failed for a pair on the silent first pass does not turn that pair's old payment into
-  an event later: a pair's first successful poll is always the silent baseline;
-* funding information that cannot be fetched at start is retried until every pair has it (readiness waits for it)
-  instead of ending the funding listener for good; ``stop_network`` also stops the funding-payment poller;
-* a position's side is always LONG or SHORT: one-way reports (side BOTH or none) take the side of the amount's sign;
-  a REST positions answer is the full list, so positions it no longer lists are removed;
-* position changes are published as ``AccountEvent.PositionUpdate`` and margin calls as ``AccountEvent.MarginCall``
-  (Hummingbot's connectors only log them);
-* the status poll keeps the in-flight order snapshot at each balance poll (Hummingbot's perpetual poll skips it), so
-  a connector without websocket balance events estimates available collateral from its own orders and fills.
+Its deliberate differences from Hummingbot (orders without a position action refused by ``buy``/``sell``, a silent
+first funding-payment baseline per pair, funding information retried until every pair has it, positions always LONG
+or SHORT, position and margin-call events, collateral estimated without websocket balance events) are listed in
+``docs/runtime.md`` ("Perpetual connectors") and marked where they happen.
 """
 
 from __future__ import annotations
@@ -69,6 +58,12 @@ class PerpetualDerivativePyBase(ExchangePyBase):
     VALID_POSITION_ACTIONS: ClassVar[tuple[PositionAction, ...]] = (PositionAction.OPEN, PositionAction.CLOSE)
     #: Seconds between attempts to fetch funding information that failed at start.
     FUNDING_INFO_RETRY_INTERVAL: ClassVar[float] = 5.0
+    #: Seconds stop_network waits for a cancelled funding task before cancelling it again.
+    TASK_STOP_WAIT: ClassVar[float] = 1.0
+    #: False: the exchange switches the position mode of the whole account, through the first trading pair
+    #: (Hummingbot's behaviour). True: it keeps a mode per pair (Bybit), so every pair is switched and the mode
+    #: changes only when all switches succeed.
+    POSITION_MODE_PER_PAIR: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -228,8 +223,16 @@ class PerpetualDerivativePyBase(ExchangePyBase):
         self._last_funding_fee_payment_ts.clear()
         await super().stop_network()
         # A poller cancelled in the middle of its REST calls needs a few loop turns to unwind; wait for it, so that
-        # no funding task is still running when stop_network returns.
-        await asyncio.gather(*cancelled, return_exceptions=True)
+        # no funding task is still running when stop_network returns. A task that swallowed its cancellation (as
+        # Python 3.11's asyncio.wait_for can when the awaited call completes at the same moment) is cancelled again
+        # after TASK_STOP_WAIT instead of being waited for forever.
+        pending = set(cancelled)
+        for _ in range(3):
+            if not pending:
+                break
+            _, pending = await asyncio.wait(pending, timeout=self.TASK_STOP_WAIT)
+            for task in pending:
+                task.cancel()
 
     async def _status_polling_loop_fetch_updates(self) -> None:
         """Positions, balances (with the in-flight snapshot when needed) and orders, concurrently."""
@@ -379,12 +382,17 @@ class PerpetualDerivativePyBase(ExchangePyBase):
             if not self.trading_pairs:
                 self.logger().warning("No trading pairs configured, cannot set position mode.")
                 return
-            try:
-                success, message = await self._trading_pair_position_mode_set(mode, self.trading_pairs[0])
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                success, message = False, str(error)
+            pairs = list(self.trading_pairs) if self.POSITION_MODE_PER_PAIR else self.trading_pairs[:1]
+            success, message = True, ""
+            for trading_pair in pairs:
+                try:
+                    success, message = await self._trading_pair_position_mode_set(mode, trading_pair)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    success, message = False, str(error)
+                if not success:
+                    break
             if success:
                 self._perpetual_trading.set_position_mode(mode)
                 self._fire_position_mode_events(mode, success=True)

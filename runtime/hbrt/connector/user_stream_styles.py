@@ -40,6 +40,7 @@ from hbrt.web_assistant.connections.data_types import WSJSONRequest
 from hbrt.web_assistant.upkeep import wait_until_ready
 
 if TYPE_CHECKING:
+    from hbrt.time_synchronizer import ClockSync
     from hbrt.web_assistant.auth import AuthBase
     from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
     from hbrt.web_assistant.ws_assistant import WSAssistant
@@ -116,13 +117,16 @@ class StyledUserStreamDataSource(UserStreamTrackerDataSource, ABC):
         connector: Any,
         api_factory: WebAssistantsFactory,
         domain: str,
+        clock: ClockSync | None = None,
     ) -> None:
+        """``clock``: the connector's server clock, for a login signed with a timestamp (see :meth:`_login`)."""
         super().__init__()
         self._auth = auth
         self._trading_pairs = trading_pairs
         self._connector = connector
         self._api_factory = api_factory
         self._domain = domain
+        self._clock = clock
         self._request_ids = itertools.count(1)
 
     # ------------------------------------------------------------------ facts (override)
@@ -138,6 +142,10 @@ class StyledUserStreamDataSource(UserStreamTrackerDataSource, ABC):
     def _is_login_success(self, reply: Any) -> bool:
         """Whether the reply to the login message means success."""
         return True
+
+    def _is_clock_rejection(self, reply: Any) -> bool:
+        """Whether a rejected login reply says the exchange refused the login's timestamp (default: never)."""
+        return False
 
     def _subscription_messages(self) -> list[Mapping[str, Any]]:
         """Messages sent after a successful login (channel subscriptions)."""
@@ -196,14 +204,25 @@ class StyledUserStreamDataSource(UserStreamTrackerDataSource, ABC):
             await websocket_assistant.send(WSJSONRequest(payload=message))
 
     async def _login(self, websocket_assistant: WSAssistant) -> None:
-        """Send the login message (if any) and read its reply synchronously, before any event is streamed."""
+        """Send the login message (if any) and read its reply synchronously, before any event is streamed.
+
+        With a ``clock``, the login is signed only once the clock holds a server-time sample (fetched now if there
+        is none), and a reply rejecting the login's timestamp (:meth:`_is_clock_rejection`) resets the clock's
+        estimate: the login after the reconnect signs with a fresh sample, trusted alone, instead of repeating a
+        timestamp the exchange refused until enough periodic samples outvote the old ones.
+        """
+        if self._clock is not None:
+            await self._clock.ensure_sample()
         message = await self._login_message()
         if message is None:
             return
         await websocket_assistant.send(WSJSONRequest(payload=message))
-        response = await asyncio.wait_for(websocket_assistant.receive(), self.LOGIN_REPLY_TIMEOUT)
+        async with asyncio.timeout(self.LOGIN_REPLY_TIMEOUT):
+            response = await websocket_assistant.receive()
         reply = response.data if response is not None else None
         if not self._is_login_success(reply):
+            if self._clock is not None and self._is_clock_rejection(reply):
+                self._clock.reset()
             raise LoginFailedError(f"The private websocket login was rejected: {_short(reply)}")
 
     async def _process_event_message(self, event_message: Any, queue: asyncio.Queue[Any]) -> None:
@@ -298,7 +317,8 @@ class ListenKeyUserStreamDataSource(StyledUserStreamDataSource):
         if listen_key is None:
             return
         try:
-            await asyncio.wait_for(self._close_listen_key(listen_key), self.CLOSE_TIMEOUT)
+            async with asyncio.timeout(self.CLOSE_TIMEOUT):
+                await self._close_listen_key(listen_key)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from hbrt.data_type.book_checksum import ChecksumContext
+
 if TYPE_CHECKING:
     from hbrt.data_type.order_book import OrderBook
     from hbrt.data_type.order_book_message import OrderBookMessage
@@ -127,28 +129,39 @@ class NoIntegrity(BookIntegrityPolicy):
 class Checksum(BookIntegrityPolicy):
     """The exchange sends a checksum of its top ``top_levels`` levels with each message (OKX, Kraken).
 
-    ``fn(book)`` computes the checksum of the local book -- normally from ``book.raw_top_levels(top_levels)``, which
-    returns the rows exactly as the exchange sent them -- and is compared with ``message.checksum`` after every
-    applied snapshot or diff that carries one. Both sides are compared as unsigned 32-bit values, so a signed CRC32
-    (OKX) and an unsigned one (Kraken) both work. Ordering is delegated to ``sequence`` (default
-    :class:`NoIntegrity`; OKX uses ``Checksum(25, fn, sequence=PrevUpdateIdChain())``). A mismatch is a GAP.
+    ``fn(book, context)`` computes the checksum of the local book -- normally from
+    ``book.raw_top_levels(top_levels)``, which returns the rows exactly as the exchange sent them; a built-in one is
+    :class:`hbrt.data_type.book_checksum.Crc32Checksum` -- and is compared with ``message.checksum`` after every
+    applied snapshot or diff that carries one. ``context`` is a :class:`~hbrt.data_type.book_checksum.ChecksumContext`:
+    the message's pair and the ``price_decimals``/``size_decimals`` its content carries (a data source puts them
+    there when the checksum formats numbers with the pair's precision). Both sides are compared as unsigned 32-bit
+    values, so a signed CRC32 (OKX) and an unsigned one (Kraken) both work. Ordering is delegated to ``sequence``
+    (default :class:`NoIntegrity`; OKX uses ``Checksum(25, fn, sequence=PrevUpdateIdChain())``). A mismatch is a GAP.
+    A message whose checksum is ``unpublished`` (a value meaning the exchange computed none) is not checked.
     """
 
     def __init__(
-        self, top_levels: int, fn: Callable[[OrderBook], int], sequence: BookIntegrityPolicy | None = None
+        self,
+        top_levels: int,
+        fn: Callable[[OrderBook, ChecksumContext], int],
+        sequence: BookIntegrityPolicy | None = None,
+        unpublished: int | None = None,
     ) -> None:
         self.top_levels = top_levels
         self.fn = fn
         self.sequence: BookIntegrityPolicy = sequence if sequence is not None else NoIntegrity()
+        self.unpublished = unpublished
 
     def check_diff(self, message: OrderBookMessage, last_update_id: int, first_after_snapshot: bool) -> Verdict:
         return self.sequence.check_diff(message, last_update_id, first_after_snapshot)
 
     def verify(self, book: OrderBook, message: OrderBookMessage) -> bool:
         expected = message.checksum
-        if expected is None:
+        if expected is None or expected == self.unpublished:
             return True
-        return (self.fn(book) & 0xFFFFFFFF) == (int(expected) & 0xFFFFFFFF)
+        content = message.content
+        context = ChecksumContext(message.trading_pair, content.get("price_decimals"), content.get("size_decimals"))
+        return (self.fn(book, context) & 0xFFFFFFFF) == (int(expected) & 0xFFFFFFFF)
 
     def __repr__(self) -> str:
         return f"Checksum(top_levels={self.top_levels}, sequence={self.sequence!r})"

@@ -285,7 +285,8 @@ class InFlightOrder:
         Raises ``asyncio.TimeoutError`` when the id does not arrive in time.
         """
         if self.exchange_order_id is None:
-            await asyncio.wait_for(self.exchange_order_id_update_event.wait(), timeout=self.GET_EX_ORDER_ID_TIMEOUT)
+            async with asyncio.timeout(self.GET_EX_ORDER_ID_TIMEOUT):
+                await self.exchange_order_id_update_event.wait()
         return self.exchange_order_id
 
     def update_exchange_order_id(self, exchange_order_id: str) -> None:

@@ -22,8 +22,9 @@ Representation (chosen by measurement, see ``bench/order_book.py`` and ``docs/ru
   without a query in between, maintaining it costs more than one C-level re-sort, so it is dropped and rebuilt by
   the next query: a feed that nobody reads pays nothing for it.
 * Depth queries read cumulative prefixes from the best level down, kept between calls and cut back only to the
-  levels above the highest key a diff touched (``dirty``): float cumulative amounts for ``get_price_for_volume`` (a
-  bisect; answers within 1e-9 relative of a float tie are confirmed exactly), and exact ``Decimal`` prices,
+  levels above the highest key a diff touched (``dirty``): float cumulative amounts for ``get_price_for_volume`` (one
+  bisect for the volume less its 1e-9 relative tolerance; when the sum found also exceeds the volume plus the
+  tolerance it is the answer, otherwise the answer is confirmed exactly), and exact ``Decimal`` prices,
   cumulative amounts and cumulative notionals for the VWAP and quote queries (a bisect and at most three
   ``Decimal`` operations per call). Prefixes are extended only as deep as a query reaches.
 
@@ -74,7 +75,7 @@ _new_result = partial(tuple.__new__, OrderBookQueryResult)  # skips NamedTuple's
 
 # Decimal -> float conversions of query volumes are memoised (bounded): ``float(Decimal)`` costs more than the whole
 # bisect, and strategies ask for the same few order sizes over and over. Decimal hashes are cheap.
-_FLOAT_MEMO: dict[Decimal, float] = {}
+_FLOAT_MEMO: dict[Decimal, tuple[float, float]] = {}
 _FLOAT_MEMO_SIZE = 4096
 _PRICE_MEMO_SIZE = 4096
 # Past this many prices added or removed without a query, keeping the sorted index up to date has cost more than
@@ -82,10 +83,13 @@ _PRICE_MEMO_SIZE = 4096
 _RESORT_EQUIVALENT = 8
 
 
-def _float_memo(value: Decimal) -> float:
+def _float_memo(value: Decimal) -> tuple[float, float]:
+    """``(low, high)``: the float of ``value`` widened by the tie tolerance on both sides."""
     if len(_FLOAT_MEMO) >= _FLOAT_MEMO_SIZE:
         _FLOAT_MEMO.clear()
-    result = _FLOAT_MEMO[value] = float(value)
+    target = float(value)
+    slack = abs(target) * _FLOAT_TIE_TOLERANCE
+    result = _FLOAT_MEMO[value] = (target - slack, target + slack)
     return result
 
 
@@ -409,6 +413,17 @@ class OrderBook(PubSub):
         if self._bids.bound + self._asks.bound >= 0:  # best bid >= best ask by the bounds: look closer
             self._uncross()
 
+    def truncate(self, depth: int) -> None:
+        """Keep only the best ``depth`` levels of each side.
+
+        For exchanges that publish a book of a fixed depth and send no delete for a level that falls below it
+        (Kraken): such a level is stale, and could otherwise surface as the levels above it go.
+        """
+        for side in (self._bids, self._asks):
+            if len(side.levels) > depth:
+                levels = side.levels
+                side.reset({key: levels[key] for key in side.top(side.index(), 0, depth)})
+
     def apply_trade(self, trade: OrderBookTradeEvent) -> None:
         """Record ``trade.price`` as the last trade price and publish the trade as ``OrderBookEvent.TradeEvent``."""
         self.last_trade_price = to_decimal(trade.price)
@@ -521,19 +536,17 @@ class OrderBook(PubSub):
             self._side(is_buy)  # raises
         if type(volume) is not Decimal:
             volume = to_decimal(volume)
-        target = _FLOAT_MEMO.get(volume)
-        if target is None:
-            target = _float_memo(volume)
+        bounds = _FLOAT_MEMO.get(volume)
+        if bounds is None:
+            bounds = _float_memo(volume)
+        low, high = bounds
         cum = side.cum
-        if side.dirty != _NEG_INF or not cum or cum[-1] < target:
-            cum = side.float_prefix(side.index(), target)
-        index = bisect_left(cum, target)
-        tolerance = target * _FLOAT_TIE_TOLERANCE
-        try:
-            clear = cum[index] - target > tolerance and (not index or target - cum[index - 1] > tolerance)
-        except IndexError:  # the side holds less than the volume
-            clear = False
-        if clear:
+        if side.dirty != _NEG_INF or not cum or cum[-1] < high:
+            cum = side.float_prefix(side.index(), high)
+        # The first cumulative sum at or above ``low``: when it is also above ``high``, no sum lies within the tie
+        # tolerance of the volume and it is the answer; otherwise floats cannot tell and the exact path decides.
+        index = bisect_left(cum, low)
+        if index < len(cum) and cum[index] > high:
             key = side.keys[-1 - index]  # the index exists: dirty is -inf only while it does
             price = side.memo.get(key)
             if price is None:

@@ -8,6 +8,7 @@ names): ``_connected_websocket_assistant``, ``_subscribe_channels`` (or just ``_
 * ``BOOK_INTEGRITY`` -- the :mod:`~hbrt.data_type.book_integrity` policy the tracker enforces;
 * ``SNAPSHOT_SOURCE`` -- ``"rest"`` (REST snapshot merged with buffered websocket diffs) or ``"websocket"``
   (the exchange pushes snapshots on the websocket; a resync resubscribes the pair);
+* ``BOOK_KEEP_LEVELS`` -- levels per side a book keeps after every message (None: all; Kraken's fixed-depth book);
 * ``HEARTBEAT_INTERVAL`` -- seconds between heartbeats while connected, ``None`` for none. What is sent comes from
   ``_heartbeat_request()``: ``None`` (the default) sends a protocol ping frame, a ``WSRequest`` is sent as is.
   ``_heartbeat_interval()`` may replace the interval per connection (a server that assigns it, as KuCoin does);
@@ -44,7 +45,7 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from hbrt.data_type.book_integrity import BookIntegrityPolicy, NoIntegrity
 from hbrt.data_type.order_book import OrderBook
@@ -58,6 +59,23 @@ _INF = float("inf")
 if TYPE_CHECKING:
     from hbrt.web_assistant.connections.data_types import WSRequest
     from hbrt.web_assistant.ws_assistant import WSAssistant
+
+
+class BookStreamListener(Protocol):
+    """Told when the public stream that carries order book data stops and when it is subscribed again."""
+
+    def book_stream_interrupted(self, reason: str) -> None:
+        """The connection dropped (``reason`` says how): books fed by it are no longer current."""
+
+    def book_stream_resumed(self) -> None:
+        """A new connection is subscribed: book data flows again (books still need a consistent resync)."""
+
+
+@runtime_checkable
+class RateBudget(Protocol):
+    """What a resync asks a throttler: how long until a call would pass at once (``AsyncThrottler`` has it)."""
+
+    def time_until_available(self, limit_id: str, reserve: float = 0.0) -> float: ...
 
 
 class _Route:
@@ -84,6 +102,9 @@ class OrderBookTrackerDataSource:
 
     BOOK_INTEGRITY: ClassVar[BookIntegrityPolicy] = NoIntegrity()
     SNAPSHOT_SOURCE: ClassVar[Literal["rest", "websocket"]] = "rest"
+    #: Levels per side a book keeps after every message (None: all). For exchanges that publish a book of a fixed
+    #: depth and send no delete for a level falling below it (Kraken), so the deeper levels are stale.
+    BOOK_KEEP_LEVELS: ClassVar[int | None] = None
     HEARTBEAT_INTERVAL: ClassVar[float | None] = None
     MESSAGE_TIMEOUT: ClassVar[float | None] = None
     AWAIT_READY: ClassVar[bool] = False
@@ -101,6 +122,11 @@ class OrderBookTrackerDataSource:
         self._snapshot_messages_queue_key: Any = "order_book_snapshot"
         self._message_queue: defaultdict[Any, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
         self._routes: dict[Any, _Route] = {}  # channel key -> its running consumer (see the module docstring)
+        self._stream_listeners: list[BookStreamListener] = []
+        # Connections that have carried book messages (None: the default connection, which always counts), and
+        # those of them that are down now.
+        self._book_connections: set[str | None] = {None}
+        self._book_connections_down: set[str | None] = set()
         self._last_websocket_snapshot = 0.0  # loop time of the last websocket snapshot message parsed
         self._ws_assistant: WSAssistant | None = None
         self._reconnect_backoff = ExponentialBackoff(initial=1.0, maximum=30.0)
@@ -238,12 +264,18 @@ class OrderBookTrackerDataSource:
             await asyncio.gather(*(self._maintain_connection(name) for name in self.WS_CONNECTIONS))
 
     async def _maintain_connection(self, connection: str | None) -> None:
-        """The reconnect loop of one connection: the default one (``None``) or a named one."""
+        """The reconnect loop of one connection: the default one (``None``) or a named one.
+
+        When a subscribed connection that carries book data ends, for whatever reason, the stream listeners (the
+        tracker) hear it at once, before the reconnect wait; when a new connection is subscribed, they hear that too.
+        """
         backoff = self._reconnect_backoff if connection is None else self._reconnect_backoffs_on[connection]
         what = "order book websocket" if connection is None else f"{connection} websocket"
         while True:
             ws: WSAssistant | None = None
             heartbeat: asyncio.Task[None] | None = None
+            subscribed = False
+            reason = "the connection ended"
             try:
                 if connection is None:
                     ws = await self._connected_websocket_assistant()
@@ -257,20 +289,29 @@ class OrderBookTrackerDataSource:
                 else:
                     self._ws_assistants_on[connection] = ws
                     await self._subscribe_channels_on(connection, ws)
+                subscribed = True
+                self._book_stream_resumed(connection)
                 interval = self._heartbeat_interval()
                 if interval or self._connection_deadline() is not None:
                     heartbeat = asyncio.create_task(self._heartbeat_loop(ws, interval))
-                await self._process_websocket_messages(ws, backoff)
+                await self._process_websocket_messages(ws, backoff, connection)
+                reason = "the server closed the connection"
                 self.logger().warning("The %s closed. Reconnecting...", what)
             except asyncio.CancelledError:
+                subscribed = False  # stopped on purpose (the tracker stops too): nothing to tell
                 raise
             except TimeoutError:
+                reason = f"no message for {self.MESSAGE_TIMEOUT} s"
                 self.logger().warning("No message on the %s for %s s. Reconnecting...", what, self.MESSAGE_TIMEOUT)
             except ConnectionError as exc:
+                reason = f"connection lost ({exc})"
                 self.logger().warning("The %s connection was lost (%s). Reconnecting...", what, exc)
-            except Exception:
+            except Exception as exc:
+                reason = f"unexpected error ({exc!r})"
                 self.logger().exception("Unexpected error in the %s loop. Reconnecting...", what)
             finally:
+                if subscribed:
+                    self._book_stream_interrupted(connection, reason)
                 if heartbeat is not None:
                     heartbeat.cancel()
                 if connection is None:
@@ -279,6 +320,52 @@ class OrderBookTrackerDataSource:
                     self._ws_assistants_on.pop(connection, None)
                 await self._on_order_stream_interruption(ws)
             await self._sleep(backoff.next_delay())
+
+    # ------------------------------------------------------------------ stream state, for the tracker
+
+    def add_stream_listener(self, listener: BookStreamListener) -> None:
+        """Tell ``listener`` when the book stream is interrupted and resumed (the tracker registers itself)."""
+        if listener not in self._stream_listeners:
+            self._stream_listeners.append(listener)
+
+    def remove_stream_listener(self, listener: BookStreamListener) -> None:
+        if listener in self._stream_listeners:
+            self._stream_listeners.remove(listener)
+
+    def _book_stream_interrupted(self, connection: str | None, reason: str) -> None:
+        if connection not in self._book_connections:
+            return  # a named connection that never carried book data (trades, funding): books are unaffected
+        self._book_connections_down.add(connection)
+        for listener in list(self._stream_listeners):
+            listener.book_stream_interrupted(reason)
+
+    def _book_stream_resumed(self, connection: str | None) -> None:
+        if connection not in self._book_connections_down:
+            return
+        self._book_connections_down.discard(connection)
+        if not self._book_connections_down:
+            for listener in list(self._stream_listeners):
+                listener.book_stream_resumed()
+
+    def _snapshot_budget(self) -> tuple[object, str] | None:
+        """The throttler and the limit id of the REST snapshot request, or None when unknown.
+
+        With them a resync waits for the snapshot's weight *outside* the throttler's queue
+        (:meth:`snapshot_request_wait`), so it never holds up other requests. Generated connectors return their
+        factory's throttler and the snapshot endpoint's limit id.
+        """
+        return None
+
+    def snapshot_request_wait(self, reserve: float = 0.0) -> float:
+        """Seconds until a REST snapshot request would pass the throttler at once, keeping ``reserve`` (a fraction
+        of each pool it draws from) free for other requests; 0.0 when now or when the budget is unknown."""
+        budget = self._snapshot_budget()
+        if budget is None:
+            return 0.0
+        throttler, limit_id = budget
+        if not isinstance(throttler, RateBudget):
+            return 0.0
+        return throttler.time_until_available(limit_id, reserve)
 
     async def _connected_websocket_assistant_on(self, connection: str) -> WSAssistant:
         """A connected ``WSAssistant`` for the named connection (``WS_CONNECTIONS``). Connectors implement this."""
@@ -299,7 +386,10 @@ class OrderBookTrackerDataSource:
         self.logger().info("Subscribed to the public channels of the %s connection...", connection)
 
     async def _process_websocket_messages(
-        self, websocket_assistant: WSAssistant, backoff: ExponentialBackoff | None = None
+        self,
+        websocket_assistant: WSAssistant,
+        backoff: ExponentialBackoff | None = None,
+        connection: str | None = None,
     ) -> None:
         """Parse (or queue) every message by channel until the connection ends or stays silent too long.
 
@@ -316,6 +406,8 @@ class OrderBookTrackerDataSource:
         receive = websocket_assistant.receive
         channel_of = self._channel_originating_message
         first = True
+        carries_book = connection in self._book_connections
+        book_keys = (self._snapshot_messages_queue_key, self._diff_messages_queue_key)
         async with asyncio.timeout(None) as deadline:
             slack = timeout / 8 if timeout else 0.0
             pushed = -_INF
@@ -340,6 +432,9 @@ class OrderBookTrackerDataSource:
                 if channel not in keys:
                     await self._process_message_for_unknown_channel(data, websocket_assistant)
                     continue
+                if not carries_book and channel in book_keys:
+                    carries_book = True
+                    self._book_connections.add(connection)
                 route = routes.get(channel)
                 if route is None or route.busy or route.queue.qsize():
                     queues[channel].put_nowait(data)

@@ -147,9 +147,7 @@ class UserStreamTrackerDataSource:
         timeout = self.MESSAGE_TIMEOUT
         first = True
         while True:
-            if timeout:
-                response = await asyncio.wait_for(websocket_assistant.receive(), timeout)
-            else:
+            async with asyncio.timeout(timeout or None):
                 response = await websocket_assistant.receive()
             if response is None:
                 if not getattr(websocket_assistant, "connected", False):

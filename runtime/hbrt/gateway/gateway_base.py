@@ -150,7 +150,8 @@ class GatewayBase(GatewayNetwork):
     async def _wait_for_poll(self) -> None:
         """Wait for a tick to ask for a poll, or ``POLL_INTERVAL`` at most (so a connector nobody ticks polls too)."""
         try:
-            await asyncio.wait_for(self._poll_notifier.wait(), timeout=self.POLL_INTERVAL)
+            async with asyncio.timeout(self.POLL_INTERVAL):
+                await self._poll_notifier.wait()
         except TimeoutError:
             pass
         self._poll_notifier = asyncio.Event()

@@ -355,7 +355,8 @@ class GatewayNetwork(NetworkBase, PubSub):
             self._network = str(network)
 
     async def wait_until_initialized(self, timeout: float | None = None) -> None:
-        await asyncio.wait_for(self._initialized.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._initialized.wait()
 
     async def load_token_data(self) -> None:
         """GET ``tokens``: token records by symbol, and each amount quantum as 10^-decimals."""

@@ -446,6 +446,10 @@ class AbstractExchangeConnectorTests:
             """User-stream fill of all of ``order`` at its price with :attr:`expected_fill_fee`, or None when the
             order event above carries the fill."""
 
+        #: False when the user stream's balance events report the total alone (Binance USD-M): the available
+        #: amount then stays what the REST poll said.
+        balance_event_reports_available: bool = True
+
         @property
         def malformed_user_stream_event(self) -> Any:
             """An event the listener cannot process; it must log ``Unexpected error in user stream listener loop.``"""
@@ -975,6 +979,12 @@ class AbstractExchangeConnectorTests:
                 await self.exchange._update_all_balances()
             elif not self.exchange.real_time_balance_update:
                 self.skipTest("the connector has no websocket balance events")
+            elif not self.balance_event_reports_available:
+                # The event reports the total alone: it moves the total and leaves the polled available amount.
+                self.configure_balance_response(self.balance_request_mock_response_for_base_and_quote)
+                await self.exchange._update_balances()
+                self.exchange._account_balances[self.base_asset] = Decimal(0)
+                await self.process_user_stream_events([self.balance_event_websocket_update])
             else:
                 await self.process_user_stream_events([self.balance_event_websocket_update])
             self.assertEqual(Decimal("10"), self.exchange.get_available_balance(self.base_asset))
@@ -1680,13 +1690,18 @@ class AbstractExchangeConnectorTests:
             self.assertEqual(Decimal("15"), self.exchange.get_balance(self.base_asset))
 
         async def test_time_synchronizer_error_twice_raises_after_one_retry(self) -> None:
-            self.configure_server_time_response()
+            self.exchange._time_synchronizer.add_time_offset_ms_sample(0)
+            time_url = self.configure_server_time_response()
             self.configure_balance_response(self.time_synchronizer_error_mock_response)
             self.configure_balance_response(self.time_synchronizer_error_mock_response)
             balance_url = self.configure_balance_response(self.balance_request_mock_response_for_base_and_quote)
             with self.assertRaises(OSError):
                 await self.exchange._update_balances()
             self.assertEqual(2, len(self.executed_requests(balance_url, self.balance_method)))
+            # One sample, for the retry; none after the second refusal (its result would go unused): the estimate
+            # is reset, and the next signed request samples before it is signed.
+            self.assertEqual(1, len(self.executed_requests(time_url, "GET")))
+            self.assertEqual((), self.exchange._time_synchronizer.samples)
 
         async def test_rate_limited_request_is_retried_once_after_a_pause(self) -> None:
             response = self.rate_limited_mock_response

@@ -132,9 +132,7 @@ class NetworkMockingAssistant:
         self._check_loop()
         state.waiting_readers += 1
         try:
-            if timeout:
-                item = await asyncio.wait_for(state.queue.get(), timeout)
-            else:
+            async with asyncio.timeout(timeout or None):
                 item = await state.queue.get()
         finally:
             state.waiting_readers -= 1
@@ -213,7 +211,8 @@ class NetworkMockingAssistant:
 
         Then yields to the loop a few times so the reader can finish handling the last message.
         """
-        await asyncio.wait_for(self._state(websocket_mock).queue.join(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._state(websocket_mock).queue.join()
         for _ in range(3):
             await asyncio.sleep(0)
 

@@ -17,11 +17,16 @@ itself is skipped when reading and writing. ``()`` is the node itself.
 
 * ``op`` is ``"path"`` (the value at the one path), ``"first_nonempty"`` (the first of the paths that has a
   value; a builder writes the value to all of them), ``"sum"``, ``"difference"`` (the first path minus the others)
-  or ``"product"`` of the numbers at the paths;
+  or ``"product"`` of the numbers at the paths, ``"negate"`` (the number at the path with its sign changed) or
+  ``"step_of_decimals"`` (10^-n for the count n at the path: writing ``0.01`` writes 2);
 * ``value_type`` is how the raw value is written (``"timestamp_ms"`` and the other timestamp types, ``"iso8601"``,
   or a plain type such as ``"decimal"`` and ``"str"``, where the JSON type of the example's value is kept);
 * ``inverse`` maps a value as the connector sees it (``"OPEN"``, ``"BUY"``, ``"True"``) to the raw text on the wire
   (``"NEW"``, ``"buy"``, ``"true"``), or is None.
+
+A field read from cases (``op`` ``"cases"``, no paths) has, for ``inverse``, each value it can take mapped to
+``(predicates, earlier)``: the predicates that give the value (none for the default) and those of every earlier
+case, of which none may hold once the value is written.
 
 **Predicates.** A :data:`Predicate` is ``(path, op, value)`` with ``op`` one of ``equals``, ``not_equals``, ``in``
 (``value`` is a sequence), ``contains`` (the field, a list or string, contains ``value``), ``any_contains`` (some
@@ -73,6 +78,7 @@ ROOT: Final = "$"
 #: What a predicate ``empty`` counts as empty (as the generated parsers do: 0 and false are values).
 _EMPTY_VALUES: Final[tuple[Any, ...]] = (None, "", [], {})
 DIRECT_OPS: Final = frozenset({"path", "first_nonempty"})
+CASES_OP: Final = "cases"
 COMPUTED_OPS: Final = frozenset({"sum", "difference", "product"})
 _TIMESTAMP_SCALES: Final = {"timestamp_ms": 1_000, "timestamp_us": 1_000_000, "timestamp_ns": 1_000_000_000}
 
@@ -368,6 +374,15 @@ def encode(value: Any, value_type: str | None, original: Any = MISSING) -> Any:
     return value
 
 
+def decimals_of_step(step: Decimal) -> int:
+    """The count of decimals n whose step 10^-n is ``step`` (``0.01`` -> 2); ValueError for another number."""
+    normal = step.normalize()
+    exponent = normal.as_tuple().exponent
+    if normal.as_tuple().digits != (1,) or not isinstance(exponent, int) or exponent > 0:
+        raise PayloadError(f"{step} is not a step of decimals (10^-n)")
+    return -exponent
+
+
 def _plain(number: Decimal) -> Decimal:
     """``number`` without trailing zeros and never in exponent form (``10000``, not ``1E+4``)."""
     normal = number.normalize()
@@ -406,6 +421,17 @@ def fill_item(item: Any, root: Any, writers: Mapping[str, Writer], values: Mappi
         if op in COMPUTED_OPS:
             computed.append((writer, value))
             continue
+        if op == "negate":
+            write(paths[0], _plain(-Decimal(str(value))), value_type)
+            written.add(paths[0])
+            continue
+        if op == "step_of_decimals":
+            write(paths[0], decimals_of_step(Decimal(str(value))), "int")
+            written.add(paths[0])
+            continue
+        if op == CASES_OP:
+            _write_case(item, root, name, value, inverse)
+            continue
         if op not in DIRECT_OPS:
             raise PayloadError(f"field {name!r}: unknown writer op {op!r}")
         raw = inverse.get(str(value), value) if inverse else value
@@ -434,6 +460,33 @@ def fill_item(item: Any, root: Any, writers: Mapping[str, Writer], values: Mappi
         for path in free:
             term = rest if path == receiver else neutral
             write(path, _plain(term), value_type)
+
+
+def _write_case(item: Any, root: Any, name: str, value: Any, plans: Mapping[str, Any] | None) -> None:
+    """Make the case that gives ``value`` the first to hold: satisfy its predicates, then break in every earlier
+    case that still holds a predicate on a field the chosen case does not constrain."""
+    plan = (plans or {}).get(str(value))
+    if plan is None:
+        raise PayloadError(f"field {name!r}: no case gives {value!r}")
+    wanted, earlier = plan
+
+    def node(predicate: Predicate) -> Any:
+        return root if is_root_path(predicate[0]) else item
+
+    def satisfy_all() -> None:
+        for predicate in wanted:
+            satisfy(node(predicate), [predicate])
+
+    satisfy_all()
+    constrained = {predicate[0] for predicate in wanted}
+    for predicates in earlier:
+        if not all(holds(node(p), p) for p in predicates):
+            continue
+        free = [p for p in predicates if p[0] not in constrained]
+        if not free:
+            raise PayloadError(f"field {name!r}: an earlier case holds whenever the one giving {value!r} does")
+        violate(node(free[0]), [free[0]])
+    satisfy_all()
 
 
 def build(

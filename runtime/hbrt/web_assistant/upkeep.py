@@ -50,7 +50,8 @@ async def wait_until_ready(ws: WSAssistant, is_ready: Callable[[Any], bool], tim
             last = response.data
 
     try:
-        return await asyncio.wait_for(read(), timeout)
+        async with asyncio.timeout(timeout):
+            return await read()
     except TimeoutError:
         seen = f"; last message: {repr(last)[:_MAX_QUOTED]}" if last is not None else ""
         raise NotReadyError(f"The server did not say the websocket was ready within {timeout} s{seen}.") from None

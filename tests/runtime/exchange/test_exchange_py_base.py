@@ -73,6 +73,9 @@ class _OrderBookTrackerStub:
     def stop(self) -> None:
         self.stopped += 1
 
+    def unavailable_books(self) -> dict[str, str]:
+        return {}
+
 
 _web_utils = types.SimpleNamespace(
     public_rest_url=lambda path_url, domain="": f"https://public.example{path_url}",
@@ -419,7 +422,9 @@ class ApiRequestTests(ExchangePyBaseTestCase):
         with self.assertRaisesRegex(OSError, "timestamp 2"):
             await self.exchange._api_get(path_url="/a")
         self.assertEqual(2, len(assistant.calls))
-        self.assertEqual(2, self.exchange.server_time_requests)
+        # One sample, for the retry; none after the second refusal, whose result would go unused.
+        self.assertEqual(1, self.exchange.server_time_requests)
+        self.assertEqual((), self.exchange._time_synchronizer.samples)  # reset: the next sample is trusted alone
 
     async def test_rate_limited_request_waits_and_is_retried_once(self) -> None:
         assistant = self.install([OSError("too many requests"), {"ok": True}])

@@ -6,6 +6,7 @@ import random
 import zlib
 from decimal import Decimal
 
+from hbrt.data_type.book_checksum import ChecksumContext
 from hbrt.data_type.order_book import OrderBook
 from hbrt.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 
@@ -27,7 +28,7 @@ def crc_of_rows(bids: list, asks: list) -> int:
 TOP = 10
 
 
-def book_checksum(book: OrderBook) -> int:
+def book_checksum(book: OrderBook, context: ChecksumContext) -> int:
     bids, asks = book.raw_top_levels(TOP)
     return crc_of_rows(bids, asks)
 

@@ -290,6 +290,51 @@ class TrackerBehaviourTests(unittest.IsolatedAsyncioTestCase):
         self.assertTrue(await tracker.remove_trading_pair("ETH-USDT"))
         self.assertNotIn("ETH-USDT", tracker.order_books)
 
+    async def test_websocket_snapshot_source_waits_for_the_resubscription_snapshot_after_a_drop(self) -> None:
+        """After the stream drops, a websocket-snapshot book is not served, and the resync takes the snapshot the new
+        subscription pushes instead of asking for one (a resubscription would cost another round trip)."""
+        exchange = SimExchange("seq")
+        ds = SimDataSource(exchange, StrictlyIncreasingSequence())
+        ds.SNAPSHOT_SOURCE = "websocket"  # type: ignore[misc]
+        requested: list[str] = []
+
+        async def request_snapshot(pair: str) -> bool:
+            requested.append(pair)
+            return True
+
+        async def parse_snapshot(raw: Any, queue: asyncio.Queue) -> None:
+            queue.put_nowait(raw)
+
+        ds.request_websocket_snapshot = request_snapshot  # type: ignore[method-assign]
+        ds._parse_order_book_snapshot_message = parse_snapshot  # type: ignore[method-assign]
+        tracker = OrderBookTracker(ds, [PAIR])
+        tracker._sleep = fast_sleep
+        self.addCleanup(tracker.stop)
+        tracker.start()
+        await settle()
+        ds._message_queue[ds._snapshot_messages_queue_key].put_nowait(exchange.snapshot())
+        await asyncio.wait_for(tracker.wait_ready(), 2)
+        ds._book_stream_interrupted(None, "connection lost (test)")
+        self.assertFalse(tracker.ready)
+        with self.assertRaises(OrderBookInconsistentError):
+            tracker.order_books[PAIR].get_price(True)
+        self.assertIn("connection lost (test)", tracker.unavailable_reason(PAIR) or "")
+        ds.feed(exchange.step())  # a late diff of the old stream: buffered, then superseded
+        await settle()
+        self.assertFalse(tracker.is_consistent(PAIR))
+        ds._book_stream_resumed(None)
+        await settle()
+        ds._message_queue[ds._snapshot_messages_queue_key].put_nowait(exchange.snapshot())
+        await asyncio.wait_for(tracker.wait_ready(), 2)
+        self.assertEqual([], requested)
+        ds.feed(exchange.step())
+        await settle()
+        bids, asks = tracker.order_books[PAIR].snapshot
+        self.assertEqual(
+            exchange.expected(), ([(r.price, r.amount) for r in bids], [(r.price, r.amount) for r in asks])
+        )
+        self.assertEqual(1, tracker.integrity_stats(PAIR)["disconnects"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -587,3 +587,45 @@ def test_build_without_an_example_item_starts_from_nothing(example: Any, each: P
 def test_build_refuses_invalid_records_for_a_single_record_message() -> None:
     with pytest.raises(PayloadError):
         build({}, None, INSTRUMENT, [{"symbol": "AB"}], invalid=[{"symbol": "BAD"}])
+
+
+# ---------------------------------------------------------------------------------------------------- cases
+
+
+ACTIVE: Predicate = (("active",), "equals", True)
+CANCELLED: Predicate = (("cancelExist",), "equals", True)
+DEALT: Predicate = (("dealSize",), "not_equals", "0")
+#: KuCoin's order state from flags: active with a fill -> PARTIALLY_FILLED, active -> OPEN, cancelled -> CANCELED,
+#: anything else FILLED (the writer the generator emits for ``{cases: [...], default: FILLED}``).
+STATE_CASES: Writer = (
+    "cases",
+    (),
+    None,
+    {
+        "PARTIALLY_FILLED": ((ACTIVE, DEALT), ()),
+        "OPEN": ((ACTIVE,), ((ACTIVE, DEALT),)),
+        "CANCELED": ((CANCELLED,), ((ACTIVE, DEALT), (ACTIVE,))),
+        "FILLED": ((), ((ACTIVE, DEALT), (ACTIVE,), (CANCELLED,))),
+    },
+)
+
+
+def _state_of(item: Any) -> str:
+    for name, (wanted, _) in STATE_CASES[3].items():  # type: ignore[union-attr]  # the cases writer has plans
+        if name != "FILLED" and all(holds(item, p) for p in wanted):
+            return name
+    return "FILLED"
+
+
+@pytest.mark.parametrize("state", ["PARTIALLY_FILLED", "OPEN", "CANCELED", "FILLED"])
+def test_a_cases_writer_makes_the_case_of_the_value_the_first_to_hold(state: str) -> None:
+    example = {"active": True, "cancelExist": False, "dealSize": "0.5", "size": "1"}
+    item = copy.deepcopy(example)
+    fill_item(item, item, {"state": STATE_CASES}, {"state": state})
+    assert _state_of(item) == state, item
+    assert item["size"] == "1"  # fields no case reads are left alone
+
+
+def test_a_cases_writer_refuses_a_value_no_case_gives() -> None:
+    with pytest.raises(PayloadError, match="no case gives 'FAILED'"):
+        fill_item({}, {}, {"state": STATE_CASES}, {"state": "FAILED"})

@@ -380,6 +380,48 @@ class AsyncThrottlerTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(1, DEFAULT_WEIGHT)
         self.assertEqual(1, LinkedLimitWeightPair("C").weight)
 
+    async def test_time_until_available_answers_without_queueing_and_keeps_the_reserve(self) -> None:
+        clock = FakeClock()
+        limits = [
+            RateLimit("W", 300, 10.0),
+            RateLimit("depth", 1000, 10.0, linked_limits=[LinkedLimitWeightPair("W", 100)]),
+            RateLimit("order", 1000, 10.0, linked_limits=[LinkedLimitWeightPair("W", 1)]),
+        ]
+        throttler = make_throttler(limits, clock)
+        self.assertEqual(0.0, throttler.time_until_available("depth"))
+        async with throttler.execute_task("depth"):  # at t=0
+            pass
+        clock.now += 4.0
+        async with throttler.execute_task("depth"):  # at t=4: 200 of 300 used
+            pass
+        self.assertEqual(0.0, throttler.time_until_available("depth"))  # 300 fits exactly
+        # Keeping 10% (30) free for others: 200 + 100 + 30 > 300 until the first record expires at t=10.
+        self.assertAlmostEqual(6.0, throttler.time_until_available("depth", reserve=0.1), places=4)
+        self.assertEqual(
+            (0, {"W": 200, "depth": 2, "order": 0}), (throttler.waiting_calls, dict(throttler.used_capacity))
+        )
+        async with throttler.execute_task("depth"):  # 300 of 300: full
+            pass
+        self.assertAlmostEqual(6.0, throttler.time_until_available("depth"), places=4)
+        self.assertAlmostEqual(6.0, throttler.time_until_available("order"), places=4)
+        clock.now += 6.0 + 1e-3
+        self.assertEqual(0.0, throttler.time_until_available("order"))
+        with self.assertRaises(ValueError):
+            throttler.time_until_available("depth", reserve=1.0)
+        with self.assertRaises(UnknownLimitIdError):
+            throttler.time_until_available("nope")
+
+    async def test_time_until_available_is_never_zero_while_calls_are_queued(self) -> None:
+        clock = FakeClock()
+        throttler = make_throttler([RateLimit("A", 1, 5.0), RateLimit("B", 10, 5.0)], clock)
+        async with throttler.execute_task("A"):
+            pass
+        waiter = asyncio.create_task(throttler.execute_task("A").acquire())
+        await asyncio.sleep(0)
+        self.assertEqual(1, throttler.waiting_calls)
+        self.assertGreater(throttler.time_until_available("B"), 0.0)  # B has room, but the queue goes first
+        await waiter
+
     async def test_exit_does_not_return_capacity(self) -> None:
         clock = FakeClock(start=0.0)
         throttler = make_throttler([RateLimit("A", 1, 5.0)], clock)
