@@ -14,9 +14,9 @@ import re
 import shutil
 from pathlib import Path
 
-from hbgen.cli import run_generated_tests
 from hbgen.generator import generate
 from hbgen.spec import check_file
+from hbgen.suite import run_generated_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "bybit_perpetual"
