@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 from hbgen.spec.errors import Diagnostic
 from hbgen.spec.loader import LoadedDocument
@@ -106,6 +106,8 @@ class GatewayConnectorSpec:
     gateway: GatewayFacts
     type: str = "gateway"
     centralized: bool = False
+    #: The DEX logic lives in the Gateway server, so a gateway spec declares no hooks (generated headers say so).
+    ACCEPTS_HOOKS: ClassVar[bool] = False
 
     @property
     def hooks(self) -> Mapping[str, Any]:

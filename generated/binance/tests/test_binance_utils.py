@@ -30,7 +30,7 @@ class BinanceUtilsTests(unittest.TestCase):
         self.assertEqual(1 + len(utils.OTHER_DOMAINS), len(settings))
 
     def test_config_masks_secrets(self) -> None:
-        values = {name: f"value-of-{name}" for name in utils.KEYS.field_names() if name != "connector"}
+        values: dict[str, Any] = {name: f"value-of-{name}" for name in utils.KEYS.field_names() if name != "connector"}
         config = type(utils.KEYS)(**values)
         for name in config.secure_fields():
             self.assertIsInstance(getattr(config, name), SecretStr)
