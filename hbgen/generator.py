@@ -452,9 +452,10 @@ def render(
             body = env.get_template(planned.template).render(spec=model, ctx=shared, **planned.context)
         except (RenderError, jinja2.TemplateError) as exc:
             raise GenerationError(f"{planned.template}: {exc}") from exc
-        texts[planned.path] = header_line(
-            planned.path, display, model.name, planned.hand_owned, getattr(model, "ACCEPTS_HOOKS", True)
-        ) + body
+        texts[planned.path] = (
+            header_line(planned.path, display, model.name, planned.hand_owned, getattr(model, "ACCEPTS_HOOKS", True))
+            + body
+        )
         owners[planned.path] = planned.hand_owned
     try:
         formatted = format_python(texts, first_party=model.name)
