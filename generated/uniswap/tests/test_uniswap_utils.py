@@ -6,7 +6,8 @@ from __future__ import annotations
 import unittest
 from typing import Any
 
-from hbrt.connector.config import SecretStr, conn_init_parameters, connector_settings_from_utils
+from hbrt.connector.config import conn_init_parameters, connector_settings_from_utils
+from hbrt.testing.config_checks import assert_config_masks_secrets
 
 from uniswap import uniswap_constants as CONSTANTS
 from uniswap import uniswap_utils as utils
@@ -34,12 +35,7 @@ class UniswapUtilsTests(unittest.TestCase):
 
     def test_config_masks_secrets(self) -> None:
         values: dict[str, Any] = dict(CONFIG)
-        config = type(utils.KEYS)(**values)
-        for name in config.secure_fields():
-            self.assertIsInstance(getattr(config, name), SecretStr)
-            self.assertNotIn(values[name], repr(config))
-            self.assertNotIn(values[name], str(getattr(config, name)))
-        self.assertEqual(values, config.to_constructor_kwargs())
+        config = assert_config_masks_secrets(self, type(utils.KEYS), values)
         self.assertEqual(["uniswap_wallet_address"], config.connect_keys())
 
     def test_config_builds_the_connector(self) -> None:
