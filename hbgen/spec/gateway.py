@@ -255,7 +255,8 @@ def gateway_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:
                     ["gateway", "examples", "balances", symbol], f"{symbol} is not among examples.tokens", key=True
                 )
             )
-    pool_types = {p.get("type") for p in _l(ex.get("pools")) if isinstance(p, dict)}
+    # The generated tests read and trade the example pair's pool of each pool type.
+    pool_types = {p.get("type") for p in _l(ex.get("pools")) if isinstance(p, dict) and p.get("pair") == pair}
     for i, pool in enumerate(_l(ex.get("pools"))):
         if isinstance(pool, dict) and pool.get("type") not in types:
             out.append(
@@ -266,7 +267,8 @@ def gateway_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:
             out.append(
                 doc.diag(
                     ["gateway", "trading_types"],
-                    f"trading type {kind} needs an example pool of that type in gateway.examples.pools",
+                    f"trading type {kind} needs an example pool of that type for the example pair {pair} in "
+                    "gateway.examples.pools",
                     f"add {{type: {kind}, pair: {pair}, address: ...}}; the generated tests trade and read it",
                 )
             )
