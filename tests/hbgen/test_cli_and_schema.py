@@ -24,10 +24,11 @@ def test_validate_defaults_to_every_spec_and_exits_zero(monkeypatch) -> None:
     assert result.output == (
         "specs/binance.yaml: ok (binance, spot, 13 endpoints)\n"
         "specs/binance_perpetual.yaml: ok (binance_perpetual, perpetual, 19 endpoints)\n"
+        "specs/bybit_perpetual.yaml: ok (bybit_perpetual, perpetual, 13 endpoints)\n"
         "specs/jupiter.yaml: ok (jupiter, gateway, jupiter on solana: 2 networks)\n"
         "specs/okx.yaml: ok (okx, spot, 9 endpoints)\n"
         "specs/uniswap.yaml: ok (uniswap, gateway, uniswap on ethereum: 8 networks)\n"
-        "5 valid, 0 invalid, 0 errors\n"
+        "6 valid, 0 invalid, 0 errors\n"
     )
 
 
