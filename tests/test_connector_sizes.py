@@ -90,3 +90,12 @@ def test_the_markdown_row_says_hooks_and_missing_figures() -> None:
     assert table[2] == (
         "| Acme spot (`acme`) | 300 + 40 | 2 (55) | 2,000 + 1,900 | 100 (56 from the shared spot suite) | n/a | n/a |"
     )
+
+
+def test_a_spot_test_the_perpetual_suite_refines_still_counts_as_spot(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert sizes.main(["--only", "binance", "--only", "binance_perpetual"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)["connectors"]}
+    spot = "hbrt.testing.exchange_connector_test"
+    perpetual = rows["binance_perpetual"]["shared_suite_tests"]
+    assert perpetual[spot] == rows["binance"]["shared_suite_tests"][spot], "the perpetual class runs the spot suite"
+    assert perpetual["hbrt.testing.perpetual_derivative_test"] > 0
