@@ -224,6 +224,13 @@ class EthereumEndToEndTests(_ChainCase):
         self.assertEqual([order_id], [e.order_id for e in self.log(MarketEvent.OrderFailure)])
         self.assertEqual([], self.log(MarketEvent.RangePositionLiquidityAdded))
 
+    async def test_fees_of_a_closed_position_cannot_be_collected(self) -> None:
+        order_id = self.connector.collect_fees(self.pair, "0x" + "ab" * 20)  # Gateway answers 404: no such position
+        await wait_for(lambda: bool(self.log(MarketEvent.RangePositionUpdateFailure)), what="update failure")
+        failure = self.log(MarketEvent.RangePositionUpdateFailure)[0]
+        self.assertEqual((order_id, "COLLECT"), (failure.order_id, failure.order_action))
+        self.assertEqual([], self.log(MarketEvent.RangePositionFeeCollected))
+
     async def test_liquidity_arguments_are_checked_before_anything_is_sent(self) -> None:
         with self.assertRaises(ValueError):  # a new CLMM position needs its price range
             self.connector.add_liquidity(self.pair, Decimal("1"), Decimal("3000"))
@@ -232,6 +239,8 @@ class EthereumEndToEndTests(_ChainCase):
         amm = EthereumDex(trading_pairs=[self.pair], gateway_client=client_for(self.gateway), lp_trading_type="amm")
         with self.assertRaises(ValueError):  # an AMM position has no address
             amm.add_liquidity(self.pair, Decimal("1"), Decimal("3000"), position_address="0xabc")
+        with self.assertRaises(ValueError):  # AMM fees come out with the liquidity
+            amm.collect_fees(self.pair, "0xabc")
         await amm.stop()
         self.assertEqual([], self.gateway.calls("POST", "connectors/uniswap/clmm/open-position"))
 

@@ -175,6 +175,12 @@ class World:
         """Grant an allowance directly, as an approval confirmed before the test began."""
         self.allowances[(chain_network, wallet, symbol)] = amount
 
+    def accrue_fees(self, position_address: str, base: Decimal | str, quote: Decimal | str) -> None:
+        """Let the CLMM position earn trading fees (what ``collect-fees`` later pays out)."""
+        held = self.positions[position_address]
+        held["baseFeeAmount"] = float(Decimal(str(held.get("baseFeeAmount") or 0)) + Decimal(str(base)))
+        held["quoteFeeAmount"] = float(Decimal(str(held.get("quoteFeeAmount") or 0)) + Decimal(str(quote)))
+
     def set_default_wallet(self, chain: str, wallet: str) -> None:
         self.default_wallet[chain] = wallet
 
