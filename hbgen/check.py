@@ -12,6 +12,7 @@ import difflib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hbgen.spec import check_file
 from hbgen.writer import MANIFEST_NAME, Manifest
@@ -25,12 +26,18 @@ class Drift:
 
     connector: str
     path: str
-    kind: str  # "missing" | "stale" | "modified" | "missing-package" | "invalid-spec" | "generation-failed"
+    #: "missing" | "stale" | "modified" | "missing-package" (regenerating fixes them), "not-a-file",
+    #: "duplicate-name", "invalid-spec" or "generation-failed" (the detail says what to fix first)
+    kind: str
     detail: str = ""
 
     def __str__(self) -> str:
         where = f"{self.connector}/{self.path}" if self.path else self.connector
         return f"{self.kind:<17} {where}" + (f"  ({self.detail})" if self.detail else "")
+
+    @property
+    def regenerating_fixes_it(self) -> bool:
+        return self.kind in ("missing", "stale", "modified", "missing-package")
 
 
 def _files(root: Path) -> dict[str, Path]:
@@ -74,7 +81,11 @@ def compare_packages(connector: str, committed: Path, fresh: Path, hand_owned: s
     have, want = _files(committed), _files(fresh)
     drifts: list[Drift] = []
     for rel in sorted(set(want) | set(have)):
-        if rel not in have:
+        if rel not in have and (committed / rel).exists():
+            what = "a folder" if (committed / rel).is_dir() else "something other than a file"
+            fix = f"{what} stands where the generated file goes: move it away, then run hbgen generate {connector}"
+            drifts.append(Drift(connector, rel, "not-a-file", fix))
+        elif rel not in have:
             drifts.append(Drift(connector, rel, "missing", "run hbgen generate " + connector))
         elif rel not in want:
             if rel not in hand_owned:
@@ -100,6 +111,7 @@ def check_all(specs_dir: Path, generated_dir: Path, extra_specs: list[Path] | No
     drifts: list[Drift] = []
     connector_specs = sorted(specs_dir.glob("*.yaml"))
     checked = 0
+    models: list[tuple[Path, Any]] = []
     for path in [*connector_specs, *(extra_specs or [])]:
         checked += 1
         model, diagnostics = check_file(path, str(path))
@@ -107,8 +119,21 @@ def check_all(specs_dir: Path, generated_dir: Path, extra_specs: list[Path] | No
             drifts.append(
                 Drift(path.stem, "", "invalid-spec", f"{len(diagnostics)} error(s); run hbgen validate {path}")
             )
-            continue
-        if path not in connector_specs:
+        elif path in connector_specs:
+            models.append((path, model))
+    owners: dict[str, list[Path]] = {}
+    for path, model in models:
+        owners.setdefault(model.name, []).append(path)
+    for path, model in models:
+        if len(owners[model.name]) > 1:
+            if path == owners[model.name][0]:
+                paths = owners[model.name]
+                named = " and ".join(str(p) for p in paths)
+                fix = (
+                    f"{named} {'both' if len(paths) == 2 else 'all'} name the connector {model.name}; give each spec "
+                    "its own `name:`, or remove the copy"
+                )
+                drifts.append(Drift(model.name, "", "duplicate-name", fix))
             continue
         committed = generated_dir / model.name
         if not committed.is_dir():

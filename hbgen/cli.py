@@ -41,8 +41,30 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+INTERRUPTED = (
+    "hbgen: interrupted. Nothing is half-written (each file is replaced whole, the manifest last): run the same "
+    "command again to complete it."
+)
+
+
+def _answer_interrupts(ctx: typer.Context) -> None:
+    """Ctrl-C prints :data:`INTERRUPTED` (Typer then exits 130); the previous handler is back when the run ends."""
+    import signal
+
+    def interrupted(signum: int, frame: object) -> None:
+        typer.echo(INTERRUPTED, err=True)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, interrupted)
+    except ValueError:  # not the main thread: leave signals alone
+        return
+    ctx.call_on_close(lambda: signal.signal(signal.SIGINT, previous))
+
+
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", help="Print the hbgen version and exit.", callback=_version_callback, is_eager=True
     ),
@@ -57,6 +79,7 @@ def main(
     ] = None,
 ) -> None:
     """hbgen turns an exchange spec into a connector package that runs on the hbrt runtime."""
+    _answer_interrupts(ctx)
     if root is not None and not root.is_dir():
         raise _fail(f"--root {root}: no such folder", 2)
     PROJECT.set_root(root)
@@ -171,11 +194,23 @@ def _spec_paths(names: list[str] | None, all_: bool, specs_dir: Path) -> list[Pa
         return paths
     if not names:
         raise _fail("name at least one connector (its spec is specs/NAME.yaml) or pass --all", 2)
-    paths = []
-    for name in names:
-        path = Path(name) if name.endswith((".yaml", ".yml")) else specs_dir / f"{name}.yaml"
-        paths.append(path)
-    return paths
+    return [
+        Path(name) if name.endswith((".yaml", ".yml")) else specs_dir / f"{_checked_name(name)}.yaml" for name in names
+    ]
+
+
+def _checked_name(name: str) -> str:
+    """``name`` when it is a connector name (a lowercase identifier); exits 2 otherwise. Every command takes names
+    the same way, so a name is never a path in disguise (``../../x``, ``/etc/passwd``)."""
+    from hbgen.new_connector import valid_name
+
+    if not valid_name(name):
+        raise _fail(
+            f"invalid connector name {name!r}: a name is a lowercase identifier such as my_exchange (give a spec file "
+            "by its path, ending in .yaml)",
+            2,
+        )
+    return name
 
 
 def _load(path: Path) -> tuple[AnySpec, str]:
@@ -259,9 +294,13 @@ class GenerateOutcome:
     report: WriteReport | None = None
     package_dir: Path | None = None
     message: str = ""
+    #: What the summary table says instead of the result derived from the code (e.g. "duplicate name").
+    label: str = ""
 
     @property
     def result(self) -> str:
+        if self.label:
+            return self.label
         if self.code == 2:
             return "invalid spec"
         if self.code and self.report is not None:
@@ -297,6 +336,14 @@ def run_generate(
         return GenerateOutcome(spec_path, spec_path.stem, 2, message="\n".join(lines))
     package_dir = output_dir / model.name
     outcome = GenerateOutcome(spec_path, model.name, package_dir=package_dir)
+    owner = _other_owner(spec_path, package_dir)
+    if owner is not None:
+        outcome.code, outcome.label = 2, "duplicate name"
+        outcome.message = (
+            f"{spec_path}: {owner} and {spec_path} both name the connector {model.name}, and {package_dir} belongs to "
+            f"{owner} (its manifest says so); nothing generated. Give this spec its own `name:`, or remove the copy."
+        )
+        return outcome
     try:
         text = spec_path.read_text(encoding="utf-8")
         outcome.report = generate(model, spec_path, text, package_dir, force=force, dry_run=dry_run, scaffold=scaffold)
@@ -317,6 +364,24 @@ def run_generate(
         outcome.code = 1
         outcome.message = missing_hooks_message(model, spec_display_path(spec_path), package_dir, missing)
     return outcome
+
+
+def _other_owner(spec_path: Path, package_dir: Path) -> Path | None:
+    """Another spec that still exists and generated ``package_dir`` (its manifest names it), else None: two specs
+    with one ``name:`` (or a link to a spec) would otherwise write one package in turn."""
+    from pathlib import PurePosixPath
+
+    from hbgen.generator import spec_display_path
+    from hbgen.writer import Manifest, WriteError
+
+    try:
+        manifest = Manifest.read(package_dir)
+    except WriteError:
+        return None  # generate reports the unreadable manifest itself
+    if manifest is None or manifest.spec == spec_display_path(spec_path):
+        return None
+    recorded = spec_path.parent / PurePosixPath(manifest.spec).name
+    return recorded if recorded.is_file() and recorded.name != spec_path.name else None
 
 
 def _print_report(outcome: GenerateOutcome, dry_run: bool) -> None:
@@ -413,9 +478,7 @@ def generate_many(paths: list[Path], output_dir: Path, *, force: bool = False, d
             if report is not None
             else ["-"] * 5
         )
-        style = {"failed": "red", "invalid spec": "red", "hooks missing": "red", "changed": "yellow"}.get(
-            outcome.result, "green"
-        )
+        style = {"changed": "yellow", "unchanged": "green"}.get(outcome.result, "green")
         table.add_row(outcome.name, f"[{style}]{outcome.result}[/{style}]", *counts)
     Console().print(table)
 
@@ -501,20 +564,25 @@ def check_cmd(
 ) -> None:
     """Validate every spec, regenerate each connector in a temporary folder and compare with OUTPUT_DIR.
 
-    Exit 0 when generated/ matches specs/ byte for byte, 1 on any drift (missing, stale or modified file).
+    Exit 0 when generated/ matches specs/ byte for byte, 1 on any drift (missing, stale or modified file), 2 when
+    there is no spec to check.
     """
     specs_dir = PROJECT.specs_dir(specs_dir)
     output_dir = PROJECT.output_dir(output_dir)
     from hbgen.check import check_all
 
     examples = sorted((specs_dir / "examples").glob("*.yaml"))
+    if not examples and not any(specs_dir.glob("*.yaml")):
+        raise _fail(f"no spec files found (looked for {specs_dir}/*.yaml): nothing to check", 2)
     drifts, checked = check_all(specs_dir, output_dir, extra_specs=examples)
     for drift in drifts:
         typer.echo(str(drift), err=True)
     if drifts:
+        first = "" if all(d.regenerating_fixes_it for d in drifts) else "fix what each line above says, then "
         raise _fail(
-            f"drift: {len(drifts)} difference(s) between {specs_dir}/ and {output_dir}/. Regenerate with "
-            "`hbgen generate --all` and commit the result (never edit generated files by hand).",
+            f"drift: {len(drifts)} difference(s) between {specs_dir}/ and {output_dir}/. {first.capitalize()}"
+            f"{'r' if first else 'R'}egenerate with `hbgen generate --all` and commit the result (never edit "
+            "generated files by hand).",
             1,
         )
     typer.echo(f"ok: {checked} spec(s) valid; {output_dir}/ matches {specs_dir}/")
@@ -561,8 +629,16 @@ def _require_test_tools() -> None:
         )
 
 
-def run_generated_tests(package_dir: Path, extra_args: list[str] | None = None) -> TestRun:
-    """Run a generated package's tests with pytest in a subprocess, ``package_dir``'s parent on PYTHONPATH."""
+#: How long one generated suite may run (a Binance suite takes seconds); a test stuck for two minutes has pytest print
+#: every thread's stack (faulthandler), so a hang says where it is instead of holding hbgen forever.
+SUITE_TIMEOUT = 900.0
+
+
+def run_generated_tests(
+    package_dir: Path, extra_args: list[str] | None = None, timeout: float = SUITE_TIMEOUT
+) -> TestRun:
+    """Run a generated package's tests with pytest in a subprocess, ``package_dir``'s parent on PYTHONPATH; a suite
+    that outlives ``timeout`` seconds is stopped and counts as failed."""
     import os
     import subprocess
     import sys
@@ -585,11 +661,24 @@ def run_generated_tests(package_dir: Path, extra_args: list[str] | None = None) 
             "no:cacheprovider",
             "--import-mode=importlib",
             f"--junitxml={junit}",
+            "-o",
+            "faulthandler_timeout=120",
             str(package_dir / "tests"),
             *(extra_args or []),
         ]
         started = time.perf_counter()
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        try:
+            proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            run.seconds = time.perf_counter() - started
+            run.returncode = -1
+            partial = "".join(
+                part.decode(errors="replace") if isinstance(part, bytes) else part
+                for part in (exc.stdout, exc.stderr)
+                if part
+            )
+            run.output = f"{partial}\nthe suite did not finish within {timeout:.0f} s; pytest was stopped"
+            return run
         run.seconds = time.perf_counter() - started
         run.returncode = proc.returncode
         run.output = proc.stdout + proc.stderr
@@ -617,7 +706,7 @@ def _connector_names(names: list[str] | None, all_: bool, output_dir: Path) -> l
         return found
     if not names:
         raise _fail("name at least one generated connector or pass --all", 2)
-    return list(names)
+    return [_checked_name(name) for name in names]
 
 
 @app.command("test")
@@ -695,7 +784,7 @@ def list_cmd(
 
     from hbgen.generator import stale_inputs, templates_sha256
     from hbgen.spec import check_file
-    from hbgen.writer import Manifest, WriteError
+    from hbgen.writer import Manifest, WriteError, edited_files
 
     paths = sorted(specs_dir.glob("*.yaml"))
     if not paths:
@@ -710,15 +799,20 @@ def list_cmd(
         package_dir = output_dir / name
         try:
             manifest = Manifest.read(package_dir)
+            generated = "yes" if manifest is not None else "no"
         except WriteError:
-            manifest = None
-        generated = "yes" if manifest is not None else "no"
+            manifest, generated = None, "unreadable manifest"
         if model is None:
             up_to_date = "spec invalid"
         elif manifest is None:
             up_to_date = "-"
         else:
             reasons = stale_inputs(manifest, model, path, path.read_text(encoding="utf-8"), templates)
+            edited = edited_files(package_dir, manifest)
+            if edited:
+                reasons.append(
+                    f"{len(edited)} generated file(s) differ from what hbgen wrote ({', '.join(edited[:3])})"
+                )
             up_to_date = f"no ({'; '.join(reasons)}: run hbgen generate)" if reasons else "yes"
         table.add_row(
             str(path),
@@ -963,6 +1057,9 @@ def doctor_cmd(
     specs_dir = PROJECT.specs_dir(specs_dir)
     output_dir = PROJECT.output_dir(output_dir)
     from hbgen.doctor import main as doctor_main
+
+    if not name.endswith((".yaml", ".yml")):
+        _checked_name(name)
 
     code = doctor_main(name, specs_dir, output_dir)
     if code:

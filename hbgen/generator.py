@@ -601,7 +601,7 @@ def generate(
         )
         report.notes.extend(notes)
         if text is not None:
-            current = (package_dir / ANSWERS_FILE).read_text(encoding="utf-8")
+            current = (package_dir / ANSWERS_FILE).read_text(encoding="utf-8", errors="replace")
             report.updated.append(ANSWERS_FILE)
             report.diff += "".join(
                 difflib.unified_diff(

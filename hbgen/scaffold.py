@@ -297,7 +297,7 @@ def answers_after_creation(
         text, note = answers_refresh(model, spec_display, package_dir, rendered, existing, template_root)
     except ScaffoldError as exc:
         text, note = None, f"{ANSWERS_FILE} left as it is: {exc}"
-    current = (package_dir / ANSWERS_FILE).read_text(encoding="utf-8")
+    current = (package_dir / ANSWERS_FILE).read_text(encoding="utf-8", errors="replace")
     return (text if text != current else None), ([note] if note else [])
 
 

@@ -205,8 +205,19 @@ class WriteReport:
         return bool(self.created or self.updated or self.removed or self.hand_owned_created)
 
 
+def _umask() -> int:
+    """The process umask (read by setting and restoring it: there is no other way)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see either the old or the new content, never a mix."""
+    """Write ``text`` to ``path`` so that readers see either the old or the new content, never a mix.
+
+    A file that existed keeps its mode; a new one gets the mode any other new file gets (``0o666`` less the umask),
+    not the ``0o600`` of the temporary file it is written through.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -216,15 +227,35 @@ def atomic_write(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         if path.exists():
             shutil.copymode(path, tmp)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+class NotAFileError(WriteError):
+    """Something other than a regular file (a folder, a pipe) stands where hbgen keeps a file; nothing was written."""
+
+    def __init__(self, path: Path) -> None:
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        super().__init__(
+            f"{path} is {kind}, where hbgen keeps a generated file: move it out of the way (or delete it), then run "
+            "the command again"
+        )
+
+
 def _read(path: Path) -> str | None:
+    """The text of a package file, None when there is none. Bytes that are not UTF-8 read as U+FFFD (the file is
+    then a hand edit like any other); anything but a regular file raises :class:`NotAFileError` (never opened: a
+    pipe would block)."""
+    if not path.exists() and not path.is_symlink():
+        return None
+    if not path.is_file():
+        raise NotAFileError(path)
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8", errors="replace")
     except FileNotFoundError:
         return None
 
@@ -272,6 +303,20 @@ def find_hand_edits(
             diff = "(content differs from what hbgen wrote; the original text is not available to show a diff)"
         edits.append(HandEdit(rel, diff))
     return edits
+
+
+def edited_files(package_dir: Path, manifest: Manifest) -> list[str]:
+    """Generated files whose bytes on disk are not what the manifest records (edited, missing or not a file)."""
+    edited = []
+    for rel, expected in sorted(manifest.files.items()):
+        path = package_dir / rel
+        try:
+            matches = path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == expected
+        except OSError:
+            matches = False
+        if not matches:
+            edited.append(rel)
+    return edited
 
 
 def plan_changes(

@@ -118,6 +118,15 @@ def test_contributing_walkthrough(scratch_repo: Path) -> None:
             proc = subprocess.run(words, cwd=scratch_repo, env=env, capture_output=True, text=True, check=False)
             transcript.append(f"{line}\n{proc.stdout}{proc.stderr}")
             assert proc.returncode == expected, "\n".join(transcript[-3:])
+            if words[3:4] == ["test"] and expected == 1:
+                # What step 4 says: the failures are the hook's test and the tests whose events meet the stub.
+                failed = [f for f in proc.stdout.splitlines() if f.startswith("FAILED ")]
+                assert any("test_acme_hooks.py" in f for f in failed), proc.stdout
+                assert any("test_acme_exchange.py" in f and "user_stream" in f for f in failed), proc.stdout
+                report = proc.stdout.split("short test summary info")[0]
+                sections = re.split(r"(?m)^_+ \S+ _+$", report)[1:]
+                assert len(sections) == len(failed), report
+                assert all("hook acme_session_event is not written yet" in section for section in sections), report
 
     # The result is what the guide promises: a committed connector whose hook is written and whose tree is clean.
     hooks = (scratch_repo / "generated" / "acme" / "acme_hooks.py").read_text(encoding="utf-8")

@@ -226,7 +226,7 @@ def gateway_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:
             )
         )
     ex = _m(gw.get("examples"))
-    symbols = {t.get("symbol") for t in _l(ex.get("tokens")) if isinstance(t, dict)}
+    symbols = {s for t in _l(ex.get("tokens")) if isinstance(t, dict) and isinstance(s := t.get("symbol"), str)}
     native = gw.get("native_currency")
     if isinstance(native, str) and symbols and native not in symbols:
         out.append(

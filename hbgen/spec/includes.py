@@ -38,7 +38,15 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from hbgen.spec.errors import Diagnostic, SpecError, describe_value, format_path
-from hbgen.spec.loader import LoadedDocument, Positions, Source, load_file, load_text
+from hbgen.spec.loader import (
+    LoadedDocument,
+    Positions,
+    Source,
+    SpecReadError,
+    load_file,
+    load_text,
+    read_spec_bytes,
+)
 
 __all__ = [
     "FRAGMENT_KEY",
@@ -164,9 +172,9 @@ class _Composer:
         included_by = f"{here} <- {parent_info.included_by}" if parent_info.included_by else here
         relative = posixpath.normpath(posixpath.join(posixpath.dirname(parent_info.relative), entry))
         try:
-            raw = target.read_bytes()
-        except OSError as exc:
-            error(f'cannot include "{entry}": {exc.strerror or exc}')
+            raw = read_spec_bytes(target)
+        except SpecReadError as exc:
+            error(f'cannot include "{entry}": {exc}')
             return None
         doc = load_file(target, display)
         source = len(self.sources)

@@ -13,7 +13,10 @@ Nothing here raises for a malformed document: problems become :class:`Diagnostic
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,13 @@ PathT = tuple[str | int, ...]
 
 #: Upper bound on converted nodes, so that an alias bomb cannot exhaust memory.
 MAX_NODES = 200_000
+#: Deepest nesting of mappings and lists a spec may have (real specs stay under 15; example payloads included).
+MAX_DEPTH = 64
+#: Largest spec (or fragment) file read, in bytes: far above any real spec, far below what exhausts memory.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Characters no spec string may hold: lone surrogates cannot be written as UTF-8 (generated files could not be
+#: written), NUL ends strings for many tools.
+_UNWRITABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 class _SpecLoader(yaml.SafeLoader):
@@ -155,16 +165,41 @@ class _Converter:
         if id(node) in stack:
             self._error(node.start_mark, path, "recursive alias: a node may not contain itself")
             return None
+        if len(stack) >= MAX_DEPTH and isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            self._error(node.start_mark, path, f"nested more than {MAX_DEPTH} levels deep", "flatten the structure")
+            return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, stack + (id(node),))
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, path + (i,), stack + (id(node),)) for i, item in enumerate(node.value)]
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or str(exc)
             self._error(node.start_mark, path, f"cannot read value: {problem}", "use plain YAML scalars without tags")
             return None
+        except ValueError:  # an integer of more digits than Python converts (4,300)
+            digits = len(str(node.value))
+            self._error(node.start_mark, path, f"cannot read a number of {digits} characters", "quote it as a string")
+            return None
+        return self._checked(value, node, path)
+
+    def _checked(self, value: Any, node: yaml.Node, path: PathT) -> Any:
+        """``value``, or None with a diagnostic when no generated file could hold it."""
+        if isinstance(value, float) and not math.isfinite(value):
+            self._error(
+                node.start_mark,
+                path,
+                f"{node.value} is not a finite number",
+                "write a number, or quote it to make it a string",
+            )
+            return None
+        if isinstance(value, str) and (bad := _UNWRITABLE.search(value)):
+            char = bad.group(0)
+            what = "a NUL character" if char == "\x00" else f"a lone surrogate ({_printable(char)})"
+            self._error(node.start_mark, path, f"the string holds {what}, which no file can hold", "remove it")
+            return None
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: PathT, stack: tuple[int, ...]) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -178,16 +213,19 @@ class _Converter:
                 continue
             try:
                 key_value: Any = self.loader.construct_object(key_node, deep=True)
-            except yaml.YAMLError:
+            except (yaml.YAMLError, ValueError):
                 key_value = None
+            if isinstance(key_value, str) and _UNWRITABLE.search(key_value):
+                self._error(key_node.start_mark, path, "a key holds a lone surrogate or a NUL character", "remove it")
+                continue
             if not isinstance(key_value, str):
                 self._error(
                     key_node.start_mark,
                     path,
                     f"mapping keys must be strings, got {describe_value(key_value)}",
-                    f'quote the key: "{key_node.value}"',
+                    f'quote the key: "{_printable(str(key_node.value))}"',
                 )
-                key_value = str(key_node.value)
+                key_value = _printable(str(key_node.value))
             key = key_value
             if key in first_seen:
                 mark = first_seen[key]
@@ -204,12 +242,23 @@ class _Converter:
         return result
 
 
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates and NULs escaped, safe to print and to write."""
+    return _UNWRITABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode(), text)
+
+
 def load_text(text: str, file: str) -> LoadedDocument:
     """Load spec text; ``file`` is the name used in diagnostics. Never raises for malformed YAML.
 
     libyaml parses first (fast); any document it rejects is parsed again by the pure-Python parser, so syntax
     error messages are the same with or without libyaml.
     """
+    surrogate = re.search("[\ud800-\udfff]", text)
+    if surrogate is not None:  # text that did not come from a UTF-8 file; no parser can read it
+        before = text[: surrogate.start()]
+        line, col = before.count("\n") + 1, surrogate.start() - (before.rfind("\n") + 1) + 1
+        message = f"the text holds a lone surrogate ({_printable(surrogate.group(0))}), which is not a character"
+        return LoadedDocument(file, None, Positions(), [Diagnostic(file, line, col, "", message, "remove it")])
     for loader_class in _LOADERS[:-1]:
         fast = _load_with(loader_class, text, file)
         if not any(d.message.startswith("YAML syntax error") for d in fast.diagnostics):
@@ -249,21 +298,50 @@ def _load_with(loader_class: type, text: str, file: str) -> LoadedDocument:
         assert loader is not None
         converter = _Converter(file, loader)
         data = converter.convert(node, (), ())
+        if data is None and not converter.diagnostics:  # a document that is only `null` or `~`
+            converter._error(node.start_mark, (), "the spec is empty (null); expected a mapping of spec keys")
         return LoadedDocument(file, data, converter.positions, converter.diagnostics)
+    except RecursionError:  # the pure-Python parser composes recursively: a document nested thousands deep
+        message = f"nested too deep to parse (more than {MAX_DEPTH} levels)"
+        return LoadedDocument(file, None, Positions(), [Diagnostic(file, 1, 1, "", message, "flatten the structure")])
     finally:
         if loader is not None:
             loader.dispose()
 
 
+class SpecReadError(Exception):
+    """A spec file that is not read: not a regular file, too large, or unreadable (the message says which)."""
+
+
+def read_spec_bytes(path: str | Path) -> bytes:
+    """The bytes of a spec or fragment file: regular files only (a FIFO would block, a device never end) of at most
+    :data:`MAX_FILE_BYTES`. Raises :class:`SpecReadError`."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise SpecReadError(f"cannot read file: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a pipe, socket or device)"
+        raise SpecReadError(f"cannot read file: it is {kind}")
+    if info.st_size > MAX_FILE_BYTES:
+        raise SpecReadError(f"the file is {info.st_size:,} bytes; a spec may have at most {MAX_FILE_BYTES:,}")
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SpecReadError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise SpecReadError(f"the file grew past {MAX_FILE_BYTES:,} bytes while it was read")
+    return raw
+
+
 def load_file(path: str | Path, display_name: str | None = None) -> LoadedDocument:
-    """Read and load a spec file; unreadable or non-UTF-8 files become diagnostics."""
+    """Read and load a spec file; unreadable, special, oversized or non-UTF-8 files become diagnostics."""
     name = display_name if display_name is not None else str(path)
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        return LoadedDocument(
-            name, None, Positions(), [Diagnostic(name, 1, 1, "", f"cannot read file: {exc.strerror or exc}")]
-        )
+        raw = read_spec_bytes(path)
+    except SpecReadError as exc:
+        return LoadedDocument(name, None, Positions(), [Diagnostic(name, 1, 1, "", str(exc))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

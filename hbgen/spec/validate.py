@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import keyword
+import math
 import re
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from hbgen.spec.errors import Diagnostic, did_you_mean, suggest
+from hbgen.spec.errors import Diagnostic, describe_value, did_you_mean, suggest
 from hbgen.spec.loader import LoadedDocument
 from hbgen.spec.model import default_recipe_name
 from hbgen.spec.paths import PathSyntaxError, parse_path
@@ -397,10 +399,16 @@ class _Checker:
         kind = _m(self.mappings[mapping_name]).get("kind")
         fields = KIND_FIELDS.get(kind, {}) if isinstance(kind, str) else {}
         for i, rec in enumerate(_l(records)):
-            for key in _m(rec):
+            for key, value in _m(rec).items():
                 if fields and key not in fields:
                     hint = did_you_mean(key, fields) or f"fields of kind {kind}: {', '.join(fields)}"
                     self.err(path + [i, key], f'"{key}" is not a field of mapping "{mapping_name}"', hint, key=True)
+                elif key in fields and (expected := example_value_problem(value, fields[key][0])):
+                    self.err(
+                        path + [i, key],
+                        f"expected {expected}, got {describe_value(value)}",
+                        f"{key} is a {fields[key][0]} field of {kind} records",
+                    )
 
     def auth(self) -> None:
         auth = _m(self.data.get("auth"))
@@ -920,7 +928,7 @@ class _Checker:
         if "hook" in login:
             self.hook_ref(base + ["hook"], login["hook"], "ws.login")
         self.template(base + ["message"], login.get("message"), "login")
-        roles = {_m(c).get("role") for c in _l(self.data.get("credentials"))}
+        roles = {r for r in (_m(c).get("role") for c in _l(self.data.get("credentials"))) if isinstance(r, str)}
         if "${passphrase}" in json.dumps(login.get("message")) and "passphrase" not in roles:
             self.err(base + ["message"], "the login message uses ${passphrase} but no credential has role passphrase")
         self.template(base + ["url_template"], login.get("url_template"), "url")
@@ -1239,3 +1247,41 @@ def semantic_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:
     if not isinstance(doc.data, dict):
         return []
     return _Checker(doc).run()
+
+
+def example_value_problem(value: Any, value_type: str) -> str | None:
+    """What an ``example_parsed`` value of a field of type ``value_type`` should be, when it is not (else None).
+
+    The generated tests write each value as a literal of the field's type (:func:`hbgen.codegen.target_literal`), so
+    a value that literal cannot be made of is caught here, at its place in the spec, not as a crash in generation.
+    """
+    if value is None:
+        return None
+    numeric = isinstance(value, int | float | str) and not isinstance(value, bool)
+    if value_type == "decimal":
+        try:
+            ok = numeric and Decimal(str(value)).is_finite()
+        except ArithmeticError:
+            ok = False
+        return None if ok else "a finite decimal number"
+    if value_type in ("int", "timestamp"):
+        try:
+            ok = numeric and math.isfinite(float(value)) and (value_type == "timestamp" or _is_integral(value))
+        except (ValueError, OverflowError):
+            ok = False
+        return None if ok else ("an integer" if value_type == "int" else "a number of seconds")
+    if value_type == "order_state":
+        return None if value in ORDER_STATES else f"an OrderState name ({', '.join(ORDER_STATES)})"
+    if value_type == "trade_side":
+        return None if value in ("BUY", "SELL") else "BUY or SELL"
+    if value_type == "bool":
+        return None if isinstance(value, bool) or str(value).lower() in ("true", "false") else "true or false"
+    return None
+
+
+def _is_integral(value: int | float | str) -> bool:
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return value.is_integer()
+    return bool(re.fullmatch(r"[+-]?\d+", value.strip()))

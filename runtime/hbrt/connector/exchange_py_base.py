@@ -574,10 +574,14 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             self._self_tick_task = asyncio.create_task(self._self_tick_loop())
 
     async def stop(self) -> None:
+        """Stop ticking, the network-check loop and every background task, then close the HTTP session and its
+        websockets (a later :meth:`start` opens a new one)."""
         if self._self_tick_task is not None:
             self._self_tick_task.cancel()
             self._self_tick_task = None
         await super().stop()
+        if "_web_assistants_factory" in self.__dict__:
+            await self._web_assistants_factory.close()
 
     async def _self_tick_loop(self) -> None:
         while True:
