@@ -324,6 +324,11 @@ def perpetual_context(model: Any) -> dict[str, Any]:
         raise GenerationError("a perpetual connector package needs a perpetual section")
     context = spot_context(model)
     roles = context["roles"]
+    # A perpetual fill's fee without an asset is in the order's collateral token: the fee amount is enough.
+    fill_mappings = [context["events"]["fill"][1]] if context["events"]["fill"] else []
+    if roles["fills"]:
+        fill_mappings.append(model.endpoints[roles["fills"]].mapping)
+    context["fills_report_fees"] = all("fee_amount" in model.mappings[name].fields for name in fill_mappings if name)
     for role in PERPETUAL_ROLES:
         roles[role] = role if role in model.endpoints else None
     if roles["funding_info"] is None:

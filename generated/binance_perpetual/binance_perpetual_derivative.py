@@ -333,6 +333,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         quote_amount = getattr(fill, "quote_amount", None)
         fee_asset = getattr(fill, "fee_asset", None)
         fee_amount = getattr(fill, "fee_amount", None)
+        if not fee_asset and fee_amount is not None:
+            fee_asset = self._collateral_token(order.trading_pair, order.trade_type)  # a perpetual fee is in the margin
         fee: TradeFeeBase
         if fee_asset and fee_amount is not None:
             fee = TradeFeeBase.new_perpetual_fee(
@@ -649,7 +651,6 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
                 is_auth_required=True,
                 limit_id=CONSTANTS.SET_POSITION_MODE_LIMIT_ID,
             )
-
         except OSError as error:
             return self._unchanged_or_failure(CONSTANTS.SET_POSITION_MODE_UNCHANGED, error)
         if not CONSTANTS.set_position_mode_succeeded(response):
@@ -673,7 +674,6 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
                 is_auth_required=True,
                 limit_id=CONSTANTS.SET_LEVERAGE_LIMIT_ID,
             )
-
         except OSError as error:
             return self._unchanged_or_failure(CONSTANTS.SET_LEVERAGE_UNCHANGED, error)
         if not CONSTANTS.set_leverage_succeeded(response):

@@ -25,11 +25,12 @@ def test_validate_defaults_to_every_spec_and_exits_zero(monkeypatch) -> None:
         "specs/binance.yaml: ok (binance, spot, 13 endpoints)\n"
         "specs/binance_perpetual.yaml: ok (binance_perpetual, perpetual, 19 endpoints)\n"
         "specs/bybit.yaml: ok (bybit, spot, 9 endpoints)\n"
+        "specs/bybit_perpetual.yaml: ok (bybit_perpetual, perpetual, 13 endpoints)\n"
         "specs/jupiter.yaml: ok (jupiter, gateway, jupiter on solana: 2 networks)\n"
         "specs/kucoin.yaml: ok (kucoin, spot, 12 endpoints)\n"
         "specs/okx.yaml: ok (okx, spot, 9 endpoints)\n"
         "specs/uniswap.yaml: ok (uniswap, gateway, uniswap on ethereum: 8 networks)\n"
-        "7 valid, 0 invalid, 0 errors\n"
+        "8 valid, 0 invalid, 0 errors\n"
     )
 
 
