@@ -218,7 +218,9 @@ class KucoinAPIOrderBookDataSource(RestTokenOrderBookTrackerDataSource):
         return await self._known(trading_pair) and await super().request_websocket_snapshot(trading_pair)
 
     def _heartbeat_request(self) -> WSRequest | None:
-        return WSJSONRequest(payload={"id": self._next_subscribe_id, "type": "ping"})
+        request_id = self._next_subscribe_id  # every ping takes its own id from the connection's request ids
+        self._next_subscribe_id += 1
+        return WSJSONRequest(payload={"id": request_id, "type": "ping"})
 
     def _channel_originating_message(self, event_message: Any) -> str | None:
         """The queue key of a websocket message (any JSON value: replies and pongs need not be objects), or None."""
