@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 from hbrt.connector.market_data_connector import MarketDataConnector
 from hbrt.data_type.book_integrity import (
     BookIntegrityPolicy,
-    FirstLastUpdateIdChain,
+    StrictlyIncreasingSequence,
 )
 from hbrt.data_type.order_book_message import OrderBookMessage
 from hbrt.data_type.order_book_tracker_data_source import OrderBookTrackerDataSource
@@ -31,7 +31,7 @@ from bybit.bybit_order_book import BybitOrderBook
 class BybitAPIOrderBookDataSource(OrderBookTrackerDataSource):
     """Order book and trade feed of Bybit."""
 
-    BOOK_INTEGRITY: ClassVar[BookIntegrityPolicy] = FirstLastUpdateIdChain()
+    BOOK_INTEGRITY: ClassVar[BookIntegrityPolicy] = StrictlyIncreasingSequence()
     SNAPSHOT_SOURCE: ClassVar[Literal["rest", "websocket"]] = "websocket"
     HEARTBEAT_INTERVAL: ClassVar[float | None] = CONSTANTS.WS_HEARTBEAT_TIME_INTERVAL
     FULL_ORDER_BOOK_RESET_DELTA_SECONDS: float = CONSTANTS.SNAPSHOT_REFRESH_INTERVAL
@@ -153,7 +153,11 @@ class BybitAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     def _channel_originating_message(self, event_message: Any) -> str | None:
         """The queue key of a websocket message (any JSON value: replies and pongs need not be objects), or None."""
-        if isinstance(event_message, dict) and event_message.get("op") == "pong":
+        if (
+            isinstance(event_message, dict)
+            and event_message.get("op") == "ping"
+            and event_message.get("ret_msg") == "pong"
+        ):
             return None  # the server's reply to our heartbeat
         if not isinstance(event_message, dict) or "op" in event_message:
             return None  # subscription replies and the like

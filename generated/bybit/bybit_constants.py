@@ -41,23 +41,23 @@ PRIVATE_WS_URL_NAME = "private"
 
 # Endpoints: path (relative to the REST base URL) and rate-limit id.
 SERVER_TIME_PATH_URL = "/v5/market/time"
-SERVER_TIME_LIMIT_ID = "/v5/market/time"
+SERVER_TIME_LIMIT_ID = "market"
 TRADING_RULES_PATH_URL = "/v5/market/instruments-info"
-TRADING_RULES_LIMIT_ID = "/v5/market/instruments-info"
+TRADING_RULES_LIMIT_ID = "market"
 LAST_PRICE_PATH_URL = "/v5/market/tickers"
-LAST_PRICE_LIMIT_ID = "/v5/market/tickers"
+LAST_PRICE_LIMIT_ID = "market"
 CREATE_ORDER_PATH_URL = "/v5/order/create"
-CREATE_ORDER_LIMIT_ID = "/v5/order/create"
+CREATE_ORDER_LIMIT_ID = "order_create"
 CANCEL_ORDER_PATH_URL = "/v5/order/cancel"
-CANCEL_ORDER_LIMIT_ID = "/v5/order/cancel"
+CANCEL_ORDER_LIMIT_ID = "order_cancel"
 ORDER_STATUS_PATH_URL = "/v5/order/realtime"
-ORDER_STATUS_LIMIT_ID = "/v5/order/realtime"
-OPEN_ORDERS_PATH_URL = "/v5/order/realtime"
-OPEN_ORDERS_LIMIT_ID = "/v5/order/realtime"
+ORDER_STATUS_LIMIT_ID = "order_realtime"
 BALANCES_PATH_URL = "/v5/account/wallet-balance"
-BALANCES_LIMIT_ID = "/v5/account/wallet-balance"
+BALANCES_LIMIT_ID = "wallet_balance"
 MY_TRADES_PATH_URL = "/v5/execution/list"
-MY_TRADES_LIMIT_ID = "/v5/execution/list"
+MY_TRADES_LIMIT_ID = "execution_list"
+OPEN_ORDERS_PATH_URL = "/v5/order/realtime"
+OPEN_ORDERS_LIMIT_ID = "order_realtime"
 
 RATE_LIMITS: list[RateLimit] = [
     # counted per ip.
@@ -66,36 +66,9 @@ RATE_LIMITS: list[RateLimit] = [
         limit=600,
         time_interval=5.0,
     ),
-    # counted per ip.
+    # counted per ip. Public market data; only the IP pool limits it.
     RateLimit(
-        limit_id="/v5/market/time",
-        limit=600,
-        time_interval=5.0,
-        linked_limits=[
-            LinkedLimitWeightPair("GLOBAL_IP", 1),
-        ],
-    ),
-    # counted per ip.
-    RateLimit(
-        limit_id="/v5/market/instruments-info",
-        limit=600,
-        time_interval=5.0,
-        linked_limits=[
-            LinkedLimitWeightPair("GLOBAL_IP", 1),
-        ],
-    ),
-    # counted per ip.
-    RateLimit(
-        limit_id="/v5/market/tickers",
-        limit=600,
-        time_interval=5.0,
-        linked_limits=[
-            LinkedLimitWeightPair("GLOBAL_IP", 1),
-        ],
-    ),
-    # counted per ip.
-    RateLimit(
-        limit_id="/v5/market/orderbook",
+        limit_id="market",
         limit=600,
         time_interval=5.0,
         linked_limits=[
@@ -104,7 +77,34 @@ RATE_LIMITS: list[RateLimit] = [
     ),
     # counted per account.
     RateLimit(
-        limit_id="/v5/order/create",
+        limit_id="order_realtime",
+        limit=50,
+        time_interval=1.0,
+        linked_limits=[
+            LinkedLimitWeightPair("GLOBAL_IP", 1),
+        ],
+    ),
+    # counted per account.
+    RateLimit(
+        limit_id="execution_list",
+        limit=50,
+        time_interval=1.0,
+        linked_limits=[
+            LinkedLimitWeightPair("GLOBAL_IP", 1),
+        ],
+    ),
+    # counted per account.
+    RateLimit(
+        limit_id="wallet_balance",
+        limit=50,
+        time_interval=1.0,
+        linked_limits=[
+            LinkedLimitWeightPair("GLOBAL_IP", 1),
+        ],
+    ),
+    # counted per account.
+    RateLimit(
+        limit_id="order_create",
         limit=20,
         time_interval=1.0,
         linked_limits=[
@@ -113,35 +113,8 @@ RATE_LIMITS: list[RateLimit] = [
     ),
     # counted per account.
     RateLimit(
-        limit_id="/v5/order/cancel",
+        limit_id="order_cancel",
         limit=20,
-        time_interval=1.0,
-        linked_limits=[
-            LinkedLimitWeightPair("GLOBAL_IP", 1),
-        ],
-    ),
-    # counted per account.
-    RateLimit(
-        limit_id="/v5/order/realtime",
-        limit=50,
-        time_interval=1.0,
-        linked_limits=[
-            LinkedLimitWeightPair("GLOBAL_IP", 1),
-        ],
-    ),
-    # counted per account.
-    RateLimit(
-        limit_id="/v5/execution/list",
-        limit=50,
-        time_interval=1.0,
-        linked_limits=[
-            LinkedLimitWeightPair("GLOBAL_IP", 1),
-        ],
-    ),
-    # counted per account.
-    RateLimit(
-        limit_id="/v5/account/wallet-balance",
-        limit=50,
         time_interval=1.0,
         linked_limits=[
             LinkedLimitWeightPair("GLOBAL_IP", 1),
@@ -159,6 +132,7 @@ ORDER_TYPE_WIRE: dict[OrderType, str] = {
 }
 # Time in force an order type forces on the wire (none when absent), and whether it is sent as post-only.
 ORDER_TYPE_TIME_IN_FORCE: dict[OrderType, str] = {
+    OrderType.LIMIT: "GTC",
     OrderType.LIMIT_MAKER: "POST_ONLY",
 }
 ORDER_TYPE_POST_ONLY: frozenset[OrderType] = frozenset({})
@@ -176,12 +150,14 @@ SIDE_FROM_WIRE: dict[str, TradeType] = {wire: side for side, wire in SIDE_WIRE.i
 
 # Exchange order status -> OrderState
 ORDER_STATE: dict[str, OrderState] = {
+    "Created": OrderState.OPEN,
     "New": OrderState.OPEN,
     "PartiallyFilled": OrderState.PARTIALLY_FILLED,
     "Filled": OrderState.FILLED,
     "Cancelled": OrderState.CANCELED,
     "PartiallyFilledCanceled": OrderState.CANCELED,
     "Rejected": OrderState.FAILED,
+    "PendingCancel": OrderState.PENDING_CANCEL,
 }
 
 # Assets: exchange name -> client name
@@ -264,12 +240,13 @@ def error_details(payload: Any) -> tuple[Any, str | None]:
 
 
 ORDER_NOT_FOUND_ON_STATUS: tuple[ErrorMatcher, ...] = (
+    ErrorMatcher(code=110001, message=None, message_contains=None, http_status=None),
     ErrorMatcher(code=170213, message=None, message_contains=None, http_status=None),
 )
 
 ORDER_NOT_FOUND_ON_CANCEL: tuple[ErrorMatcher, ...] = (
-    ErrorMatcher(code=170213, message=None, message_contains=None, http_status=None),
     ErrorMatcher(code=110001, message=None, message_contains=None, http_status=None),
+    ErrorMatcher(code=170213, message=None, message_contains=None, http_status=None),
 )
 
 TIME_SYNC: tuple[ErrorMatcher, ...] = (ErrorMatcher(code=10002, message=None, message_contains=None, http_status=None),)

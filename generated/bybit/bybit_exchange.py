@@ -211,18 +211,18 @@ class BybitExchange(ExchangePyBase):
         time_in_force = CONSTANTS.TIME_IN_FORCE.get(time_in_force_key, time_in_force_key) if time_in_force_key else None
         order_price = None if price.is_nan() else price
         params: dict[str, Any] = {}
-        params["category"] = "spot"
         params["symbol"] = symbol
         params["side"] = CONSTANTS.SIDE_WIRE[trade_type]
         params["orderType"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
         params["qty"] = f"{amount:f}"
-        if order_type.name in ("MARKET",):
-            params["marketUnit"] = "baseCoin"
         if order_type.name in ("LIMIT", "LIMIT_MAKER") and order_price is not None:
             params["price"] = f"{order_price:f}"
         if time_in_force is not None:
             params["timeInForce"] = time_in_force
         params["orderLinkId"] = order_id
+        params["category"] = "spot"
+        if order_type.name in ("MARKET",):
+            params["marketUnit"] = "baseCoin"
 
         try:
             path_url = CONSTANTS.CREATE_ORDER_PATH_URL
@@ -247,9 +247,9 @@ class BybitExchange(ExchangePyBase):
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
         symbol = await self.exchange_symbol_associated_to_pair(tracked_order.trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "spot"
         params["symbol"] = symbol
         params["orderLinkId"] = tracked_order.client_order_id
+        params["category"] = "spot"
 
         path_url = CONSTANTS.CANCEL_ORDER_PATH_URL
         response = await self._api_request(
@@ -266,9 +266,9 @@ class BybitExchange(ExchangePyBase):
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
         symbol = await self.exchange_symbol_associated_to_pair(tracked_order.trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "spot"
         params["symbol"] = symbol
         params["orderLinkId"] = tracked_order.client_order_id
+        params["category"] = "spot"
 
         path_url = CONSTANTS.ORDER_STATUS_PATH_URL
         response = await self._api_request(
@@ -299,11 +299,11 @@ class BybitExchange(ExchangePyBase):
             return []
         symbol = await self.exchange_symbol_associated_to_pair(order.trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "spot"
         params["symbol"] = symbol
         if order.exchange_order_id is not None:
             params["orderId"] = order.exchange_order_id
         # startTime: input start_time is not known here
+        params["category"] = "spot"
 
         path_url = CONSTANTS.MY_TRADES_PATH_URL
         response = await self._api_request(
@@ -382,11 +382,11 @@ class BybitExchange(ExchangePyBase):
         async def poll(trading_pair: str) -> None:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair)
             params: dict[str, Any] = {}
-            params["category"] = "spot"
             params["symbol"] = symbol
             # orderId: input exchange_order_id is not known here
             if start_time is not None:
                 params["startTime"] = int(start_time * 1e3)
+            params["category"] = "spot"
 
             path_url = CONSTANTS.MY_TRADES_PATH_URL
             response = await self._api_request(
@@ -484,8 +484,8 @@ class BybitExchange(ExchangePyBase):
     async def _get_last_traded_price(self, trading_pair: str) -> Decimal:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "spot"
         params["symbol"] = symbol
+        params["category"] = "spot"
 
         path_url = CONSTANTS.LAST_PRICE_PATH_URL
         response = await self._api_request(

@@ -29,7 +29,6 @@ class BybitOrderBook(OrderBook):
             {
                 "trading_pair": (metadata or {}).get("trading_pair", ""),
                 "update_id": int(msg["data"]["u"]),
-                "first_update_id": int(msg["data"]["u"]),
                 "bids": msg["data"]["b"],
                 "asks": msg["data"]["a"],
             },
@@ -48,7 +47,6 @@ class BybitOrderBook(OrderBook):
             {
                 "trading_pair": (metadata or {}).get("trading_pair", ""),
                 "update_id": int(msg["data"]["u"]),
-                "first_update_id": int(msg["data"]["u"]),
                 "bids": msg["data"]["b"],
                 "asks": msg["data"]["a"],
             },

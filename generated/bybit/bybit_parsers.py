@@ -281,32 +281,6 @@ def parse_order_status(message: Any) -> list[OrderStatusRecord]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OpenOrdersRecord:
-    """Record of kind ``order_update`` read by mapping ``open_orders``."""
-
-    symbol: str
-    client_order_id: str
-    exchange_order_id: str
-    state: OrderState
-    timestamp: float
-    sequence: int | None = None
-
-
-def parse_open_orders(message: Any) -> list[OpenOrdersRecord]:
-    """The ``OpenOrdersRecord`` records of ``message``."""
-    return [
-        OpenOrdersRecord(
-            symbol=str(item["symbol"]),
-            client_order_id=str(item["orderLinkId"]),
-            exchange_order_id=str(item["orderId"]),
-            state=CONSTANTS.ORDER_STATE[item["orderStatus"]],
-            timestamp=float(item["updatedTime"]) / 1e3,
-        )
-        for item in message["list"]
-    ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class BalancesRecord:
     """Record of kind ``balance`` read by mapping ``balances``."""
 
@@ -357,10 +331,10 @@ def parse_my_trades(message: Any) -> list[MyTradesRecord]:
             price=Decimal(str(item["execPrice"])),
             amount=Decimal(str(item["execQty"])),
             fee_amount=Decimal(str(item["execFee"])),
-            fee_asset=CONSTANTS.client_asset(item["feeCurrency"]),
             timestamp=float(item["execTime"]) / 1e3,
             is_taker=not item["isMaker"],
             side={"Buy": TradeType.BUY, "Sell": TradeType.SELL}[str(item["side"])],
+            fee_asset=CONSTANTS.client_asset(item["feeCurrency"]),
         )
         for item in message["list"]
     ]
@@ -372,7 +346,7 @@ class BookRecord:
 
     symbol: str
     update_id: int
-    first_update_id: int
+    first_update_id: int | None = None
     prev_update_id: int | None = None
     bids: list[tuple[Decimal, Decimal]]
     asks: list[tuple[Decimal, Decimal]]
@@ -386,7 +360,6 @@ def parse_book(message: Any) -> list[BookRecord]:
     return [
         BookRecord(
             symbol=str(message["data"]["s"]),
-            first_update_id=int(message["data"]["u"]),
             update_id=int(message["data"]["u"]),
             bids=[(Decimal(str(row[0])), Decimal(str(row[1]))) for row in message["data"]["b"]],
             asks=[(Decimal(str(row[0])), Decimal(str(row[1]))) for row in message["data"]["a"]],

@@ -222,7 +222,6 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         time_in_force = CONSTANTS.TIME_IN_FORCE.get(time_in_force_key, time_in_force_key) if time_in_force_key else None
         order_price = None if price.is_nan() else price
         params: dict[str, Any] = {}
-        params["category"] = "linear"
         params["symbol"] = symbol
         params["side"] = CONSTANTS.SIDE_WIRE[trade_type]
         params["orderType"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
@@ -232,6 +231,7 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         if time_in_force is not None:
             params["timeInForce"] = time_in_force
         params["orderLinkId"] = order_id
+        params["category"] = "linear"
 
         # Which position the order opens or closes (spec perpetual.order_params).
         params.update(CONSTANTS.position_order_params(self.position_mode, position_action, trade_type))
@@ -258,9 +258,9 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
         symbol = await self.exchange_symbol_associated_to_pair(tracked_order.trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "linear"
         params["symbol"] = symbol
         params["orderLinkId"] = tracked_order.client_order_id
+        params["category"] = "linear"
 
         path_url = CONSTANTS.CANCEL_ORDER_PATH_URL
         response = await self._api_request(
@@ -277,9 +277,9 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
         symbol = await self.exchange_symbol_associated_to_pair(tracked_order.trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "linear"
         params["symbol"] = symbol
         params["orderLinkId"] = tracked_order.client_order_id
+        params["category"] = "linear"
 
         path_url = CONSTANTS.ORDER_STATUS_PATH_URL
         response = await self._api_request(
@@ -310,11 +310,11 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
             return []
         symbol = await self.exchange_symbol_associated_to_pair(order.trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "linear"
         params["symbol"] = symbol
         if order.exchange_order_id is not None:
             params["orderId"] = order.exchange_order_id
         # startTime: input start_time is not known here
+        params["category"] = "linear"
 
         path_url = CONSTANTS.MY_TRADES_PATH_URL
         response = await self._api_request(
@@ -396,11 +396,11 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         async def poll(trading_pair: str) -> None:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair)
             params: dict[str, Any] = {}
-            params["category"] = "linear"
             params["symbol"] = symbol
             # orderId: input exchange_order_id is not known here
             if start_time is not None:
                 params["startTime"] = int(start_time * 1e3)
+            params["category"] = "linear"
 
             path_url = CONSTANTS.MY_TRADES_PATH_URL
             response = await self._api_request(
@@ -501,8 +501,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
     async def _get_last_traded_price(self, trading_pair: str) -> Decimal:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "linear"
         params["symbol"] = symbol
+        params["category"] = "linear"
 
         path_url = CONSTANTS.LAST_PRICE_PATH_URL
         response = await self._api_request(

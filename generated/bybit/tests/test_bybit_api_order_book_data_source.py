@@ -74,14 +74,14 @@ class BybitAPIOrderBookDataSourceTests(unittest.IsolatedAsyncioTestCase):
     def test_declarations(self) -> None:
         self.assertEqual(CONSTANTS.WS_HEARTBEAT_TIME_INTERVAL, BybitAPIOrderBookDataSource.HEARTBEAT_INTERVAL)
         self.assertEqual("websocket", BybitAPIOrderBookDataSource.SNAPSHOT_SOURCE)
-        self.assertEqual("FirstLastUpdateIdChain", type(BybitAPIOrderBookDataSource.BOOK_INTEGRITY).__name__)
+        self.assertEqual("StrictlyIncreasingSequence", type(BybitAPIOrderBookDataSource.BOOK_INTEGRITY).__name__)
         self.assertEqual(None, BybitAPIOrderBookDataSource.BOOK_KEEP_LEVELS)
 
     def test_heartbeat_request(self) -> None:
         request = self.data_source._heartbeat_request()
         self.assertEqual({"op": "ping"}, getattr(request, "payload", None))
         # The server's reply is dropped: never routed to a channel.
-        self.assertIsNone(self.data_source._channel_originating_message({"op": "pong"}))
+        self.assertIsNone(self.data_source._channel_originating_message({"op": "ping", "ret_msg": "pong"}))
 
     async def test_an_unknown_pair_is_not_subscribed_and_nothing_raises(self) -> None:
         self.data_source._ws_assistant = self.mocking.create_websocket_mock()

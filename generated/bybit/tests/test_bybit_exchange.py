@@ -26,11 +26,12 @@ from bybit.tests import examples
 
 #: Order state -> the first wire value the spec maps to it (spec ``order_states``).
 ORDER_STATE_WIRE: dict[str, str] = {
-    "OPEN": "New",
+    "OPEN": "Created",
     "PARTIALLY_FILLED": "PartiallyFilled",
     "FILLED": "Filled",
     "CANCELED": "Cancelled",
     "FAILED": "Rejected",
+    "PENDING_CANCEL": "PendingCancel",
 }
 #: The mappings these tests write payloads for: (each path, field writers, filter predicates). A writer is
 #: (op, paths, value type, inverse table); see ``hbrt.testing.payloads``.
@@ -122,10 +123,10 @@ MAPPINGS: dict[str, Any] = {
             "price": ("path", (("execPrice",),), "decimal", None),
             "amount": ("path", (("execQty",),), "decimal", None),
             "fee_amount": ("path", (("execFee",),), "decimal", None),
-            "fee_asset": ("path", (("feeCurrency",),), "asset", None),
             "timestamp": ("path", (("execTime",),), "timestamp_ms", None),
             "is_taker": ("path", (("isMaker",),), None, {"False": "true", "True": "false"}),
             "side": ("path", (("side",),), None, {"BUY": "Buy", "SELL": "Sell"}),
+            "fee_asset": ("path", (("feeCurrency",),), "asset", None),
         },
         (),
     ),
@@ -174,9 +175,9 @@ ENVELOPES: dict[str, Any] = {
     "create_order": ("result",),
     "cancel_order": ("result",),
     "order_status": ("result",),
-    "open_orders": ("result",),
     "balances": ("result",),
     "my_trades": ("result",),
+    "open_orders": ("result",),
 }
 UPDATE_TIME = 1640780000.0
 FEE_AMOUNT = Decimal("0.001")
@@ -403,7 +404,7 @@ class BybitExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests):
 
     def order_cancelation_request_not_found_mock_response(self, order: InFlightOrder) -> Any:
         return _error_response(
-            code=170213,
+            code=110001,
             message="Unknown order sent.",
             status=200,
         )
@@ -440,7 +441,7 @@ class BybitExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests):
 
     def order_status_request_not_found_mock_response(self, order: InFlightOrder) -> Any:
         return _error_response(
-            code=170213,
+            code=110001,
             message="Order does not exist.",
             status=200,
         )
@@ -537,39 +538,39 @@ class BybitExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests):
 
     def expected_order_creation_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
         fields: dict[str, Any] = {}
-        fields["category"] = "spot"
         fields["symbol"] = self.exchange_trading_pair
         fields["side"] = CONSTANTS.SIDE_WIRE[order.trade_type]
         fields["orderType"] = CONSTANTS.ORDER_TYPE_WIRE[order.order_type]
         fields["qty"] = order.amount
-        if order.order_type.name in ("MARKET",):
-            fields["marketUnit"] = "baseCoin"
         if order.order_type.name in ("LIMIT", "LIMIT_MAKER") and order.price is not None and not order.price.is_nan():
             fields["price"] = order.price
         if order.order_type in CONSTANTS.ORDER_TYPE_TIME_IN_FORCE:
             fields["timeInForce"] = CONSTANTS.TIME_IN_FORCE[CONSTANTS.ORDER_TYPE_TIME_IN_FORCE[order.order_type]]
         fields["orderLinkId"] = order.client_order_id
+        fields["category"] = "spot"
+        if order.order_type.name in ("MARKET",):
+            fields["marketUnit"] = "baseCoin"
         return fields
 
     def expected_order_cancelation_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
         fields: dict[str, Any] = {}
-        fields["category"] = "spot"
         fields["symbol"] = self.exchange_trading_pair
         fields["orderLinkId"] = order.client_order_id
+        fields["category"] = "spot"
         return fields
 
     def expected_order_status_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
         fields: dict[str, Any] = {}
-        fields["category"] = "spot"
         fields["symbol"] = self.exchange_trading_pair
         fields["orderLinkId"] = order.client_order_id
+        fields["category"] = "spot"
         return fields
 
     def expected_trades_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
         fields: dict[str, Any] = {}
-        fields["category"] = "spot"
         fields["symbol"] = self.exchange_trading_pair
         fields["orderId"] = order.exchange_order_id
+        fields["category"] = "spot"
         return fields
 
     # ---- (h) user stream --------------------------------------------------------------------------------------

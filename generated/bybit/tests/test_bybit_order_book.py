@@ -26,7 +26,6 @@ class BybitOrderBookTests(unittest.TestCase):
         self.assertEqual(OrderBookMessageType.DIFF, message.type)
         self.assertEqual(PAIR, message.trading_pair)
         self.assertEqual(177400507, message.update_id)
-        self.assertEqual(177400507, message.first_update_id)
         self.assertEqual(1687940967.466, message.timestamp)
         explicit = BybitOrderBook.diff_message_from_exchange(msg, 5.0, metadata={"trading_pair": PAIR})
         self.assertEqual(5.0, explicit.timestamp)

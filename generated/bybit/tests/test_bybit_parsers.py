@@ -105,18 +105,6 @@ class BybitParsersTests(unittest.TestCase):
         ]
         self.assert_records(parsers.parse_order_status(message), expected)
 
-    def test_endpoint_open_orders(self) -> None:
-        message: Any = examples.endpoint("open_orders")
-        message = message["result"]
-        expected: list[dict[str, Any]] = [
-            {
-                "client_order_id": "OID1",
-                "exchange_order_id": "1321003749386327552",
-                "state": OrderState.OPEN,
-            },
-        ]
-        self.assert_records(parsers.parse_open_orders(message), expected)
-
     def test_endpoint_balances(self) -> None:
         message: Any = examples.endpoint("balances")
         message = message["result"]
@@ -154,12 +142,23 @@ class BybitParsersTests(unittest.TestCase):
         ]
         self.assert_records(parsers.parse_my_trades(message), expected)
 
+    def test_endpoint_open_orders(self) -> None:
+        message: Any = examples.endpoint("open_orders")
+        message = message["result"]
+        expected: list[dict[str, Any]] = [
+            {
+                "client_order_id": "OID1",
+                "exchange_order_id": "1321003749386327552",
+                "state": OrderState.OPEN,
+            },
+        ]
+        self.assert_records(parsers.parse_order_status(message), expected)
+
     def test_channel_orderbook(self) -> None:
         message: Any = examples.channel("orderbook")
         expected: list[dict[str, Any]] = [
             {
                 "symbol": "COINALPHA-HBOT",
-                "first_update_id": 177400507,
                 "update_id": 177400507,
                 "timestamp": 1687940967.466,
             },

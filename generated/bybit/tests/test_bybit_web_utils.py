@@ -51,9 +51,9 @@ class BybitWebUtilsTests(unittest.IsolatedAsyncioTestCase):
         self.assertIn(CONSTANTS.CREATE_ORDER_LIMIT_ID, limit_ids)
         self.assertIn(CONSTANTS.CANCEL_ORDER_LIMIT_ID, limit_ids)
         self.assertIn(CONSTANTS.ORDER_STATUS_LIMIT_ID, limit_ids)
-        self.assertIn(CONSTANTS.OPEN_ORDERS_LIMIT_ID, limit_ids)
         self.assertIn(CONSTANTS.BALANCES_LIMIT_ID, limit_ids)
         self.assertIn(CONSTANTS.MY_TRADES_LIMIT_ID, limit_ids)
+        self.assertIn(CONSTANTS.OPEN_ORDERS_LIMIT_ID, limit_ids)
 
     async def test_build_api_factory(self) -> None:
         factory = web_utils.build_api_factory(time_synchronizer=TimeSynchronizer())
@@ -75,9 +75,9 @@ class BybitWebUtilsTests(unittest.IsolatedAsyncioTestCase):
         self.assertIsNone(CONSTANTS.reply_error(examples.endpoint("create_order")), "create_order")
         self.assertIsNone(CONSTANTS.reply_error(examples.endpoint("cancel_order")), "cancel_order")
         self.assertIsNone(CONSTANTS.reply_error(examples.endpoint("order_status")), "order_status")
-        self.assertIsNone(CONSTANTS.reply_error(examples.endpoint("open_orders")), "open_orders")
         self.assertIsNone(CONSTANTS.reply_error(examples.endpoint("balances")), "balances")
         self.assertIsNone(CONSTANTS.reply_error(examples.endpoint("my_trades")), "my_trades")
+        self.assertIsNone(CONSTANTS.reply_error(examples.endpoint("open_orders")), "open_orders")
         self.assertIsNone(CONSTANTS.reply_error([]), "only JSON objects are checked")
 
     async def test_reply_check_1_error_raises_with_its_code_and_message(self) -> None:
