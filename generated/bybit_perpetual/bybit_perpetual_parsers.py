@@ -160,49 +160,6 @@ def parse_instrument(message: Any) -> list[InstrumentRecord]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TradingRuleRecord:
-    """Record of kind ``trading_rule`` read by mapping ``trading_rule``."""
-
-    symbol: str
-    min_order_size: Decimal
-    max_order_size: Decimal
-    min_price_increment: Decimal
-    min_base_amount_increment: Decimal
-    min_quote_amount_increment: Decimal | None = None
-    min_notional_size: Decimal
-    min_order_value: Decimal | None = None
-    max_price_significant_digits: Decimal | None = None
-    supports_limit_orders: bool | None = None
-    supports_market_orders: bool | None = None
-    buy_order_collateral_token: str
-    sell_order_collateral_token: str
-
-
-def matches_trading_rule(item: Any, message: Any = None) -> bool:
-    """Whether the mapping's filter accepts ``item`` (``message``: the whole payload, for ``$.`` paths)."""
-    message = item if message is None else message
-    return isinstance(item, dict) and item.get("status") == "Trading" and item.get("contractType") == "LinearPerpetual"
-
-
-def parse_trading_rule(message: Any) -> list[TradingRuleRecord]:
-    """The ``TradingRuleRecord`` records of ``message``."""
-    return [
-        TradingRuleRecord(
-            symbol=str(item["symbol"]),
-            min_order_size=Decimal(str(item["lotSizeFilter"]["minOrderQty"])),
-            max_order_size=Decimal(str(item["lotSizeFilter"]["maxOrderQty"])),
-            min_price_increment=Decimal(str(item["priceFilter"]["tickSize"])),
-            min_base_amount_increment=Decimal(str(item["lotSizeFilter"]["qtyStep"])),
-            min_notional_size=Decimal(str(item["lotSizeFilter"]["minNotionalValue"])),
-            buy_order_collateral_token=CONSTANTS.client_asset(item["settleCoin"]),
-            sell_order_collateral_token=CONSTANTS.client_asset(item["settleCoin"]),
-        )
-        for item in message["list"]
-        if matches_trading_rule(item, message)
-    ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class LastPriceRecord:
     """Record of kind ``last_price`` read by mapping ``last_price``."""
 
@@ -403,6 +360,49 @@ def parse_trade(message: Any) -> list[TradeRecord]:
             timestamp=float(item["T"]) / 1e3,
         )
         for item in message["data"]
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradingRuleRecord:
+    """Record of kind ``trading_rule`` read by mapping ``trading_rule``."""
+
+    symbol: str
+    min_order_size: Decimal
+    max_order_size: Decimal
+    min_price_increment: Decimal
+    min_base_amount_increment: Decimal
+    min_quote_amount_increment: Decimal | None = None
+    min_notional_size: Decimal
+    min_order_value: Decimal | None = None
+    max_price_significant_digits: Decimal | None = None
+    supports_limit_orders: bool | None = None
+    supports_market_orders: bool | None = None
+    buy_order_collateral_token: str
+    sell_order_collateral_token: str
+
+
+def matches_trading_rule(item: Any, message: Any = None) -> bool:
+    """Whether the mapping's filter accepts ``item`` (``message``: the whole payload, for ``$.`` paths)."""
+    message = item if message is None else message
+    return isinstance(item, dict) and item.get("status") == "Trading" and item.get("contractType") == "LinearPerpetual"
+
+
+def parse_trading_rule(message: Any) -> list[TradingRuleRecord]:
+    """The ``TradingRuleRecord`` records of ``message``."""
+    return [
+        TradingRuleRecord(
+            symbol=str(item["symbol"]),
+            min_order_size=Decimal(str(item["lotSizeFilter"]["minOrderQty"])),
+            max_order_size=Decimal(str(item["lotSizeFilter"]["maxOrderQty"])),
+            min_price_increment=Decimal(str(item["priceFilter"]["tickSize"])),
+            min_base_amount_increment=Decimal(str(item["lotSizeFilter"]["qtyStep"])),
+            min_notional_size=Decimal(str(item["lotSizeFilter"]["minNotionalValue"])),
+            buy_order_collateral_token=CONSTANTS.client_asset(item["settleCoin"]),
+            sell_order_collateral_token=CONSTANTS.client_asset(item["settleCoin"]),
+        )
+        for item in message["list"]
+        if matches_trading_rule(item, message)
     ]
 
 
