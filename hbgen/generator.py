@@ -26,7 +26,7 @@ from typing import Any
 import jinja2
 
 from hbgen import __version__
-from hbgen.codegen.literals import path_literal, predicate_literals
+from hbgen.codegen.literals import each_literal, path_literal, predicate_literals
 from hbgen.codegen.messages import placeholders_in
 from hbgen.formatting import FormattingError, format_python
 from hbgen.render import RenderError, make_environment
@@ -225,7 +225,7 @@ def spot_context(model: Any) -> dict[str, Any]:
     for name, mapping in model.mappings.items():
         try:
             fields = {f: w for f, expr in mapping.fields.items() if (w := _writer(model, expr)) is not None}
-            each = path_literal(mapping.each) if mapping.each is not None else None
+            each = each_literal(mapping.each, mapping.keyed) if mapping.each is not None else None
         except RenderError:
             continue  # this mapping cannot be written back; tests that need it are skipped by the template
         writers[name] = (each, fields, predicate_literals(mapping.filter))
@@ -289,9 +289,11 @@ def spot_context(model: Any) -> dict[str, Any]:
     fill_mappings = [events["fill"][1]] if events["fill"] else []
     if roles["fills"]:
         fill_mappings.append(model.endpoints[roles["fills"]].mapping)
+    # A fill stating the amount alone has its fee in the asset spec fees.fill_fee_asset names, when it names one.
+    fee_fields = {"fee_amount"} if model.fees is not None and model.fees.fill_fee_asset else {"fee_amount", "fee_asset"}
 
     def reports_fees(name: str | None) -> bool:
-        return not name or {"fee_amount", "fee_asset"} <= set(model.mappings[name].fields)
+        return not name or fee_fields <= set(model.mappings[name].fields)
 
     fills_report_fees = all(reports_fees(name) for name in fill_mappings)
     # REST fills and user-stream fills may differ (KuCoin's order pushes carry no fee; its fills endpoint does).

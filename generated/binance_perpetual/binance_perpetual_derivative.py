@@ -775,7 +775,7 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         self._apply_balance_update(balance.asset, balance.total, balance.available, balance.sequence)
 
 
-def _with_items(message: Any, items: list[Any]) -> Any:
+def _with_items(message: Any, items: Any) -> Any:
     """A shallow copy of ``message`` whose listing (the trading-rule mapping's ``each``) is ``items``."""
     copy = dict(message)
     node = copy

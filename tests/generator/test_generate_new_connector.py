@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hbgen.cli import app, run_generated_tests
+from hbgen.cli import app
 from hbgen.spec import check_file
+from hbgen.suite import run_generated_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

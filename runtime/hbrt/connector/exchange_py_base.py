@@ -83,12 +83,18 @@ class TradingPairSymbolMap(Mapping[str, str]):
     """A read-only two-way map: exchange symbol -> ``BASE-QUOTE`` trading pair, with :attr:`inverse`.
 
     It stands in for Hummingbot's ``bidict`` (not a dependency here). Duplicate trading pairs are rejected, because
-    the inverse lookup would be ambiguous.
+    the inverse lookup would be ambiguous. ``other_names`` are further names of the same pairs that messages may use
+    (Kraken's websocket says ``BTC/USD`` where REST says ``XXBTZUSD``): they are read back to the pair, but the
+    inverse gives the symbol.
     """
 
-    __slots__ = ("_forward", "_inverse")
+    __slots__ = ("_forward", "_inverse", "_lookup")
 
-    def __init__(self, symbol_to_pair: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        symbol_to_pair: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+        other_names: Mapping[str, str] | None = None,
+    ) -> None:
         items = symbol_to_pair.items() if isinstance(symbol_to_pair, Mapping) else symbol_to_pair
         forward: dict[str, str] = {}
         inverse: dict[str, str] = {}
@@ -97,8 +103,13 @@ class TradingPairSymbolMap(Mapping[str, str]):
                 raise ValueError(f"Trading pair {pair} is mapped to two exchange symbols: {inverse[pair]}, {symbol}.")
             forward[symbol] = pair
             inverse[pair] = symbol
-        self._forward = forward
+        lookup = dict(forward)
+        for name, pair in (other_names or {}).items():
+            if pair in inverse:
+                lookup.setdefault(name, pair)  # a symbol keeps its own pair
+        self._forward = forward  # iteration and length: the symbols only
         self._inverse = inverse
+        self._lookup = lookup  # reading back: the symbols and the other names
 
     @property
     def inverse(self) -> Mapping[str, str]:
@@ -106,11 +117,12 @@ class TradingPairSymbolMap(Mapping[str, str]):
         return dict(self._inverse)
 
     def __getitem__(self, symbol: str) -> str:
-        return self._forward[symbol]
+        return self._lookup[symbol]
 
     def pair_of(self, symbol: str) -> str | None:
-        """The trading pair of ``symbol``, ``None`` when unknown (one dict lookup: every market message asks)."""
-        return self._forward.get(symbol)
+        """The trading pair of ``symbol`` (or of another name of it), ``None`` when unknown (one dict lookup: every
+        market message asks)."""
+        return self._lookup.get(symbol)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._forward)
@@ -778,12 +790,15 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                     await self._initialize_trading_pair_symbol_map()
         return self._trading_pair_symbol_map or TradingPairSymbolMap()
 
-    def _set_trading_pair_symbol_map(self, trading_pair_and_symbol_map: Mapping[str, str] | None) -> None:
-        """Install ``{exchange symbol: trading pair}`` (any mapping; None clears it)."""
+    def _set_trading_pair_symbol_map(
+        self, trading_pair_and_symbol_map: Mapping[str, str] | None, other_names: Mapping[str, str] | None = None
+    ) -> None:
+        """Install ``{exchange symbol: trading pair}`` (any mapping; None clears it), and the ``other_names``
+        messages may give the same pairs (see :class:`TradingPairSymbolMap`)."""
         if trading_pair_and_symbol_map is None:
             self._trading_pair_symbol_map = None
         else:
-            self._trading_pair_symbol_map = TradingPairSymbolMap(trading_pair_and_symbol_map)
+            self._trading_pair_symbol_map = TradingPairSymbolMap(trading_pair_and_symbol_map, other_names)
 
     async def _initialize_trading_pair_symbol_map(self) -> None:
         try:
