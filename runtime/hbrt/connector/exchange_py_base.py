@@ -702,6 +702,18 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             self._account_available_balances[asset] = available
         return True
 
+    def _apply_balance_event(
+        self, asset: str, total: Decimal, available: Decimal | None, sequence: int | None = None
+    ) -> bool:
+        """A balance pushed on the user stream: applied as :meth:`_apply_balance_update` applies it, unless the
+        connector has no real-time balance updates (``real_time_balance_update`` False). Then the event is ignored:
+        the available amount is the last poll corrected with the in-flight order snapshot taken at that poll and
+        the connector's own fills since (:meth:`get_available_balance`), and a value pushed in between would be
+        corrected a second time. Returns whether the event was applied."""
+        if not self._real_time_balance_update:
+            return False
+        return self._apply_balance_update(asset, total, available, sequence)
+
     @property
     def available_balances(self) -> dict[str, Decimal]:
         return {asset: self.get_available_balance(asset) for asset in self._account_available_balances}
@@ -921,11 +933,12 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     ) -> None:
         """Track a new order in PENDING_CREATE, stamped with :attr:`current_timestamp`.
 
-        ``leverage`` and ``position`` are taken from ``kwargs`` when present (perpetual connectors); other keyword
-        arguments are exchange-specific order options and are not stored on the order.
+        The order is of the tracker's ``ORDER_CLASS`` (the perpetual tracker's keeps the position action).
+        ``leverage`` (else :meth:`_new_order_leverage`) and ``position`` (or ``position_action``) are taken from
+        ``kwargs`` when present; other keyword arguments are exchange-specific order options, not stored.
         """
         self._order_tracker.start_tracking_order(
-            InFlightOrder(
+            self._order_tracker.ORDER_CLASS(
                 client_order_id=order_id,
                 exchange_order_id=exchange_order_id,
                 trading_pair=trading_pair,
@@ -934,10 +947,22 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 amount=amount,
                 price=price,
                 creation_timestamp=self.current_timestamp,
-                leverage=kwargs.get("leverage", 1),
-                position=kwargs.get("position", PositionAction.NIL),
+                leverage=kwargs.get("leverage", self._new_order_leverage(trading_pair)),
+                position=kwargs.get("position", kwargs.get("position_action", PositionAction.NIL)),
             )
         )
+
+    def _new_order_leverage(self, trading_pair: str) -> int:
+        """The leverage a new order of ``trading_pair`` is tracked with: 1 (the perpetual base: the pair's)."""
+        return 1
+
+    def _track_and_fail_order(self, reason: str, order_id: str, trading_pair: str, **order: Any) -> None:
+        """Track an order that cannot be created and fail it at once: a WARNING with ``reason``, a FAILED update and
+        a ``MarketOrderFailureEvent``. ``order`` holds :meth:`start_tracking_order`'s other arguments."""
+        self.start_tracking_order(order_id=order_id, exchange_order_id=None, trading_pair=trading_pair, **order)
+        error = ValueError(f"{reason} The order will not be created.")
+        self.logger().warning(str(error))
+        self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=error)
 
     def stop_tracking_order(self, order_id: str) -> None:
         self._order_tracker.stop_tracking_order(client_order_id=order_id)
@@ -1038,10 +1063,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         if trading_rule is None:
             # Hummingbot raises KeyError inside the background task, so the returned id is never tracked and no
             # event tells the caller; here the order is tracked and fails like any other rejected order.
-            self.start_tracking_order(
-                order_id=order_id,
-                exchange_order_id=None,
-                trading_pair=trading_pair,
+            self._track_and_fail_order(
+                f"No trading rule is known for {trading_pair}.",
+                order_id,
+                trading_pair,
                 order_type=order_type,
                 trade_type=trade_type,
                 price=price,
@@ -1049,9 +1074,6 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 position=position_action,
                 **kwargs,
             )
-            error = ValueError(f"No trading rule is known for {trading_pair}. The order will not be created.")
-            self.logger().warning(str(error))
-            self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=error)
             return
         if order_type.is_limit_type():
             price = self.quantize_order_price(trading_pair, price)
