@@ -12,7 +12,7 @@ the spec satisfies it, the waiver's reason, or what happens without it) and wher
 - ``n/a``: does not apply to this connector type.
 
 Which required capabilities are present or waived is decided by the validator's own functions
-(:func:`hbgen.spec.validate.capability_sources`), so the checklist and ``hbgen validate`` cannot disagree. Rows are
+(:func:`hbgen.spec.capabilities.capability_sources`), so the checklist and ``hbgen validate`` cannot disagree. Rows are
 built from the raw loaded document, so a spec that does not validate (a missing capability is a validation error)
 still gets its checklist. Hook modules are inspected with :mod:`ast`; user code is never imported.
 """
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from hbgen.spec.capabilities import CAPABILITY_GAPS, capability_sources, required_capabilities
 from hbgen.spec.errors import Diagnostic, did_you_mean, format_path
-from hbgen.spec.validate import CAPABILITY_GAPS, capability_sources, required_capabilities
 
 if TYPE_CHECKING:
     from rich.console import Console
