@@ -15,7 +15,6 @@ from hbgen.spec.checker import CheckerBase, PathT, _l, _m
 from hbgen.spec.errors import suggest
 from hbgen.spec.vocabulary import (
     CAPABILITIES,
-    GATEWAY_CAPABILITIES,
     PACKAGE_ROLES,
     PACKAGE_SECTIONS,
     PERPETUAL_CAPABILITIES,
@@ -60,8 +59,6 @@ def required_capabilities(data: Any) -> tuple[str, ...]:
     """The capabilities a document of its connector type must provide or waive (a perpetual connector's position
     mode endpoint only when it offers several modes)."""
     d = _m(data)
-    if d.get("type") == "gateway":
-        return GATEWAY_CAPABILITIES
     if d.get("type") != "perpetual":
         return CAPABILITIES
     several_modes = len(_l(_m(d.get("perpetual")).get("position_modes"))) > 1

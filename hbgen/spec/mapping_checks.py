@@ -43,7 +43,7 @@ class MappingChecks(CheckerBase):
             base: PathT = ["mappings", name]
             kind = mapping.get("kind")
             targets = KIND_FIELDS.get(kind, {}) if isinstance(kind, str) else {}
-            if kind in PERPETUAL_KINDS and not self.perpetual and self.data.get("type") in ("spot", "gateway"):
+            if kind in PERPETUAL_KINDS and self.data.get("type") == "spot":
                 self.err(base + ["kind"], f"mapping kind {kind} applies only to type perpetual")
             self.path(base + ["each"], mapping.get("each"))
             keyed = mapping.get("keyed") is True

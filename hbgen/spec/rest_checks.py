@@ -75,7 +75,7 @@ class RestChecks(CheckerBase):
             elif "recipe" in ep and auth == "none":
                 self.err(base + ["recipe"], "recipe is set but auth is none", "set auth: signed or remove the recipe")
             role = name if name in ROLE_INPUTS else None
-            if role in PERPETUAL_ROLES and not self.perpetual and self.data.get("type") in ("spot", "gateway"):
+            if role in PERPETUAL_ROLES and self.data.get("type") == "spot":
                 self.err(base, f"endpoint role {name} applies only to type perpetual", key=True)
                 role = None
             for needed in ROLE_REQUIRED_FIELDS.get(role or "", ()):
@@ -165,7 +165,7 @@ class RestChecks(CheckerBase):
 
     def order_states(self) -> None:
         states = _m(self.data.get("order_states"))
-        if not states or self.data.get("type") == "gateway":
+        if not states:
             return
         if not all(isinstance(v, str) and v in ORDER_STATES for v in states.values()):
             return  # the schema reports the invalid names; the coverage check would only repeat them
