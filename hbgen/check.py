@@ -152,3 +152,28 @@ def check_all(specs_dir: Path, generated_dir: Path, extra_specs: list[Path] | No
             hand_owned = set(report.hand_owned_created)
             drifts.extend(compare_packages(model.name, committed, fresh, hand_owned))
     return drifts, checked
+
+
+def run_check(specs_dir: Path, output_dir: Path) -> int:
+    """``hbgen check``: print every drift and what fixes it; the exit code is 1 on any drift, 2 when there is no
+    spec."""
+    import typer
+
+    from hbgen.selection import CommandError
+
+    examples = sorted((specs_dir / "examples").glob("*.yaml"))
+    if not examples and not any(specs_dir.glob("*.yaml")):
+        raise CommandError(f"no spec files found (looked for {specs_dir}/*.yaml): nothing to check")
+    drifts, checked = check_all(specs_dir, output_dir, extra_specs=examples)
+    for drift in drifts:
+        typer.echo(str(drift), err=True)
+    if drifts:
+        first = "" if all(d.regenerating_fixes_it for d in drifts) else "fix what each line above says, then "
+        raise CommandError(
+            f"drift: {len(drifts)} difference(s) between {specs_dir}/ and {output_dir}/. {first.capitalize()}"
+            f"{'r' if first else 'R'}egenerate with `hbgen generate --all` and commit the result (never edit "
+            "generated files by hand).",
+            1,
+        )
+    typer.echo(f"ok: {checked} spec(s) valid; {output_dir}/ matches {specs_dir}/")
+    return 0

@@ -252,20 +252,21 @@ def _rest_fills(data: dict[str, Any]) -> list[tuple[str, str]]:
 def _fee_row(data: dict[str, Any]) -> Row:
     requirement = "fees in trade events"
     fills = _private_mappings(data, "fill")
+    # A perpetual fill's fee without an asset is in the order's collateral token (the connector says so itself).
+    wanted = ("fee_amount",) if data.get("type") == "perpetual" else ("fee_amount", "fee_asset")
     estimated = f"fee estimation: fills report no fee, so each fill's fee is estimated from {_fees_text(data)}"
     if not fills:
         for endpoint, mapping in _rest_fills(data):
             fields = _m(_m(_m(data.get("mappings")).get(mapping)).get("fields"))
-            if "fee_amount" in fields and "fee_asset" in fields:
+            if all(f in fields for f in wanted):
                 detail = (
                     f"no private fill event; fills polled over REST (endpoints.{endpoint}, mapping {mapping}) carry "
-                    "the exchange's fee: fee_amount, fee_asset"
+                    f"the exchange's fee: {', '.join(wanted)}"
                 )
                 return Row("websocket", requirement, OK, detail, format_path(["mappings", mapping, "fields"]), False)
         return Row(
             "websocket", requirement, OPTIONAL_ABSENT, f"no private fill event; {estimated}", "ws.private.events", False
         )
-    wanted = ("fee_amount", "fee_asset")
     lacking = []
     for _, mapping in fills:
         fields = _m(_m(_m(data.get("mappings")).get(mapping)).get("fields"))
@@ -274,7 +275,7 @@ def _fee_row(data: dict[str, Any]) -> Row:
             lacking.append((mapping, missing))
     if not lacking:
         names = sorted({m for _, m in fills})
-        detail = "; ".join(f"{format_path(['mappings', m, 'fields'])}: fee_amount, fee_asset" for m in names)
+        detail = "; ".join(f"{format_path(['mappings', m, 'fields'])}: {', '.join(wanted)}" for m in names)
         return Row("websocket", requirement, OK, detail, format_path(["mappings", names[0], "fields"]), False)
     mapping, missing = lacking[0]
     detail = f"mapping {mapping} has no {' or '.join(missing)}: {estimated}"

@@ -26,7 +26,7 @@ from typing import Any
 import jinja2
 
 from hbgen import __version__
-from hbgen.codegen.literals import path_literal, predicate_literals
+from hbgen.codegen.literals import each_literal, path_literal, predicate_literals
 from hbgen.codegen.messages import placeholders_in
 from hbgen.formatting import FormattingError, format_python
 from hbgen.render import RenderError, make_environment
@@ -225,7 +225,7 @@ def spot_context(model: Any) -> dict[str, Any]:
     for name, mapping in model.mappings.items():
         try:
             fields = {f: w for f, expr in mapping.fields.items() if (w := _writer(model, expr)) is not None}
-            each = path_literal(mapping.each) if mapping.each is not None else None
+            each = each_literal(mapping.each, mapping.keyed) if mapping.each is not None else None
         except RenderError:
             continue  # this mapping cannot be written back; tests that need it are skipped by the template
         writers[name] = (each, fields, predicate_literals(mapping.filter))
@@ -289,9 +289,9 @@ def spot_context(model: Any) -> dict[str, Any]:
     fill_mappings = [events["fill"][1]] if events["fill"] else []
     if roles["fills"]:
         fill_mappings.append(model.endpoints[roles["fills"]].mapping)
-    fills_report_fees = all(
-        {"fee_amount", "fee_asset"} <= set(model.mappings[name].fields) for name in fill_mappings if name
-    )
+    # A fill stating the amount alone has its fee in the asset spec fees.fill_fee_asset names, when it names one.
+    fee_fields = {"fee_amount"} if model.fees is not None and model.fees.fill_fee_asset else {"fee_amount", "fee_asset"}
+    fills_report_fees = all(fee_fields <= set(model.mappings[name].fields) for name in fill_mappings if name)
     return {
         "predicates": predicates,
         "error_paths": error_paths,
@@ -315,6 +315,11 @@ def perpetual_context(model: Any) -> dict[str, Any]:
         raise GenerationError("a perpetual connector package needs a perpetual section")
     context = spot_context(model)
     roles = context["roles"]
+    # A perpetual fill's fee without an asset is in the order's collateral token: the fee amount is enough.
+    fill_mappings = [context["events"]["fill"][1]] if context["events"]["fill"] else []
+    if roles["fills"]:
+        fill_mappings.append(model.endpoints[roles["fills"]].mapping)
+    context["fills_report_fees"] = all("fee_amount" in model.mappings[name].fields for name in fill_mappings if name)
     for role in PERPETUAL_ROLES:
         roles[role] = role if role in model.endpoints else None
     if roles["funding_info"] is None:

@@ -139,3 +139,45 @@ def rollback(created: Created) -> None:
                 path.unlink(missing_ok=True)
         except OSError:
             continue
+
+
+def create_connector(
+    name: str, connector_type: str, like: str | None, specs_dir: Path, output_dir: Path, *, generate: bool = True
+) -> int:
+    """``hbgen new-connector``: write ``specs_dir/NAME.yaml`` and, unless ``generate`` is false, its package with the
+    hand-owned scaffold; says what it wrote and what to do next. When the package cannot be generated the spec is
+    removed again (nothing was created) and the exit code is the generation's."""
+    import typer
+
+    from hbgen.generate_runs import print_report, run_generate
+    from hbgen.generator import FILES_BY_TYPE
+    from hbgen.selection import CommandError
+
+    try:
+        text = spec_text(name, connector_type, like, specs_dir, list(FILES_BY_TYPE))
+        created = write_spec(specs_dir / f"{name}.yaml", text)
+    except NewConnectorError as exc:
+        raise CommandError(str(exc), exc.code) from None
+    target = created.spec
+    typer.echo(f"wrote {target}")
+    for path in created.paths:
+        if path != target and path.is_file():
+            typer.echo(f"wrote {path} (the JSON Schema its $schema line names, for editors)")
+    for note in created.notes:
+        typer.echo(f"note: {note}")
+    if not generate:
+        return 0
+    outcome = run_generate(target, output_dir, scaffold=True)
+    if outcome.code:
+        rollback(created)
+        typer.echo(outcome.message, err=True)
+        raise CommandError(
+            f"{name}: no package generated; removed {target} again, so nothing was created", outcome.code
+        )
+    assert outcome.report is not None and outcome.package_dir is not None
+    print_report(outcome, dry_run=False)
+    typer.echo(
+        f"next: fill in the TODOs in {target} (and what the spec cannot say in {outcome.package_dir / 'NOTES.md'}), "
+        f"then `hbgen generate {name}` and `hbgen test {name}`"
+    )
+    return 0

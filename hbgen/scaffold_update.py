@@ -239,3 +239,40 @@ def update_scaffold(
         if CONFLICT_MARKER.search(text):
             result.conflicts.append(rel)
     return result
+
+
+def run_scaffold_update(name: str, specs_dir: Path, output_dir: Path) -> int:
+    """``hbgen scaffold-update NAME``: :func:`update_scaffold` of the spec's package, then what changed and what to do
+    next; the exit code is 1 on conflicts or when the update cannot run."""
+    import typer
+
+    from hbgen.generator import spec_display_path
+    from hbgen.selection import CommandError, load_spec, spec_paths
+
+    spec_path = spec_paths([name], False, specs_dir)[0]
+    model = load_spec(spec_path)
+    package_dir = output_dir / model.name
+    try:
+        result = update_scaffold(model, spec_display_path(spec_path), package_dir)
+    except ScaffoldError as exc:
+        raise CommandError(f"{model.name}: {exc}", 1) from None
+    if result.commit_before != result.commit_after:
+        typer.echo(f"{model.name}: scaffold template {result.commit_before} -> {result.commit_after}")
+    if not result.changed:
+        typer.echo(f"{model.name}: the scaffold in {package_dir} is up to date; nothing changed")
+        return 0
+    typer.echo(f"{model.name}: copier update changed {len(result.changed)} file(s) in {package_dir}:")
+    for rel in result.changed:
+        typer.echo(f"  {'conflict' if rel in result.conflicts else 'merged'}: {rel}")
+    if result.conflicts:
+        raise CommandError(
+            "Resolve the conflicts marked between `<<<<<<< before updating` and `>>>>>>> after updating` in "
+            f"{', '.join(result.conflicts)}, then run `hbgen generate {model.name}` and `hbgen test {model.name}`, "
+            "review `git diff` and commit.",
+            1,
+        )
+    typer.echo(
+        f"next: review `git diff -- {package_dir}`, run `hbgen generate {model.name}` and `hbgen test {model.name}`, "
+        "and commit"
+    )
+    return 0

@@ -549,11 +549,12 @@ class BinanceExchange(ExchangePyBase):
         )
 
     def _apply_balance(self, balance: Any) -> None:
-        """Apply a balance record of a private event; one older than the asset's last update is ignored."""
-        self._apply_balance_update(balance.asset, balance.total, balance.available, balance.sequence)
+        """Apply a balance record of a private event; one older than the asset's last update is ignored, and so is
+        every one when the spec says ``real_time_balance_updates: false`` (balances are then polled and estimated)."""
+        self._apply_balance_event(balance.asset, balance.total, balance.available, balance.sequence)
 
 
-def _with_items(message: Any, items: list[Any]) -> Any:
+def _with_items(message: Any, items: Any) -> Any:
     """A shallow copy of ``message`` whose listing (the trading-rule mapping's ``each``) is ``items``."""
     copy = dict(message)
     node = copy

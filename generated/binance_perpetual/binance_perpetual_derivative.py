@@ -328,6 +328,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         quote_amount = getattr(fill, "quote_amount", None)
         fee_asset = getattr(fill, "fee_asset", None)
         fee_amount = getattr(fill, "fee_amount", None)
+        if not fee_asset and fee_amount is not None:
+            fee_asset = self._collateral_token(order.trading_pair, order.trade_type)  # a perpetual fee is in the margin
         fee: TradeFeeBase
         if fee_asset and fee_amount is not None:
             fee = TradeFeeBase.new_perpetual_fee(
@@ -644,7 +646,6 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
                 is_auth_required=True,
                 limit_id=CONSTANTS.SET_POSITION_MODE_LIMIT_ID,
             )
-
         except OSError as error:
             return self._unchanged_or_failure(CONSTANTS.SET_POSITION_MODE_UNCHANGED, error)
         if not CONSTANTS.set_position_mode_succeeded(response):
@@ -668,7 +669,6 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
                 is_auth_required=True,
                 limit_id=CONSTANTS.SET_LEVERAGE_LIMIT_ID,
             )
-
         except OSError as error:
             return self._unchanged_or_failure(CONSTANTS.SET_LEVERAGE_UNCHANGED, error)
         if not CONSTANTS.set_leverage_succeeded(response):
@@ -766,11 +766,12 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         )
 
     def _apply_balance(self, balance: Any) -> None:
-        """Apply a balance record of a private event; one older than the asset's last update is ignored."""
-        self._apply_balance_update(balance.asset, balance.total, balance.available, balance.sequence)
+        """Apply a balance record of a private event; one older than the asset's last update is ignored, and so is
+        every one when the spec says ``real_time_balance_updates: false`` (balances are then polled and estimated)."""
+        self._apply_balance_event(balance.asset, balance.total, balance.available, balance.sequence)
 
 
-def _with_items(message: Any, items: list[Any]) -> Any:
+def _with_items(message: Any, items: Any) -> Any:
     """A shallow copy of ``message`` whose listing (the trading-rule mapping's ``each``) is ``items``."""
     copy = dict(message)
     node = copy

@@ -557,5 +557,6 @@ class OkxExchange(ExchangePyBase):
         )
 
     def _apply_balance(self, balance: Any) -> None:
-        """Apply a balance record of a private event; one older than the asset's last update is ignored."""
-        self._apply_balance_update(balance.asset, balance.total, balance.available, balance.sequence)
+        """Apply a balance record of a private event; one older than the asset's last update is ignored, and so is
+        every one when the spec says ``real_time_balance_updates: false`` (balances are then polled and estimated)."""
+        self._apply_balance_event(balance.asset, balance.total, balance.available, balance.sequence)

@@ -15,7 +15,7 @@ the source only through :mod:`hbgen.render.filters` (``py`` literals, ``ident`` 
 The same functions are Jinja filters/globals (see :mod:`hbgen.render.environment`).
 """
 
-from hbgen.codegen.literals import path_literal, predicate_literals
+from hbgen.codegen.literals import each_literal, path_literal, predicate_literals
 from hbgen.codegen.messages import message_expr, path_pattern, placeholders_in, pong_predicate, string_expr
 from hbgen.codegen.paths import (
     access,
@@ -23,6 +23,7 @@ from hbgen.codegen.paths import (
     convert,
     each_expr,
     field_expr,
+    keyed_items_expr,
     level_rows,
     predicate,
     predicates,
@@ -36,7 +37,9 @@ __all__ = [
     "comment_lines",
     "convert",
     "each_expr",
+    "each_literal",
     "field_expr",
+    "keyed_items_expr",
     "level_rows",
     "message_expr",
     "path_literal",

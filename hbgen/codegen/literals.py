@@ -15,12 +15,20 @@ from hbgen.render.environment import RenderError
 from hbgen.spec.model import Predicate
 from hbgen.spec.paths import FieldPath
 
-__all__ = ["path_literal", "predicate_literals"]
+__all__ = ["ITEM_KEY_STEP", "VALUES_STEP", "each_literal", "path_literal", "predicate_literals"]
+
+
+#: The payload builder's spellings of a keyed mapping's item key (the path ``$key``) and of the values of its
+#: ``each`` object (the last step of its ``each`` path); see ``hbrt.testing.payloads``.
+ITEM_KEY_STEP = "$key"
+VALUES_STEP = "$*"
 
 
 def path_literal(path: FieldPath) -> tuple[Any, ...]:
     """A ``FieldPath`` as the step tuple the payload builder reads; raises RenderError for ``[]`` (a path that
     iterates cannot be written back)."""
+    if path.is_item_key:
+        return (ITEM_KEY_STEP,)
     steps: list[Any] = ["$"] if path.from_root and path.steps else []
     for step in path.steps:
         if step.kind == "key":
@@ -37,3 +45,9 @@ def path_literal(path: FieldPath) -> tuple[Any, ...]:
 def predicate_literals(preds: Sequence[Predicate]) -> tuple[tuple[Any, ...], ...]:
     """Predicates as ``(path, op, value)`` triples."""
     return tuple((path_literal(p.field), p.op, p.value) for p in preds)
+
+
+def each_literal(path: FieldPath, keyed: bool = False) -> tuple[Any, ...]:
+    """A mapping's ``each`` path for the payload builder; a keyed mapping's ends with :data:`VALUES_STEP`."""
+    steps = path_literal(path)
+    return (*steps, VALUES_STEP) if keyed else steps

@@ -33,6 +33,7 @@ __all__ = [
     "record_type",
     "target_literal",
     "each_expr",
+    "keyed_items_expr",
     "level_rows",
 ]
 
@@ -73,6 +74,8 @@ def access(path: FieldPath, var: str, root: str | None = None, *, tolerant: bool
     A path with ``[]`` becomes a list comprehension over the items (the rest of the path applied to each item).
     ``tolerant`` reads with ``.get`` so that a missing step gives None instead of raising.
     """
+    if path.is_item_key:
+        return ITEM_KEY_VAR  # the key of the current item of a keyed mapping (bound by the loop over its items)
     expr = _base(path, var, root)
     steps = path.steps
     item = f"x{depth}" if depth else "x"
@@ -89,11 +92,21 @@ def access(path: FieldPath, var: str, root: str | None = None, *, tolerant: bool
     return expr
 
 
-def each_expr(path: FieldPath | None, var: str) -> str:
-    """The list a mapping's ``each`` iterates (``var`` itself for ``$``)."""
-    if path is None or not path.steps:
-        return ident(var)
-    return access(path, var, var)
+def each_expr(path: FieldPath | None, var: str, keyed: bool = False) -> str:
+    """The list a mapping's ``each`` iterates (``var`` itself for ``$``); for a keyed mapping the values of the
+    object (see :func:`keyed_items_expr` for the keys too)."""
+    expr = ident(var) if path is None or not path.steps else access(path, var, var)
+    return f"{expr}.values()" if keyed else expr
+
+
+def keyed_items_expr(path: FieldPath | None, var: str) -> str:
+    """The (key, item) pairs of a keyed mapping's ``each`` object."""
+    expr = ident(var) if path is None or not path.steps else access(path, var, var)
+    return f"{expr}.items()"
+
+
+#: The name the key of a keyed mapping's current item is bound to in generated loops.
+ITEM_KEY_VAR = "key"
 
 
 # ------------------------------------------------------------------------------------------------- conversions

@@ -55,11 +55,11 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 def _register_codegen(env: jinja2.Environment) -> None:
     """The code generator core (:mod:`hbgen.codegen`) as filters (first argument piped) and globals.
 
-    Filters: ``field_expr(var, root)``, ``access(var, root, tolerant=...)``, ``each_expr(var)``,
-    ``predicate(var, root)``, ``predicates(var, root)``, ``convert(value_type, target)``,
-    ``record_type(expr)``, ``target_literal(target)``, ``message_expr(names)``, ``string_expr(names)``,
-    ``signing_statements``, ``timestamp_expr``. Globals: ``vector_clock_seconds``, ``placeholders_in``,
-    ``uses_time``, and ``kind_fields`` (``vocabulary.KIND_FIELDS``).
+    Filters: ``field_expr(var, root)``, ``access(var, root, tolerant=...)``, ``each_expr(var, keyed)``,
+    ``keyed_items_expr(var)``, ``each_literal(keyed)``, ``predicate(var, root)``, ``predicates(var, root)``,
+    ``convert(value_type, target)``, ``record_type(expr)``, ``target_literal(target)``, ``message_expr(names)``,
+    ``string_expr(names)``, ``signing_statements``, ``timestamp_expr``. Globals: ``vector_clock_seconds``,
+    ``placeholders_in``, ``uses_time``, and ``kind_fields`` (``vocabulary.KIND_FIELDS``).
     """
     from hbgen import codegen
 
@@ -68,7 +68,9 @@ def _register_codegen(env: jinja2.Environment) -> None:
         "comment_lines",
         "convert",
         "each_expr",
+        "each_literal",
         "field_expr",
+        "keyed_items_expr",
         "level_rows",
         "message_expr",
         "path_literal",

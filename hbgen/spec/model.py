@@ -281,6 +281,8 @@ class Symbols:
     stream_case: str
     aliases: Mapping[str, str]
     active: tuple[Predicate, ...]
+    #: How the websockets name a pair when not as REST does (a ${base}/${quote} template), or None.
+    websocket: str | None = None
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,8 @@ class FieldExpr:
 @dataclass(frozen=True)
 class MessageMapping:
     """How records of one kind are read. With ``each``, one record per item of that list, field paths relative to
-    the item (``from_root`` paths start at the document); ``filter`` predicates on the item must all hold."""
+    the item (``from_root`` paths start at the document); ``filter`` predicates on the item must all hold. A
+    ``keyed`` mapping's ``each`` is an object: one record per value, its key read by the path ``$key``."""
 
     name: str
     kind: str
@@ -325,6 +328,7 @@ class MessageMapping:
     fields: Mapping[str, FieldExpr]
     hook: str | None
     description: str
+    keyed: bool = False
 
 
 @dataclass(frozen=True)
@@ -594,6 +598,8 @@ class Fees:
     taker: Decimal
     buy_percent_fee_deducted_from_returns: bool
     percent_fee_token: str | None
+    #: The asset of a fill's fee when the fill reports the amount only: quote, base or received (None: unknown).
+    fill_fee_asset: str | None = None
 
 
 @dataclass(frozen=True)
@@ -972,6 +978,7 @@ def _mapping(name: str, raw: Mapping[str, Any], timestamp_unit: str) -> MessageM
         fields=_frozen(fields),
         hook=raw.get("hook"),
         description=raw.get("description", ""),
+        keyed=bool(raw.get("keyed", False)),
     )
 
 
@@ -1249,6 +1256,7 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
             stream_case=symbols_raw.get("stream_case", case),
             aliases=_frozen(symbols_raw.get("aliases", {})),
             active=_predicates(symbols_raw.get("active")),
+            websocket=symbols_raw.get("websocket"),
         )
     errors_raw = data.get("errors") or {}
     fees_raw = data.get("fees")
@@ -1321,6 +1329,7 @@ def build_model(data: Mapping[str, Any], source: str = "<spec>") -> ConnectorSpe
             taker=Decimal(str(fees_raw["taker"])),
             buy_percent_fee_deducted_from_returns=fees_raw.get("buy_percent_fee_deducted_from_returns", False),
             percent_fee_token=fees_raw.get("percent_fee_token"),
+            fill_fee_asset=fees_raw.get("fill_fee_asset"),
         ),
         credentials=tuple(
             Credential(c["key"], c["role"], c.get("prompt", ""), c.get("secure", True)) for c in data["credentials"]

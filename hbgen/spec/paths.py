@@ -2,7 +2,7 @@
 
 Grammar (whitespace is not allowed)::
 
-    path    := "$" | ["$."] step_0 ("." key | bracket)*
+    path    := "$" | "$key" | ["$."] step_0 ("." key | bracket)*
     step_0  := key | bracket
     key     := one or more characters other than . [ ] (e.g. p, lastUpdateId, X-Count)
     bracket := "[" INT "]"                  list index (negative counts from the end)
@@ -10,7 +10,8 @@ Grammar (whitespace is not allowed)::
              | "[" key "=" value ("|" value)* "]"   first item whose key equals one of the values
 
 A leading ``$.`` reads from the message root instead of the current item of a mapping's ``each`` list; ``$``
-alone is the whole message. Examples: ``p``, ``data[0].asks``, ``B[].a``,
+alone is the whole message; ``$key`` is the key of the current item of a ``keyed`` mapping (whose ``each`` is an
+object: one record per value). Examples: ``p``, ``data[0].asks``, ``B[].a``,
 ``filters[filterType=MIN_NOTIONAL|NOTIONAL].minNotional``, ``$.arg.instId``.
 
 Compilation is direct: ``filters[filterType=PRICE_FILTER].tickSize`` becomes
@@ -23,7 +24,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Step", "FieldPath", "PathSyntaxError", "parse_path"]
+__all__ = ["ITEM_KEY", "Step", "FieldPath", "PathSyntaxError", "parse_path"]
+
+#: The path of the current item's key in a keyed mapping.
+ITEM_KEY = "$key"
 
 _KEY = re.compile(r"[^.\[\]=|]+")
 _INT = re.compile(r"-?[0-9]+")
@@ -43,7 +47,7 @@ class PathSyntaxError(ValueError):
 class Step:
     """One step of a path: a mapping key, a list index, every item, or the first item matching a selector."""
 
-    kind: Literal["key", "index", "each", "select"]
+    kind: Literal["key", "index", "each", "select", "item_key"]
     key: str = ""
     index: int = 0
     values: tuple[str, ...] = ()
@@ -58,6 +62,11 @@ class FieldPath:
     steps: tuple[Step, ...]
 
     @property
+    def is_item_key(self) -> bool:
+        """Whether the path is ``$key``: the key of the current item of a keyed mapping."""
+        return self.steps == (Step("item_key"),)
+
+    @property
     def has_each(self) -> bool:
         """Whether the path iterates a list (contains ``[]``)."""
         return any(s.kind == "each" for s in self.steps)
@@ -67,6 +76,8 @@ def parse_path(text: str) -> FieldPath:
     """Parse a path; raises :class:`PathSyntaxError` with the offset of the problem."""
     if text == "$":
         return FieldPath(text, True, ())
+    if text == ITEM_KEY:
+        return FieldPath(text, False, (Step("item_key"),))
     pos = 0
     from_root = False
     if text.startswith("$."):

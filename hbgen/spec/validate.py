@@ -22,12 +22,13 @@ from urllib.parse import parse_qsl
 from hbgen.spec.errors import Diagnostic, describe_value, did_you_mean, suggest
 from hbgen.spec.loader import LoadedDocument
 from hbgen.spec.model import default_recipe_name
-from hbgen.spec.paths import PathSyntaxError, parse_path
+from hbgen.spec.paths import ITEM_KEY, PathSyntaxError, parse_path
 from hbgen.spec.perpetual_checks import POSITION_MODES, perpetual_checks
 from hbgen.spec.vocabulary import (
     ALL_INPUTS,
     CAPABILITIES,
     GATEWAY_CAPABILITIES,
+    KEYED_KINDS,
     KIND_FIELDS,
     LOGIN_MESSAGE_PLACEHOLDERS_BY_STYLE,
     LOGIN_STYLE_KEYS,
@@ -50,6 +51,9 @@ from hbgen.spec.vocabulary import (
     URL_PLACEHOLDERS_BY_STYLE,
     VALUE_TYPES_FOR_TARGET,
 )
+
+#: The field forms that read one path as it is, where a keyed mapping's ``$key`` may stand.
+_KEY_OPERANDS = ("path", "first_nonempty")
 
 __all__ = [
     "CAPABILITY_GAPS",
@@ -218,8 +222,12 @@ class _Checker:
         if isinstance(kind, str) and kind not in allowed:
             self.err(path, f'mapping "{name}" has kind {kind}, but {use} needs kind {" or ".join(allowed)}')
 
-    def path(self, path: PathT, text: Any) -> None:
+    def path(self, path: PathT, text: Any, *, item_key: bool = False) -> None:
+        """A path must parse; ``$key`` only where ``item_key`` says (the fields of a keyed mapping)."""
         if not isinstance(text, str):
+            return
+        if text == ITEM_KEY and not item_key:
+            self.err(path, '"$key" is the key of an item of a keyed mapping: only that mapping\'s fields read it')
             return
         try:
             parse_path(text)
@@ -528,6 +536,11 @@ class _Checker:
         self.ref(["symbols", "endpoint"], sym.get("endpoint"), self.endpoints, "endpoint")
         self.mapping_kind(["symbols", "mapping"], sym.get("mapping"), ("instrument",), "symbols")
         self.predicates(["symbols", "active"], sym.get("active"))
+        websocket = sym.get("websocket")
+        self.template(["symbols", "websocket"], websocket, "websocket_symbol")
+        named = set(_PLACEHOLDER.findall(websocket)) if isinstance(websocket, str) else set()
+        if isinstance(websocket, str) and not ({"base", "exchange_base", "symbol"} & named):
+            self.err(["symbols", "websocket"], "the websocket name of a pair must name its base (or its symbol)")
 
     def mappings_check(self) -> None:
         for name, mapping in self.mappings.items():
@@ -538,6 +551,15 @@ class _Checker:
             if kind in PERPETUAL_KINDS and not self.perpetual and self.data.get("type") in ("spot", "gateway"):
                 self.err(base + ["kind"], f"mapping kind {kind} applies only to type perpetual")
             self.path(base + ["each"], mapping.get("each"))
+            keyed = mapping.get("keyed") is True
+            if keyed and "each" not in mapping:
+                self.err(base + ["keyed"], "a keyed mapping needs each: the path of the object whose values it reads")
+            if keyed and kind not in KEYED_KINDS:
+                self.err(
+                    base + ["keyed"],
+                    f"mappings of kind {kind} cannot be keyed",
+                    f"keyed mappings read REST results: {', '.join(KEYED_KINDS)}",
+                )
             self.predicates(base + ["filter"], mapping.get("filter"))
             if "hook" in mapping:
                 self.hook_ref(base + ["hook"], mapping["hook"], "mapping.parse")
@@ -556,7 +578,7 @@ class _Checker:
                 fpath = base + ["fields", fname]
                 target = targets.get(fname, (None,))[0]
                 for sub, text in self._expr_paths(expr):
-                    self.path(fpath + sub, text)
+                    self.path(fpath + sub, text, item_key=keyed and (not sub or sub[0] in _KEY_OPERANDS))
                     if isinstance(text, str) and "[]" in text:
                         if "each" in mapping:
                             self.err(

@@ -184,6 +184,8 @@ KIND_FIELDS: Final = MappingProxyType(
     }
 )
 #: Record kinds only a perpetual connector reads.
+#: Mapping kinds that may be keyed (REST results keyed by pair, asset or order id, like Kraken's).
+KEYED_KINDS: Final = ("instrument", "trading_rule", "last_price", "order_update", "fill", "balance")
 PERPETUAL_KINDS: Final = ("position", "funding_info", "funding_payment", "leverage", "position_mode", "margin_call")
 #: Fields a mapping must read when an endpoint of the role uses it (beyond the kind's required ones).
 ROLE_REQUIRED_FIELDS: Final = MappingProxyType(
@@ -357,6 +359,7 @@ PLACEHOLDERS: Final = MappingProxyType(
     {
         "endpoint_path": ("symbol", "trading_pair", "client_order_id", "exchange_order_id"),
         "stream": ("symbol", "trading_pair"),
+        "websocket_symbol": ("base", "quote", "exchange_base", "exchange_quote", "symbol"),
         "subscription": (
             "streams",
             "stream",

@@ -10,10 +10,10 @@ from typing import Any
 
 import yaml
 
-from hbgen.cli import run_generated_tests
 from hbgen.generator import generate
 from hbgen.spec import check_text
 from hbgen.spec.includes import flattened
+from hbgen.suite import run_generated_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,10 +13,10 @@ import yaml
 from hbrt.data_type.common import OrderType, TradeType
 from hbrt.data_type.in_flight_order import InFlightOrder
 
-from hbgen.cli import run_generated_tests
 from hbgen.generator import generate
 from hbgen.spec import check_text
 from hbgen.spec.includes import flattened
+from hbgen.suite import run_generated_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 

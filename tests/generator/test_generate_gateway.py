@@ -8,10 +8,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hbgen.cli import app, run_generated_tests
+from hbgen.cli import app
 from hbgen.doctor import MISSING, OK, diagnose
 from hbgen.spec import check_file, check_text
 from hbgen.spec.gateway import GatewayConnectorSpec
+from hbgen.suite import run_generated_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

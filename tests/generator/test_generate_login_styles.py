@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 import yaml
 
-from hbgen.cli import TestRun, run_generated_tests
 from hbgen.generator import generate
 from hbgen.spec import check_text
+from hbgen.suite import TestRun, run_generated_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 BINANCE = (ROOT / "specs" / "binance.yaml").read_text(encoding="utf-8")

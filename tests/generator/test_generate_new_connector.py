@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hbgen.cli import app, run_generated_tests
+from hbgen.cli import app
 from hbgen.spec import check_file
+from hbgen.suite import run_generated_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -52,6 +53,15 @@ def test_perpetual_scaffold_validates_generates_and_its_tests_pass(workspace: Pa
     assert model.type == "perpetual" and model.perpetual is not None
     package = workspace / "generated" / "my_perp"
     assert (package / "my_perp_derivative.py").is_file() and not (package / "my_perp_exchange.py").exists()
+    # The author's next step: regenerate from the spec (nothing changed, nothing is rewritten), then check.
+    before = {p: p.read_bytes() for p in package.rglob("*") if p.is_file()}
+    regenerated = runner.invoke(app, ["generate", "my_perp"])
+    assert regenerated.exit_code == 0, regenerated.output
+    assert {p: p.read_bytes() for p in package.rglob("*") if p.is_file()} == before
+    spec.write_text(text.replace("funding_poll_interval: 600", "funding_poll_interval: 300", 1), encoding="utf-8")
+    edited = runner.invoke(app, ["generate", "my_perp"])
+    assert edited.exit_code == 0, edited.output
+    assert "FUNDING_FEE_POLL_INTERVAL = 300" in (package / "my_perp_constants.py").read_text(encoding="utf-8")
     run = run_generated_tests(package)
     assert run.ok, run.output
     assert run.passed >= 100 and run.failed == 0

@@ -8,9 +8,9 @@ import json
 import re
 from pathlib import Path
 
-from hbgen.cli import run_generated_tests
 from hbgen.generator import generate, plan
 from hbgen.spec import check_text
+from hbgen.suite import run_generated_tests
 from hbgen.writer import WriteReport
 
 ROOT = Path(__file__).resolve().parents[2]

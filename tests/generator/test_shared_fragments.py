@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hbgen.check import check_all
-from hbgen.cli import app, like_text
+from hbgen.cli import app
+from hbgen.new_connector import like_text
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAGMENT = "specs/shared/binance_rest_signing.yaml"

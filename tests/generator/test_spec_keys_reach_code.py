@@ -394,6 +394,7 @@ PROBES: dict[str, Probe] = {
     "symbols.case": Changes(_set("symbols.case", "lower")),
     "symbols.stream_case": Changes(_set("symbols.stream_case", "upper")),
     "symbols.aliases": Changes(_set("symbols.aliases", {"XBT": "BTC"})),
+    "symbols.websocket": Changes(_set("symbols.websocket", "${base}/${quote}")),
     "symbols.active": Changes(_set("symbols.active", [{"field": "status", "equals": "TRADING"}])),
     "mappings": Changes(_set("mappings.extra", {"kind": "server_time", "fields": {"time": "t"}})),
     "order_book": Rejects(_delete("order_book")),
@@ -486,6 +487,7 @@ PROBES: dict[str, Probe] = {
     "fees.taker": Changes(_set("fees.taker", "0.002")),
     "fees.buy_percent_fee_deducted_from_returns": Changes(_set("fees.buy_percent_fee_deducted_from_returns", False)),
     "fees.percent_fee_token": Changes(_set("fees.percent_fee_token", "BNB")),
+    "fees.fill_fee_asset": Changes(_set("fees.fill_fee_asset", "base"), base="kraken"),
     "credentials": Rejects(_set("credentials", [])),
     "real_time_balance_updates": Changes(_set("real_time_balance_updates", False)),
     "polling": Changes(_set("polling", {"order_status_interval": 3})),
@@ -732,6 +734,9 @@ PROBES: dict[str, Probe] = {
     "mapping.each": Changes(_set("mappings.balances.each", "accounts")),
     "mapping.filter": Changes(_set("mappings.order_status.filter", [{"field": "status", "present": True}])),
     "mapping.fields": Changes(_set("mappings.order_status.fields.timestamp", "time")),
+    "mapping.keyed": Changes(
+        _all(_set("mappings.balances.keyed", True), _set("mappings.balances.fields.asset", "$key"))
+    ),
     "mapping.hook": Changes(
         _all(
             _set("mappings.balances", {"kind": "balance", "hook": "parse_balances"}),

@@ -21,14 +21,21 @@ def test_validate_defaults_to_every_spec_and_exits_zero(monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert result.output == (
-        "specs/binance.yaml: ok (binance, spot, 13 endpoints)\n"
-        "specs/binance_perpetual.yaml: ok (binance_perpetual, perpetual, 19 endpoints)\n"
-        "specs/jupiter.yaml: ok (jupiter, gateway, jupiter on solana: 2 networks)\n"
-        "specs/okx.yaml: ok (okx, spot, 9 endpoints)\n"
-        "specs/uniswap.yaml: ok (uniswap, gateway, uniswap on ethereum: 8 networks)\n"
-        "5 valid, 0 invalid, 0 errors\n"
-    )
+    lines = result.output.splitlines()
+    specs = sorted(path.name for path in (REPO / "specs").glob("*.yaml"))
+    # One line per spec in specs/ (the list grows as exchanges are added), in file order, then the summary.
+    assert [line.split(":")[0] for line in lines[:-1]] == [f"specs/{name}" for name in specs]
+    assert lines[-1] == f"{len(specs)} valid, 0 invalid, 0 errors"
+    for line in (
+        "specs/binance.yaml: ok (binance, spot, 13 endpoints)",
+        "specs/binance_perpetual.yaml: ok (binance_perpetual, perpetual, 19 endpoints)",
+        "specs/bybit_perpetual.yaml: ok (bybit_perpetual, perpetual, 13 endpoints)",
+        "specs/jupiter.yaml: ok (jupiter, gateway, jupiter on solana: 2 networks)",
+        "specs/kraken.yaml: ok (kraken, spot, 9 endpoints)",
+        "specs/okx.yaml: ok (okx, spot, 9 endpoints)",
+        "specs/uniswap.yaml: ok (uniswap, gateway, uniswap on ethereum: 8 networks)",
+    ):
+        assert line in lines
 
 
 def test_validate_reports_diagnostics_and_exits_two(monkeypatch) -> None:

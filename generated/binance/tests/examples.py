@@ -331,6 +331,12 @@ def exchange_symbol_to_pair() -> dict[str, str]:
     return {r.symbol: f"{r.base}-{r.quote}" for r in parsers.parse_instrument(listing)}
 
 
+def symbol_names() -> dict[str, str]:
+    """Every name of an example pair -> BASE-QUOTE: its exchange symbol."""
+    names = exchange_symbol_to_pair()
+    return names
+
+
 def trading_rules() -> dict[str, TradingRule]:
     """Trading pair -> the price and amount increments of its rule, parsed from the example trading-rules reply."""
     pairs = exchange_symbol_to_pair()

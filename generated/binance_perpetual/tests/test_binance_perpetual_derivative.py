@@ -832,3 +832,15 @@ class BinancePerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetual
     def set_leverage_request_failed_mock_response(self, leverage: int) -> tuple[Any, str]:
         message = f"Leverage {leverage} is not valid."
         return _error_response(code=None, message=message, status=400), message
+
+    async def test_set_position_mode_unchanged_1_counts_as_success(self) -> None:
+        """spec perpetual.unchanged.set_position_mode[0]: the exchange's "nothing to change" error is a success."""
+        response = _error_response(
+            code=-4059,
+            message="Not modified",
+            status=400,
+        )
+        self.register_response(self.position_mode_method, self.position_mode_url, response)
+        self.assertEqual(
+            (True, ""), await self.exchange._trading_pair_position_mode_set(PositionMode.HEDGE, self.trading_pair)
+        )

@@ -83,12 +83,18 @@ class TradingPairSymbolMap(Mapping[str, str]):
     """A read-only two-way map: exchange symbol -> ``BASE-QUOTE`` trading pair, with :attr:`inverse`.
 
     It stands in for Hummingbot's ``bidict`` (not a dependency here). Duplicate trading pairs are rejected, because
-    the inverse lookup would be ambiguous.
+    the inverse lookup would be ambiguous. ``other_names`` are further names of the same pairs that messages may use
+    (Kraken's websocket says ``BTC/USD`` where REST says ``XXBTZUSD``): they are read back to the pair, but the
+    inverse gives the symbol.
     """
 
-    __slots__ = ("_forward", "_inverse")
+    __slots__ = ("_forward", "_inverse", "_lookup")
 
-    def __init__(self, symbol_to_pair: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        symbol_to_pair: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+        other_names: Mapping[str, str] | None = None,
+    ) -> None:
         items = symbol_to_pair.items() if isinstance(symbol_to_pair, Mapping) else symbol_to_pair
         forward: dict[str, str] = {}
         inverse: dict[str, str] = {}
@@ -97,8 +103,13 @@ class TradingPairSymbolMap(Mapping[str, str]):
                 raise ValueError(f"Trading pair {pair} is mapped to two exchange symbols: {inverse[pair]}, {symbol}.")
             forward[symbol] = pair
             inverse[pair] = symbol
-        self._forward = forward
+        lookup = dict(forward)
+        for name, pair in (other_names or {}).items():
+            if pair in inverse:
+                lookup.setdefault(name, pair)  # a symbol keeps its own pair
+        self._forward = forward  # iteration and length: the symbols only
         self._inverse = inverse
+        self._lookup = lookup  # reading back: the symbols and the other names
 
     @property
     def inverse(self) -> Mapping[str, str]:
@@ -106,11 +117,12 @@ class TradingPairSymbolMap(Mapping[str, str]):
         return dict(self._inverse)
 
     def __getitem__(self, symbol: str) -> str:
-        return self._forward[symbol]
+        return self._lookup[symbol]
 
     def pair_of(self, symbol: str) -> str | None:
-        """The trading pair of ``symbol``, ``None`` when unknown (one dict lookup: every market message asks)."""
-        return self._forward.get(symbol)
+        """The trading pair of ``symbol`` (or of another name of it), ``None`` when unknown (one dict lookup: every
+        market message asks)."""
+        return self._lookup.get(symbol)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._forward)
@@ -690,6 +702,18 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
             self._account_available_balances[asset] = available
         return True
 
+    def _apply_balance_event(
+        self, asset: str, total: Decimal, available: Decimal | None, sequence: int | None = None
+    ) -> bool:
+        """A balance pushed on the user stream: applied as :meth:`_apply_balance_update` applies it, unless the
+        connector has no real-time balance updates (``real_time_balance_update`` False). Then the event is ignored:
+        the available amount is the last poll corrected with the in-flight order snapshot taken at that poll and
+        the connector's own fills since (:meth:`get_available_balance`), and a value pushed in between would be
+        corrected a second time. Returns whether the event was applied."""
+        if not self._real_time_balance_update:
+            return False
+        return self._apply_balance_update(asset, total, available, sequence)
+
     @property
     def available_balances(self) -> dict[str, Decimal]:
         return {asset: self.get_available_balance(asset) for asset in self._account_available_balances}
@@ -778,12 +802,15 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                     await self._initialize_trading_pair_symbol_map()
         return self._trading_pair_symbol_map or TradingPairSymbolMap()
 
-    def _set_trading_pair_symbol_map(self, trading_pair_and_symbol_map: Mapping[str, str] | None) -> None:
-        """Install ``{exchange symbol: trading pair}`` (any mapping; None clears it)."""
+    def _set_trading_pair_symbol_map(
+        self, trading_pair_and_symbol_map: Mapping[str, str] | None, other_names: Mapping[str, str] | None = None
+    ) -> None:
+        """Install ``{exchange symbol: trading pair}`` (any mapping; None clears it), and the ``other_names``
+        messages may give the same pairs (see :class:`TradingPairSymbolMap`)."""
         if trading_pair_and_symbol_map is None:
             self._trading_pair_symbol_map = None
         else:
-            self._trading_pair_symbol_map = TradingPairSymbolMap(trading_pair_and_symbol_map)
+            self._trading_pair_symbol_map = TradingPairSymbolMap(trading_pair_and_symbol_map, other_names)
 
     async def _initialize_trading_pair_symbol_map(self) -> None:
         try:
@@ -906,11 +933,12 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     ) -> None:
         """Track a new order in PENDING_CREATE, stamped with :attr:`current_timestamp`.
 
-        ``leverage`` and ``position`` are taken from ``kwargs`` when present (perpetual connectors); other keyword
-        arguments are exchange-specific order options and are not stored on the order.
+        The order is of the tracker's ``ORDER_CLASS`` (the perpetual tracker's keeps the position action).
+        ``leverage`` (else :meth:`_new_order_leverage`) and ``position`` (or ``position_action``) are taken from
+        ``kwargs`` when present; other keyword arguments are exchange-specific order options, not stored.
         """
         self._order_tracker.start_tracking_order(
-            InFlightOrder(
+            self._order_tracker.ORDER_CLASS(
                 client_order_id=order_id,
                 exchange_order_id=exchange_order_id,
                 trading_pair=trading_pair,
@@ -919,10 +947,22 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 amount=amount,
                 price=price,
                 creation_timestamp=self.current_timestamp,
-                leverage=kwargs.get("leverage", 1),
-                position=kwargs.get("position", PositionAction.NIL),
+                leverage=kwargs.get("leverage", self._new_order_leverage(trading_pair)),
+                position=kwargs.get("position", kwargs.get("position_action", PositionAction.NIL)),
             )
         )
+
+    def _new_order_leverage(self, trading_pair: str) -> int:
+        """The leverage a new order of ``trading_pair`` is tracked with: 1 (the perpetual base: the pair's)."""
+        return 1
+
+    def _track_and_fail_order(self, reason: str, order_id: str, trading_pair: str, **order: Any) -> None:
+        """Track an order that cannot be created and fail it at once: a WARNING with ``reason``, a FAILED update and
+        a ``MarketOrderFailureEvent``. ``order`` holds :meth:`start_tracking_order`'s other arguments."""
+        self.start_tracking_order(order_id=order_id, exchange_order_id=None, trading_pair=trading_pair, **order)
+        error = ValueError(f"{reason} The order will not be created.")
+        self.logger().warning(str(error))
+        self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=error)
 
     def stop_tracking_order(self, order_id: str) -> None:
         self._order_tracker.stop_tracking_order(client_order_id=order_id)
@@ -1023,10 +1063,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         if trading_rule is None:
             # Hummingbot raises KeyError inside the background task, so the returned id is never tracked and no
             # event tells the caller; here the order is tracked and fails like any other rejected order.
-            self.start_tracking_order(
-                order_id=order_id,
-                exchange_order_id=None,
-                trading_pair=trading_pair,
+            self._track_and_fail_order(
+                f"No trading rule is known for {trading_pair}.",
+                order_id,
+                trading_pair,
                 order_type=order_type,
                 trade_type=trade_type,
                 price=price,
@@ -1034,9 +1074,6 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
                 position=position_action,
                 **kwargs,
             )
-            error = ValueError(f"No trading rule is known for {trading_pair}. The order will not be created.")
-            self.logger().warning(str(error))
-            self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=error)
             return
         if order_type.is_limit_type():
             price = self.quantize_order_price(trading_pair, price)

@@ -273,19 +273,16 @@ class PerpetualDerivativePyBase(ExchangePyBase):
     ) -> None:
         """The spot flow; an order reaching here without a valid position action is tracked and failed."""
         if position_action not in self.VALID_POSITION_ACTIONS:
-            self.start_tracking_order(
-                order_id=order_id,
-                exchange_order_id=None,
-                trading_pair=trading_pair,
+            self._track_and_fail_order(
+                f"Invalid position action {position_action}.",
+                order_id,
+                trading_pair,
                 trade_type=trade_type,
                 price=price,
                 amount=amount,
                 order_type=order_type,
-                position_action=position_action,
+                position=position_action,
             )
-            error = ValueError(f"Invalid position action {position_action}. The order will not be created.")
-            self.logger().warning(str(error))
-            self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=error)
             return
         await super()._create_order(
             trade_type, order_id, trading_pair, amount, order_type, price, position_action=position_action, **kwargs
@@ -294,34 +291,9 @@ class PerpetualDerivativePyBase(ExchangePyBase):
     async def _place_order_and_process_update(self, order: InFlightOrder, **kwargs: Any) -> str:
         return await super()._place_order_and_process_update(order, position_action=order.position, **kwargs)
 
-    def start_tracking_order(
-        self,
-        order_id: str,
-        exchange_order_id: str | None,
-        trading_pair: str,
-        trade_type: TradeType,
-        price: Decimal | None,
-        amount: Decimal,
-        order_type: OrderType,
-        position_action: PositionAction = PositionAction.NIL,
-        **kwargs: Any,
-    ) -> None:
-        """Track a new order with the pair's current leverage and the position it opens or closes."""
-        position = kwargs.get("position", position_action)
-        self._order_tracker.start_tracking_order(
-            PerpetualDerivativeInFlightOrder(
-                client_order_id=order_id,
-                exchange_order_id=exchange_order_id,
-                trading_pair=trading_pair,
-                order_type=order_type,
-                trade_type=trade_type,
-                amount=amount,
-                price=price,
-                creation_timestamp=self.current_timestamp,
-                leverage=self.get_leverage(trading_pair),
-                position=position,
-            )
-        )
+    def _new_order_leverage(self, trading_pair: str) -> int:
+        """A new order is tracked with the pair's current leverage."""
+        return self.get_leverage(trading_pair)
 
     def get_fee(  # type: ignore[override]  # Hummingbot's perpetual signature (position_action before amount)
         self,

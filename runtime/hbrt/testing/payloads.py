@@ -11,7 +11,9 @@ data; this module, shared by every connector, does the writing. Nothing here kno
 * a selector ``("=", key, values)``: the first list item that is an object whose ``key`` is one of ``values``.
 
 A leading ``"$"`` marks a path read from the message root instead of from the current ``each`` item; the step
-itself is skipped when reading and writing. ``()`` is the node itself.
+itself is skipped when reading and writing. ``()`` is the node itself. Two spellings serve keyed mappings (whose
+items are the values of an object, like Kraken's results keyed by pair or order id): an ``each`` path ending in
+:data:`VALUES` (``"$*"``) names that object, and the path ``(ITEM_KEY,)`` (``("$key",)``) is an item's key.
 
 **Writers.** A :data:`Writer` says how a mapping reads one field: ``(op, paths, value_type, inverse)``.
 
@@ -75,6 +77,10 @@ Writer: TypeAlias = tuple[str, Sequence[Path], str | None, Mapping[str, Any] | N
 Predicate: TypeAlias = tuple[Path, str, Any]
 
 ROOT: Final = "$"
+#: The path ``(ITEM_KEY,)`` is the key of the item in a keyed ``each`` object (the spec path ``$key``).
+ITEM_KEY: Final = "$key"
+#: The last step of a keyed mapping's ``each`` path: the items are the values of the object before it.
+VALUES: Final = "$*"
 #: What a predicate ``empty`` counts as empty (as the generated parsers do: 0 and false are values).
 _EMPTY_VALUES: Final[tuple[Any, ...]] = (None, "", [], {})
 DIRECT_OPS: Final = frozenset({"path", "first_nonempty"})
@@ -526,6 +532,8 @@ def build(
         for path in remove:
             delete_path(message, path)
         return message
+    if each and each[-1] == VALUES:
+        return _build_keyed(message, each[:-1], writers, records, satisfy_filter, violate_filters, invalid, remove)
     items = get_path(message, each)
     template = items[0] if isinstance(items, list) and items else {}
     built = []
@@ -541,4 +549,45 @@ def build(
     if each == ():
         return built
     set_path(message, each, built)
+    return message
+
+
+def _build_keyed(
+    message: Any,
+    at: Path,
+    writers: Mapping[str, Writer],
+    records: Sequence[Mapping[str, Any]],
+    satisfy_filter: Sequence[Predicate],
+    violate_filters: Sequence[Sequence[Predicate]],
+    invalid: Sequence[Mapping[str, Any]],
+    remove: Sequence[Path],
+) -> Any:
+    """:func:`build` for a keyed mapping: the items are the values of the object at ``at``, each under the key its
+    record gives to the field read at ``$key`` (the example's first key, numbered, when no record field is)."""
+    key_path: Path = (ITEM_KEY,)
+    key_fields = [name for name, (op, paths, _, _) in writers.items() if op in DIRECT_OPS and key_path in paths]
+    item_writers = {
+        name: (op, tuple(p for p in paths if p != key_path), value_type, inverse)
+        for name, (op, paths, value_type, inverse) in writers.items()
+        if op not in DIRECT_OPS or any(p != key_path for p in paths)
+    }
+    items = get_path(message, at) if at else message
+    first_key, template = next(iter(items.items())) if isinstance(items, dict) and items else ("item", {})
+    built: dict[str, Any] = {}
+    for index, (record, valid) in enumerate([*((r, True) for r in records), *((r, False) for r in invalid)]):
+        item = copy.deepcopy(template)
+        satisfy(item, satisfy_filter)
+        for predicates in violate_filters if valid else (*violate_filters, satisfy_filter):
+            violate(item, predicates)
+        fill_item(item, message, item_writers, record)
+        for path in remove:
+            delete_path(item, path)
+        key = next((record[name] for name in key_fields if record.get(name) is not None), None)
+        if key is not None:
+            inverse = writers[key_fields[0]][3]
+            key = inverse.get(str(key), key) if inverse else key
+        built[str(key) if key is not None else (first_key if index == 0 else f"{first_key}-{index}")] = item
+    if not at:
+        return built
+    set_path(message, at, built)
     return message

@@ -301,6 +301,16 @@ class AvailableBalanceTests(ExchangePyBaseTestCase):
         self.assertTrue(apply("BTC", Decimal("151"), Decimal("151"), sequence=9))  # equal: arrival order
         self.assertEqual(Decimal("151"), self.exchange.get_balance("BTC"))
 
+    async def test_balance_events_apply_only_with_real_time_balance_updates(self) -> None:
+        self.assertTrue(self.exchange._apply_balance_event("BTC", Decimal("15"), Decimal("10"), sequence=1))
+        self.assertEqual(Decimal("10"), self.exchange.get_available_balance("BTC"))
+        self.exchange.real_time_balance_update = False
+        await self.exchange._update_all_balances()
+        polled = (self.exchange.get_balance("BTC"), self.exchange.get_available_balance("BTC"))
+        # Without real-time updates the estimate rests on the poll; a pushed value would be corrected twice.
+        self.assertFalse(self.exchange._apply_balance_event("BTC", Decimal("99"), Decimal("98"), sequence=2))
+        self.assertEqual(polled, (self.exchange.get_balance("BTC"), self.exchange.get_available_balance("BTC")))
+
     async def test_real_time_mode_reports_polled_value(self) -> None:
         await self.exchange._update_all_balances()
         self.track("o1", TradeType.SELL, "3", "100")
