@@ -78,7 +78,8 @@ def gateway_rows(data: dict[str, Any]) -> list[Row]:
         str(ex.get("wallet")),
         "gateway.examples.balances",
     )
-    pools = {p.get("type") for p in _l(ex.get("pools")) if isinstance(p, dict)}
+    pair = data.get("example_pair")
+    pools = {p.get("type") for p in _l(ex.get("pools")) if isinstance(p, dict) and p.get("pair") == pair}
     for kind in pool_types:
         _present(
             rows,

@@ -15,8 +15,6 @@ from hbrt.data_type.common import TradeType
 from hbrt.data_type.order_book import OrderBook
 from hbrt.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 
-from bybit_perpetual import bybit_perpetual_constants as CONSTANTS
-
 # The message types, read from the enum once: reading a member off an Enum class costs more than a dict lookup
 # (about 150 ns on CPython 3.11), and the factories run once per market-data message.
 SNAPSHOT = OrderBookMessageType.SNAPSHOT
@@ -66,7 +64,7 @@ class BybitPerpetualOrderBook(OrderBook):
         cls, msg: dict[str, Any], metadata: dict[str, Any] | None = None
     ) -> OrderBookMessage:
         """A TRADE message from a public trade (mapping ``trade``)."""
-        side: TradeType = CONSTANTS.SIDE_FROM_WIRE[msg["S"]]
+        side: TradeType = {"Buy": TradeType.BUY, "Sell": TradeType.SELL}[str(msg["S"])]
         return OrderBookMessage(
             TRADE,
             {

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 from hbgen.spec.errors import Diagnostic
 from hbgen.spec.loader import LoadedDocument
@@ -106,6 +106,8 @@ class GatewayConnectorSpec:
     gateway: GatewayFacts
     type: str = "gateway"
     centralized: bool = False
+    #: The DEX logic lives in the Gateway server, so a gateway spec declares no hooks (generated headers say so).
+    ACCEPTS_HOOKS: ClassVar[bool] = False
 
     @property
     def hooks(self) -> Mapping[str, Any]:
@@ -253,7 +255,8 @@ def gateway_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:
                     ["gateway", "examples", "balances", symbol], f"{symbol} is not among examples.tokens", key=True
                 )
             )
-    pool_types = {p.get("type") for p in _l(ex.get("pools")) if isinstance(p, dict)}
+    # The generated tests read and trade the example pair's pool of each pool type.
+    pool_types = {p.get("type") for p in _l(ex.get("pools")) if isinstance(p, dict) and p.get("pair") == pair}
     for i, pool in enumerate(_l(ex.get("pools"))):
         if isinstance(pool, dict) and pool.get("type") not in types:
             out.append(
@@ -264,7 +267,8 @@ def gateway_diagnostics(doc: LoadedDocument) -> list[Diagnostic]:
             out.append(
                 doc.diag(
                     ["gateway", "trading_types"],
-                    f"trading type {kind} needs an example pool of that type in gateway.examples.pools",
+                    f"trading type {kind} needs an example pool of that type for the example pair {pair} in "
+                    "gateway.examples.pools",
                     f"add {{type: {kind}, pair: {pair}, address: ...}}; the generated tests trade and read it",
                 )
             )

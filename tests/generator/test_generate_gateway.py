@@ -79,6 +79,15 @@ def test_committed_gateway_specs_build_models() -> None:
             {"gateway.examples.pools": [{"type": "amm", "pair": "WETH-USDC", "address": "0xB4"}]},
             "trading type clmm needs",
         ),
+        (  # a pool of another pair: the generated tests read and trade the example pair's pool
+            {
+                "gateway.examples.pools": [
+                    {"type": "amm", "pair": "WETH-USDC", "address": "0xB4"},
+                    {"type": "clmm", "pair": "DAI-USDC", "address": "0x88"},
+                ]
+            },
+            "trading type clmm needs an example pool of that type for the example pair WETH-USDC",
+        ),
         ({"gateway.native_currency": "BNB"}, "gateway.native_currency: the native currency BNB is not among"),
         ({"example_pair": "WBTC-USDC"}, "example_pair: WBTC of example_pair is not among"),
         ({"gateway.examples.replies.poll.signature": "0x12"}, "a ethereum signature is 0x followed by 64 hex digits"),

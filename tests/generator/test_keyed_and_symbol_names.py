@@ -17,6 +17,7 @@ from hbrt.testing.payloads import ITEM_KEY, VALUES, build
 
 from hbgen.codegen import access, each_expr, field_expr, keyed_items_expr
 from hbgen.codegen.literals import each_literal, path_literal
+from hbgen.generator import render
 from hbgen.spec import check_text, load_spec
 from hbgen.spec.paths import parse_path
 
@@ -114,3 +115,32 @@ def test_generated_kraken_names_pairs_for_the_websockets_and_reads_them_back() -
     assert "fee_asset = fee_asset or order.quote_asset" in exchange
     parsers = (ROOT / "generated" / "kraken" / "kraken_parsers.py").read_text(encoding="utf-8")
     assert 'for key, item in message["trades"].items()' in parsers
+
+
+def _constants_module(data: dict[str, Any]) -> dict[str, Any]:
+    """The generated ``<name>_constants`` module of ``data``, rendered and executed."""
+    text = yaml.safe_dump(data, sort_keys=False)
+    model, diagnostics = check_text(text, "specs/kraken.yaml")
+    assert model is not None and not diagnostics, diagnostics
+    files = {f.path: f.content for f in render(model, ROOT / "specs" / "kraken.yaml")}
+    namespace: dict[str, Any] = {"__name__": "kraken_constants_probe"}
+    exec(compile(files["kraken_constants.py"], "kraken_constants.py", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def test_aliases_apply_both_ways_and_the_websocket_name_can_use_the_exchange_assets() -> None:
+    data = yaml.safe_load(KRAKEN)
+    data["symbols"]["websocket"] = "${exchange_base}/${exchange_quote}"
+    constants = _constants_module(data)
+    # Forwards: every exchange name of an asset reads as the client name; an asset without an alias is itself.
+    assert constants["client_asset"]("XXBT") == constants["client_asset"]("XBT") == "BTC"
+    assert constants["client_asset"]("ZUSD") == "USD" and constants["client_asset"]("COINALPHA") == "COINALPHA"
+    # Backwards: a client asset is written as the exchange's first name for it.
+    assert constants["exchange_asset"]("BTC") == "XXBT" and constants["exchange_asset"]("DOGE") == "XXDG"
+    assert constants["exchange_asset"]("COINALPHA") == "COINALPHA"
+    assert constants["websocket_symbol"]("BTC-USD", "XXBTZUSD") == "XXBT/ZUSD"
+    assert constants["websocket_symbol"]("COINALPHA-HBOT", "COINALPHAHBOT") == "COINALPHA/HBOT"
+    # The shipped spec names pairs by their client assets, and by the REST symbol when the template says so.
+    assert _constants_module(yaml.safe_load(KRAKEN))["websocket_symbol"]("BTC-USD", "XXBTZUSD") == "BTC/USD"
+    data["symbols"]["websocket"] = "${symbol}"
+    assert _constants_module(data)["websocket_symbol"]("BTC-USD", "XXBTZUSD") == "XXBTZUSD"

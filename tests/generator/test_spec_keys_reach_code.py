@@ -538,7 +538,6 @@ PROBES: dict[str, Probe] = {
             ("examples.tokens[].address", "examples.tokens.3.address", "0x6B175474E89094C44Da98b954EedeAC495271d0E"),
             ("examples.tokens[].decimals", "examples.tokens.3.decimals", 8),
             ("examples.tokens[].name", "examples.tokens.3.name", "Dai"),
-            ("examples.pools[].pair", "examples.pools.0.pair", "DAI-USDC"),
             ("examples.pools[].address", "examples.pools.0.address", "0xB4e16d0168e52d35CaCD2c6185b44281Ec28C9Dd"),
             ("examples.pools[].fee_pct", "examples.pools.0.fee_pct", 1),
             ("examples.replies.quote", "examples.replies.quote.price", 3224.9),
@@ -557,6 +556,14 @@ PROBES: dict[str, Probe] = {
     ),
     "gateway.examples.pools": Changes(
         lambda d: d["gateway"]["examples"]["pools"].append(dict(d["gateway"]["examples"]["pools"][0], address="0x1")),
+        base="uniswap",
+    ),
+    # A pool of another pair beside the example pair's ones (each pool type needs one of the example pair).
+    "gateway.examples.pools[].pair": Changes(
+        _all(
+            lambda d: d["gateway"]["examples"]["pools"].append(dict(d["gateway"]["examples"]["pools"][0])),
+            _set("gateway.examples.pools.2.pair", "DAI-USDC"),
+        ),
         base="uniswap",
     ),
     "gateway.examples.pools[].type": Changes(

@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import math
-import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator, Mapping
@@ -43,6 +42,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from hbrt.api_throttler.async_throttler import AsyncThrottler
 from hbrt.api_throttler.data_types import RateLimit
 from hbrt.connector.client_order_tracker import ClientOrderTracker
+from hbrt.connector.connector_network_base import ConnectorNetworkBase
 from hbrt.connector.utils import get_new_client_order_id
 from hbrt.data_type.cancellation_result import CancellationResult
 from hbrt.data_type.common import OrderType, PositionAction, TradeType
@@ -50,9 +50,8 @@ from hbrt.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdat
 from hbrt.data_type.trade_fee import TradeFeeBase
 from hbrt.data_type.trading_rule import TradingRule
 from hbrt.event.events import MarketEvent, OrderFilledEvent
-from hbrt.event.pubsub import PubSub
 from hbrt.logger import HummingbotLogger, get_logger
-from hbrt.network_base import NetworkBase, NetworkStatus
+from hbrt.network_base import NetworkStatus
 from hbrt.time_synchronizer import ClockSync, TimeSynchronizer
 from hbrt.web_assistant.auth import AuthBase
 from hbrt.web_assistant.connections.data_types import RESTMethod
@@ -134,7 +133,7 @@ class TradingPairSymbolMap(Mapping[str, str]):
         return f"TradingPairSymbolMap({self._forward!r})"
 
 
-class ExchangePyBase(NetworkBase, PubSub, ABC):
+class ExchangePyBase(ConnectorNetworkBase, ABC):
     """Base class of spot exchange connectors (Hummingbot's ``ExchangePyBase``, reimplemented).
 
     Subclasses must set the class attribute :attr:`web_utils` and implement the abstract members. See the module
@@ -152,8 +151,6 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     TICK_INTERVAL_LIMIT: ClassVar[float] = 60.0
     #: How long to wait after an unexpected error in a polling loop before trying again.
     ERROR_RETRY_INTERVAL: ClassVar[float] = 0.5
-    #: Cadence of the self-tick loop started by :meth:`start` (the role Hummingbot's Clock plays).
-    SELF_TICK_INTERVAL: ClassVar[float] = 1.0
     #: Seconds to wait before the one retry of a request the exchange rejected as rate limited.
     RATE_LIMITED_RETRY_DELAY: ClassVar[float] = 1.0
     #: NetworkIterator cadence (Hummingbot's connector defaults, not NetworkBase's 60 s ones).
@@ -177,13 +174,7 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         :param balance_asset_limit: ``{exchange name: {asset: max amount the bot may use}}``, as in Hummingbot.
         :param rate_limits_share_pct: share of the exchange's rate limits this connector may use, in percent.
         """
-        PubSub.__init__(self)
-        NetworkBase.__init__(
-            self,
-            check_network_interval=self.NETWORK_CHECK_INTERVAL,
-            check_network_timeout=self.NETWORK_CHECK_TIMEOUT,
-            network_error_wait_time=self.NETWORK_ERROR_WAIT_TIME,
-        )
+        super().__init__()
         if getattr(type(self), "web_utils", None) is None:
             raise TypeError(f"{type(self).__name__} must set the class attribute 'web_utils'.")
         self._balance_asset_limit: dict[str, dict[str, Decimal]] = {
@@ -217,8 +208,6 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
         self._trading_rules_polling_task: asyncio.Task[None] | None = None
         self._trading_fees_polling_task: asyncio.Task[None] | None = None
         self._lost_orders_update_task: asyncio.Task[None] | None = None
-        self._self_tick_task: asyncio.Task[None] | None = None
-        self._pending_tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------------------------------------------------
     # Logging
@@ -496,9 +485,6 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     def _set_current_timestamp(self, timestamp: float) -> None:
         self._current_timestamp = timestamp
 
-    def _time(self) -> float:
-        return time.time()
-
     async def _sleep(self, delay: float) -> None:
         """Test seam: every wait of the background loops goes through here."""
         await asyncio.sleep(delay)
@@ -575,30 +561,10 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     # ------------------------------------------------------------------------------------------------------------
     # Network lifecycle
 
-    async def start(self, self_tick: bool = True) -> None:
-        """Start the network-check loop (which starts the network once reachable) and, optionally, self-ticking.
-
-        Hummingbot's Clock calls :meth:`tick` every second; without one, pass ``self_tick=True`` (the default) and
-        the connector ticks itself with wall-clock time.
-        """
-        await super().start()
-        if self_tick and self._self_tick_task is None:
-            self._self_tick_task = asyncio.create_task(self._self_tick_loop())
-
-    async def stop(self) -> None:
-        """Stop ticking, the network-check loop and every background task, then close the HTTP session and its
-        websockets (a later :meth:`start` opens a new one)."""
-        if self._self_tick_task is not None:
-            self._self_tick_task.cancel()
-            self._self_tick_task = None
-        await super().stop()
+    async def _close_sessions(self) -> None:
+        """Close the HTTP session and its websockets (a later :meth:`start` opens a new one)."""
         if "_web_assistants_factory" in self.__dict__:
             await self._web_assistants_factory.close()
-
-    async def _self_tick_loop(self) -> None:
-        while True:
-            self.tick(self._time())
-            await self._sleep(self.SELF_TICK_INTERVAL)
 
     async def start_network(self) -> None:
         """(Re)start every background task; idempotent because it stops the previous ones first.
@@ -975,18 +941,6 @@ class ExchangePyBase(NetworkBase, PubSub, ABC):
     def restore_tracking_states(self, saved_states: dict[str, Any]) -> None:
         """Re-track persisted orders: open ones become active, failed ones lost."""
         self._order_tracker.restore_tracking_states(tracking_states=saved_states)
-
-    def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
-        """Run ``coroutine`` as a task kept referenced until done."""
-        task = asyncio.ensure_future(coroutine)
-        self._pending_tasks.add(task)
-        task.add_done_callback(self._on_spawned_task_done)
-        return task
-
-    def _on_spawned_task_done(self, task: asyncio.Task[Any]) -> None:
-        self._pending_tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self.logger().error("Unexpected error in a background order task.", exc_info=task.exception())
 
     # ------------------------------------------------------------------------------------------------------------
     # Placing orders

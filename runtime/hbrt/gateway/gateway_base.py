@@ -51,6 +51,7 @@ class GatewayBase(GatewayNetwork):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._order_tracker: ClientOrderTracker = GatewayOrderTracker(self, self.LOST_ORDER_COUNT_LIMIT)
+        self._orphans: set[str] = set()  # restored orders without a transaction hash: nothing to follow
 
     def _start_polling(self) -> None:
         super()._start_polling()
@@ -80,7 +81,22 @@ class GatewayBase(GatewayNetwork):
         return {key: order.to_json() for key, order in self.in_flight_orders.items()}
 
     def restore_tracking_states(self, saved_states: Mapping[str, Any]) -> None:
+        """Re-track saved orders: open ones (swaps, liquidity) as the shared tracker does, and **pending approvals**
+        too, so their transaction is followed to APPROVED and ``is_approval_pending`` keeps a strategy from sending a
+        second approval (Hummingbot's tracker drops them: PENDING_APPROVAL is not "open").
+
+        A restored order whose transaction hash was never learnt (the process stopped during its execute) cannot be
+        followed: it fails at the next status poll, with a message saying the transaction may have been sent.
+        Allowances themselves are on-chain state, read with ``get_allowances``; nothing about them is saved.
+        """
         self._order_tracker.restore_tracking_states(saved_states)
+        for serialized in saved_states.values():
+            order = GatewayInFlightOrder.from_json(serialized)
+            if order.is_pending_approval and order.client_order_id not in self._order_tracker.active_orders:
+                self._order_tracker.start_tracking_order(order)
+        for order in self.gateway_orders:
+            if order.client_order_id in saved_states and not order.exchange_order_id:
+                self._orphans.add(order.client_order_id)
 
     def start_tracking_order(
         self,
@@ -170,8 +186,20 @@ class GatewayBase(GatewayNetwork):
     async def update_order_status(self, tracked_orders: Iterable[GatewayInFlightOrder]) -> None:
         """Poll each order's transaction and apply each reply to the order whose hash it names.
 
-        Orders without a hash yet (their execute is still running) are skipped: their execute reply settles them.
+        Orders without a hash yet (their execute is still running) are skipped: their execute reply settles them;
+        restored ones without a hash fail (see :meth:`restore_tracking_states`).
         """
+        tracked_orders = list(tracked_orders)
+        for order in tracked_orders:
+            if order.client_order_id in self._orphans:
+                self._orphans.discard(order.client_order_id)
+                if not order.exchange_order_id:
+                    self._fail_order(
+                        order,
+                        "Restored without a transaction hash (the process stopped while sending it): it cannot be "
+                        "followed. The transaction may have been sent; check the balances.",
+                        "TransactionUnknown",
+                    )
         by_hash = {order.exchange_order_id: order for order in tracked_orders if order.exchange_order_id}
         if not by_hash:
             return

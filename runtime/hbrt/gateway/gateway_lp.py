@@ -1,8 +1,9 @@
 """``GatewayLp``: liquidity on AMM and CLMM providers, on top of swaps (Hummingbot's LP methods of ``Gateway``).
 
 Reads: the pool of a pair from Gateway's pool list, ``pool-info``, ``position-info`` and ``positions-owned``.
-Transactions: ``add_liquidity`` (CLMM ``open-position`` with a price range, AMM ``add-liquidity``) and
-``remove_liquidity`` (CLMM ``close-position`` for 100 %, ``remove-liquidity`` otherwise; AMM ``remove-liquidity``).
+Transactions: ``add_liquidity`` (CLMM ``open-position`` with a price range, or ``add-liquidity`` to a position
+given by its address; AMM ``add-liquidity``) and ``remove_liquidity`` (CLMM ``close-position`` for 100 %,
+``remove-liquidity`` otherwise; AMM ``remove-liquidity``).
 Each is tracked as a ``range-<pair>-<nonce>`` order (``TradeType.RANGE``, ``AMM_ADD``/``AMM_REMOVE``) whose
 transaction is followed like a swap's; on confirmation it completes and ``RangePositionLiquidityAdded`` or
 ``...Removed`` is emitted with the amounts the reply reported, on failure ``RangePositionUpdateFailure`` (plus the
@@ -38,12 +39,15 @@ def _decimal(data: Mapping[str, Any], key: str) -> Decimal:
 
 
 class GatewayLp(GatewaySwap):
-    """Swaps plus liquidity. ``lp_trading_type`` picks AMM or CLMM (default: the CLMM when the DEX has one)."""
+    """Swaps plus liquidity. ``lp_trading_type`` picks AMM or CLMM; by default the trading type when it has pools
+    (a ``uniswap/amm`` connector provides AMM liquidity, as in Hummingbot), else the DEX's last pool type."""
 
     def __init__(self, *args: Any, lp_trading_type: TradingType | str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         pools = [kind for kind in self.TRADING_TYPES if kind.has_pools]
-        chosen = TradingType(lp_trading_type) if lp_trading_type is not None else (pools[-1] if pools else None)
+        trading = self.trading_type
+        default = trading if trading is not None and trading.has_pools else (pools[-1] if pools else None)
+        chosen = TradingType(lp_trading_type) if lp_trading_type is not None else default
         if chosen is None or chosen not in pools:
             raise ValueError(f"{self.DEX or 'This connector'} has no {chosen.value if chosen else 'pool'} liquidity.")
         self._lp_type: TradingType = chosen
@@ -110,17 +114,24 @@ class GatewayLp(GatewaySwap):
         lower_price: Decimal | None = None,
         upper_price: Decimal | None = None,
         slippage_pct: Decimal | None = None,
+        position_address: str | None = None,
     ) -> str:
-        """Open a CLMM position over [lower_price, upper_price], or add to the AMM pool; returns the order id."""
-        if self._lp_type == TradingType.CLMM and (lower_price is None or upper_price is None):
-            raise ValueError("A CLMM position needs lower_price and upper_price.")
+        """Open a CLMM position over [lower_price, upper_price], add to the CLMM position ``position_address``, or
+        add to the AMM pool; returns the order id."""
+        clmm = self._lp_type == TradingType.CLMM
+        if clmm and position_address is None and (lower_price is None or upper_price is None):
+            raise ValueError("A CLMM position needs lower_price and upper_price (or the address of one to add to).")
+        if not clmm and position_address is not None:
+            raise ValueError("An AMM position is the wallet's share of the pool; it has no position address.")
         body: dict[str, Any] = {
             "baseTokenAmount": base_amount,
             "quoteTokenAmount": quote_amount,
             "slippagePct": slippage_pct if slippage_pct is not None else self._slippage_pct,
         }
         route = "add-liquidity"
-        if self._lp_type == TradingType.CLMM:
+        if position_address is not None:
+            body["positionAddress"] = position_address
+        elif clmm:
             route = "open-position"
             body.update({"lowerPrice": lower_price, "upperPrice": upper_price})
         return self._start_lp(trading_pair, OrderType.AMM_ADD, route, body, base_amount, lower_price, upper_price)
@@ -158,6 +169,8 @@ class GatewayLp(GatewaySwap):
             order_id, trading_pair, TradeType.RANGE, amount, None, order_type, initial_state=OrderState.OPEN
         )
         order.metadata.update({"route": route, "lower_price": lower_price, "upper_price": upper_price})
+        if body.get("positionAddress"):
+            order.metadata["positionAddress"] = body["positionAddress"]
         self._spawn(self._execute_lp(order, route, body))
         return order_id
 

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from hbrt.connector.connector_network_base import ConnectorNetworkBase
 from hbrt.connector.utils import get_tracking_nonce
 from hbrt.data_type.common import TradeType
 from hbrt.data_type.trade_fee import TokenAmount
-from hbrt.event.pubsub import PubSub
 from hbrt.gateway.common import (
     ChainTraits,
     TradingType,
@@ -37,13 +36,13 @@ from hbrt.gateway.common import (
 from hbrt.gateway.gateway_http_client import GatewayHttpClient
 from hbrt.gateway.transport import GatewayConnectionSettings
 from hbrt.logger import HummingbotLogger, get_logger
-from hbrt.network_base import NetworkBase, NetworkStatus
+from hbrt.network_base import NetworkStatus
 
 s_decimal_0 = Decimal(0)
 s_decimal_NaN = Decimal("NaN")
 
 
-class GatewayNetwork(NetworkBase, PubSub):
+class GatewayNetwork(ConnectorNetworkBase):
     """The network half of a Gateway connector. Generated connectors set the class facts below from their spec.
 
     :param network: the network (default: ``DEFAULT_NETWORK``, else the chain config's ``defaultNetwork``).
@@ -72,7 +71,6 @@ class GatewayNetwork(NetworkBase, PubSub):
     NETWORK_CHECK_INTERVAL: ClassVar[float] = 10.0
     NETWORK_CHECK_TIMEOUT: ClassVar[float] = 5.0
     NETWORK_ERROR_WAIT_TIME: ClassVar[float] = 10.0
-    SELF_TICK_INTERVAL: ClassVar[float] = 1.0
     DEFAULT_AMOUNT_QUANTUM: ClassVar[Decimal] = Decimal("1e-6")
     PRICE_QUANTUM: ClassVar[Decimal] = Decimal("1e-15")
 
@@ -89,13 +87,7 @@ class GatewayNetwork(NetworkBase, PubSub):
         gateway_settings: GatewayConnectionSettings | None = None,
         gateway_client: GatewayHttpClient | None = None,
     ) -> None:
-        PubSub.__init__(self)
-        NetworkBase.__init__(
-            self,
-            check_network_interval=self.NETWORK_CHECK_INTERVAL,
-            check_network_timeout=self.NETWORK_CHECK_TIMEOUT,
-            network_error_wait_time=self.NETWORK_ERROR_WAIT_TIME,
-        )
+        super().__init__()
         if trading_type is not None and connector_name is not None:
             raise ValueError("Pass trading_type or connector_name, not both.")
         if trading_type is not None:
@@ -133,9 +125,7 @@ class GatewayNetwork(NetworkBase, PubSub):
         self._init_task: asyncio.Task[None] | None = None
         self._status_polling_task: asyncio.Task[None] | None = None
         self._balance_polling_task: asyncio.Task[None] | None = None
-        self._self_tick_task: asyncio.Task[None] | None = None
         self._balance_update_task: asyncio.Task[None] | None = None
-        self._pending_tasks: set[asyncio.Task[Any]] = set()
 
     @classmethod
     def logger(cls) -> HummingbotLogger:
@@ -223,44 +213,16 @@ class GatewayNetwork(NetworkBase, PubSub):
         """Time of the last :meth:`tick`; wall-clock time when nothing ticks the connector."""
         return self._current_timestamp if not math.isnan(self._current_timestamp) else self._time()
 
-    def _time(self) -> float:
-        return time.time()
-
     def tick(self, timestamp: float) -> None:
         """Advance the clock; wakes the status poller once ``POLL_INTERVAL`` has passed since the last poll."""
         self._current_timestamp = timestamp
         if timestamp - self._last_poll_timestamp >= self.POLL_INTERVAL:
             self._poll_notifier.set()
 
-    async def start(self, self_tick: bool = True) -> None:
-        """Start the network check loop (which starts the network once Gateway answers) and, optionally, ticking."""
-        await super().start()
-        if self_tick and self._self_tick_task is None:
-            self._self_tick_task = asyncio.create_task(self._self_tick_loop())
-
-    async def stop(self) -> None:
-        if self._self_tick_task is not None:
-            self._self_tick_task.cancel()
-            self._self_tick_task = None
-        await super().stop()
+    async def _close_sessions(self) -> None:
+        """Let the order tasks finish, then close the Gateway client's session."""
         await asyncio.gather(*list(self._pending_tasks), return_exceptions=True)
         await self._gateway.close()
-
-    async def _self_tick_loop(self) -> None:
-        while True:
-            self.tick(self._time())
-            await asyncio.sleep(self.SELF_TICK_INTERVAL)
-
-    def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coroutine)
-        self._pending_tasks.add(task)
-        task.add_done_callback(self._on_spawned_task_done)
-        return task
-
-    def _on_spawned_task_done(self, task: asyncio.Task[Any]) -> None:
-        self._pending_tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self.logger().error("Unexpected error in a background task.", exc_info=task.exception())
 
     # ---- network lifecycle --------------------------------------------------------------------------------------
 

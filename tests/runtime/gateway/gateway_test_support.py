@@ -1,23 +1,16 @@
-"""Connectors and helpers shared by the Gateway runtime tests (they talk to a LoopbackGateway over real sockets)."""
+"""Connectors and helpers shared by the Gateway runtime tests (they talk to a LoopbackGateway over real sockets).
+
+The helpers (``wait_for``, ``listen``, ``FAST_INTERVALS``) are the shared suite's, from ``hbrt.testing.gateway``.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 
-from hbrt.event.events import MarketEvent
-from hbrt.event.pubsub import EventLogger
 from hbrt.gateway import GatewayHttpClient, GatewayLp, GatewaySwap, TradingType
-from hbrt.testing.gateway import LoopbackGateway
+from hbrt.testing.gateway import FAST_INTERVALS, LoopbackGateway, listen, wait_for
 
-FAST = {
-    "POLL_INTERVAL": 0.02,
-    "NETWORK_CHECK_INTERVAL": 0.05,
-    "NETWORK_ERROR_WAIT_TIME": 0.05,
-    "INIT_RETRY_INTERVAL": 0.05,
-    "SELF_TICK_INTERVAL": 0.02,
-}
+__all__ = ["EthereumDex", "SolanaRouter", "client_for", "listen", "wait_for"]
 
 
 class EthereumDex(GatewayLp):
@@ -27,11 +20,6 @@ class EthereumDex(GatewayLp):
     DEFAULT_NETWORK = "mainnet"
     TRADING_TYPES = (TradingType.ROUTER, TradingType.AMM, TradingType.CLMM)
     DEFAULT_TRADING_TYPE = TradingType.ROUTER
-    POLL_INTERVAL = FAST["POLL_INTERVAL"]
-    NETWORK_CHECK_INTERVAL = FAST["NETWORK_CHECK_INTERVAL"]
-    NETWORK_ERROR_WAIT_TIME = FAST["NETWORK_ERROR_WAIT_TIME"]
-    INIT_RETRY_INTERVAL = FAST["INIT_RETRY_INTERVAL"]
-    SELF_TICK_INTERVAL = FAST["SELF_TICK_INTERVAL"]
 
 
 class SolanaRouter(GatewaySwap):
@@ -41,33 +29,14 @@ class SolanaRouter(GatewaySwap):
     DEFAULT_NETWORK = "mainnet-beta"
     TRADING_TYPES = (TradingType.ROUTER,)
     DEFAULT_TRADING_TYPE = TradingType.ROUTER
-    POLL_INTERVAL = FAST["POLL_INTERVAL"]
-    NETWORK_CHECK_INTERVAL = FAST["NETWORK_CHECK_INTERVAL"]
-    NETWORK_ERROR_WAIT_TIME = FAST["NETWORK_ERROR_WAIT_TIME"]
-    INIT_RETRY_INTERVAL = FAST["INIT_RETRY_INTERVAL"]
-    SELF_TICK_INTERVAL = FAST["SELF_TICK_INTERVAL"]
+
+
+for _connector_class in (EthereumDex, SolanaRouter):  # the loops sped up for tests
+    for _name, _value in FAST_INTERVALS.items():
+        setattr(_connector_class, _name, _value)
 
 
 def client_for(gateway: LoopbackGateway, **kwargs: Any) -> GatewayHttpClient:
     """A client of ``gateway`` whose throttler does not slow tests down (the limit itself is tested apart)."""
     kwargs.setdefault("rate_limit_per_minute", 100_000)
     return GatewayHttpClient(gateway.settings(), **kwargs)
-
-
-def listen(connector: Any) -> dict[MarketEvent, EventLogger]:
-    loggers = {}
-    for tag in MarketEvent:
-        logger = EventLogger()
-        connector.add_listener(tag, logger)
-        loggers[tag] = logger
-    return loggers
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
-    """Wait until ``condition()`` holds (checked every 10 ms); fail the test after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"Timed out waiting for {what}")
-        await asyncio.sleep(0.01)

@@ -13,8 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from hbrt.data_type.common import OrderType, TradeType
 from hbrt.data_type.in_flight_order import OrderState
 from hbrt.event.events import MarketEvent
+from hbrt.gateway.gateway_in_flight_order import GatewayInFlightOrder
 from hbrt.network_base import NetworkStatus
 from hbrt.testing.gateway import LoopbackGateway
 
@@ -185,6 +187,72 @@ class EthereumEndToEndTests(_ChainCase):
         self.assertEqual([], await connector.get_user_positions())
         closes = self.gateway.calls("POST", "connectors/uniswap/clmm/close-position")
         self.assertEqual([added.position_address], [body["positionAddress"] for body in closes])
+
+    async def test_amm_connector_adds_and_removes_pool_liquidity(self) -> None:
+        # A uniswap/amm connector provides AMM liquidity (the LP type follows the trading type when it has pools).
+        amm = EthereumDex(trading_pairs=[self.pair], gateway_client=client_for(self.gateway), trading_type="amm")
+        self.addAsyncCleanup(amm.stop)
+        events = listen(amm)
+        await amm.start()
+        await wait_for(lambda: amm.ready, what="amm connector ready")
+        self.assertEqual(("uniswap/amm", "uniswap/amm"), (amm.connector_name, amm.lp_connector))
+        amm.add_liquidity(self.pair, Decimal("1"), Decimal("3224.8"))
+        await wait_for(lambda: bool(events[MarketEvent.RangePositionLiquidityAdded].event_log), what="added")
+        added = events[MarketEvent.RangePositionLiquidityAdded].event_log[0]
+        self.assertEqual(
+            ("", Decimal("1"), Decimal("3224.8")), (added.position_address, added.base_amount, added.quote_amount)
+        )
+        body = self.gateway.calls("POST", "connectors/uniswap/amm/add-liquidity")[0]
+        self.assertEqual("0xB4e16d0168e52d35CaCD2c6185b44281Ec28C9Dc", body["poolAddress"])
+        position = await amm.get_position_info(self.pair)
+        self.assertEqual((1.0, 3224.8), (position["baseTokenAmount"], position["quoteTokenAmount"]))
+        amm.remove_liquidity(self.pair, Decimal(25))
+        await wait_for(lambda: bool(events[MarketEvent.RangePositionLiquidityRemoved].event_log), what="removed")
+        removed = events[MarketEvent.RangePositionLiquidityRemoved].event_log[0]
+        self.assertEqual((Decimal("0.25"), Decimal("806.2")), (removed.base_amount, removed.quote_amount))
+        self.assertAlmostEqual(0.75, (await amm.get_position_info(self.pair))["baseTokenAmount"])
+        await wait_for(lambda: amm.get_balance("WETH") == Decimal("2.25"), what="balances after liquidity")
+
+    async def test_failed_liquidity_transaction_reports_the_update_failure(self) -> None:
+        self.gateway.plan("pending", fate="fail")
+        order_id = self.connector.add_liquidity(
+            self.pair, Decimal("1"), Decimal("3000"), Decimal("3000"), Decimal("3500")
+        )
+        await wait_for(lambda: bool(self.log(MarketEvent.RangePositionUpdateFailure)), what="update failure")
+        failure = self.log(MarketEvent.RangePositionUpdateFailure)[0]
+        self.assertEqual((order_id, "ADD"), (failure.order_id, failure.order_action))
+        self.assertEqual([order_id], [e.order_id for e in self.log(MarketEvent.OrderFailure)])
+        self.assertEqual([], self.log(MarketEvent.RangePositionLiquidityAdded))
+
+    async def test_liquidity_arguments_are_checked_before_anything_is_sent(self) -> None:
+        with self.assertRaises(ValueError):  # a new CLMM position needs its price range
+            self.connector.add_liquidity(self.pair, Decimal("1"), Decimal("3000"))
+        with self.assertRaises(ValueError):  # a CLMM position is removed by its address
+            self.connector.remove_liquidity(self.pair)
+        amm = EthereumDex(trading_pairs=[self.pair], gateway_client=client_for(self.gateway), lp_trading_type="amm")
+        with self.assertRaises(ValueError):  # an AMM position has no address
+            amm.add_liquidity(self.pair, Decimal("1"), Decimal("3000"), position_address="0xabc")
+        await amm.stop()
+        self.assertEqual([], self.gateway.calls("POST", "connectors/uniswap/clmm/open-position"))
+
+    async def test_restored_order_without_a_transaction_hash_fails(self) -> None:
+        order = GatewayInFlightOrder(
+            client_order_id="buy-WETH-USDC-1",
+            trading_pair=self.pair,
+            order_type=OrderType.AMM_SWAP,
+            trade_type=TradeType.BUY,
+            amount=Decimal("0.1"),
+            price=Decimal("3224.8"),
+            creation_timestamp=1.0,
+            initial_state=OrderState.OPEN,
+        )
+        saved = {order.client_order_id: order.to_json()}  # saved while its execute was running: no hash yet
+        self.connector.restore_tracking_states(saved)
+        await wait_for(lambda: bool(self.log(MarketEvent.OrderFailure)), what="the restored order to fail")
+        failure = self.log(MarketEvent.OrderFailure)[0]
+        self.assertEqual(("buy-WETH-USDC-1", "TransactionUnknown"), (failure.order_id, failure.error_type))
+        self.assertIn("may have been sent", failure.error_message)
+        self.assertEqual([], self.executes())
 
 
 class SolanaEndToEndTests(_ChainCase):
