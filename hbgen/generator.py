@@ -291,7 +291,16 @@ def spot_context(model: Any) -> dict[str, Any]:
         fill_mappings.append(model.endpoints[roles["fills"]].mapping)
     # A fill stating the amount alone has its fee in the asset spec fees.fill_fee_asset names, when it names one.
     fee_fields = {"fee_amount"} if model.fees is not None and model.fees.fill_fee_asset else {"fee_amount", "fee_asset"}
-    fills_report_fees = all(fee_fields <= set(model.mappings[name].fields) for name in fill_mappings if name)
+
+    def reports_fees(name: str | None) -> bool:
+        return not name or fee_fields <= set(model.mappings[name].fields)
+
+    fills_report_fees = all(reports_fees(name) for name in fill_mappings)
+    # REST fills and user-stream fills may differ (KuCoin's order pushes carry no fee; its fills endpoint does).
+    fee_sources = {
+        "rest": reports_fees(model.endpoints[roles["fills"]].mapping if roles["fills"] else None),
+        "stream": reports_fees(events["fill"][1] if events["fill"] else None),
+    }
     return {
         "predicates": predicates,
         "error_paths": error_paths,
@@ -305,6 +314,8 @@ def spot_context(model: Any) -> dict[str, Any]:
         "login_signed": login_signed,
         "login_error_paths": login_error_paths,
         "fills_report_fees": fills_report_fees,
+        "fills_report_fees_by_source": fee_sources,
+        "fill_apart": _fill_apart(events, writers),
         "status_states": _states_read(model, model.endpoints[roles["status"]].mapping if roles["status"] else None),
     }
 
@@ -356,6 +367,24 @@ def perpetual_context(model: Any) -> dict[str, Any]:
 
 #: Login message placeholders whose values come from signing (the other ones are ids, uuids, tokens).
 SIGNED_LOGIN_PLACEHOLDERS = ("signed_params", "api_key", "timestamp", "signature", "passphrase")
+
+
+def _fill_apart(events: Mapping[str, Any], writers: Mapping[str, Any]) -> bool:
+    """Whether the user stream's fills and its order states, read from one event, come in separate messages: the
+    fill's filter tests a field the order's state is read from (KuCoin: type match is a fill, type filled the final
+    state), so one message cannot carry both a fill and the final state."""
+    order, fill = events.get("order"), events.get("fill")
+    if not order or not fill or order[0] != fill[0] or order[1] not in writers or fill[1] not in writers:
+        return False
+    filter_paths = {predicate[0] for predicate in writers[fill[1]][2]}
+    state = writers[order[1]][1].get("state")
+    if state is None:
+        return False
+    op, paths, _, plans = state
+    read = set(paths)
+    if op == "cases":
+        read |= {p[0] for wanted, earlier in plans.values() for preds in (wanted, *earlier) for p in preds}
+    return bool(filter_paths & read)
 
 
 def _states_read(model: Any, mapping_name: str | None) -> frozenset[str]:

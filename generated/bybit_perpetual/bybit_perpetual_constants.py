@@ -46,10 +46,6 @@ TRADING_RULES_PATH_URL = "/v5/market/instruments-info"
 TRADING_RULES_LIMIT_ID = "market"
 LAST_PRICE_PATH_URL = "/v5/market/tickers"
 LAST_PRICE_LIMIT_ID = "market"
-# funding_info: The pair's ticker; a linear ticker carries the mark and index prices and the funding
-# rate and time.
-FUNDING_INFO_PATH_URL = "/v5/market/tickers"
-FUNDING_INFO_LIMIT_ID = "market"
 CREATE_ORDER_PATH_URL = "/v5/order/create"
 CREATE_ORDER_LIMIT_ID = "order_create"
 CANCEL_ORDER_PATH_URL = "/v5/order/cancel"
@@ -60,6 +56,10 @@ BALANCES_PATH_URL = "/v5/account/wallet-balance"
 BALANCES_LIMIT_ID = "wallet_balance"
 MY_TRADES_PATH_URL = "/v5/execution/list"
 MY_TRADES_LIMIT_ID = "execution_list"
+# funding_info: The pair's ticker; a linear ticker carries the mark and index prices and the funding
+# rate and time.
+FUNDING_INFO_PATH_URL = "/v5/market/tickers"
+FUNDING_INFO_LIMIT_ID = "market"
 # positions: The pair's positions (one in one-way mode, one per side in hedge mode), closed ones with
 # size 0.
 POSITIONS_PATH_URL = "/v5/position/list"
@@ -89,22 +89,7 @@ RATE_LIMITS: list[RateLimit] = [
             LinkedLimitWeightPair("GLOBAL_IP", 1),
         ],
     ),
-    RateLimit(
-        limit_id="order_create",
-        limit=10,
-        time_interval=1.0,
-        linked_limits=[
-            LinkedLimitWeightPair("GLOBAL_IP", 1),
-        ],
-    ),
-    RateLimit(
-        limit_id="order_cancel",
-        limit=10,
-        time_interval=1.0,
-        linked_limits=[
-            LinkedLimitWeightPair("GLOBAL_IP", 1),
-        ],
-    ),
+    # counted per account.
     RateLimit(
         limit_id="order_realtime",
         limit=50,
@@ -113,6 +98,7 @@ RATE_LIMITS: list[RateLimit] = [
             LinkedLimitWeightPair("GLOBAL_IP", 1),
         ],
     ),
+    # counted per account.
     RateLimit(
         limit_id="execution_list",
         limit=50,
@@ -121,6 +107,7 @@ RATE_LIMITS: list[RateLimit] = [
             LinkedLimitWeightPair("GLOBAL_IP", 1),
         ],
     ),
+    # counted per account.
     RateLimit(
         limit_id="wallet_balance",
         limit=50,
@@ -129,6 +116,25 @@ RATE_LIMITS: list[RateLimit] = [
             LinkedLimitWeightPair("GLOBAL_IP", 1),
         ],
     ),
+    # counted per account.
+    RateLimit(
+        limit_id="order_create",
+        limit=10,
+        time_interval=1.0,
+        linked_limits=[
+            LinkedLimitWeightPair("GLOBAL_IP", 1),
+        ],
+    ),
+    # counted per account.
+    RateLimit(
+        limit_id="order_cancel",
+        limit=10,
+        time_interval=1.0,
+        linked_limits=[
+            LinkedLimitWeightPair("GLOBAL_IP", 1),
+        ],
+    ),
+    # counted per account.
     RateLimit(
         limit_id="position_list",
         limit=50,
@@ -137,6 +143,7 @@ RATE_LIMITS: list[RateLimit] = [
             LinkedLimitWeightPair("GLOBAL_IP", 1),
         ],
     ),
+    # counted per account.
     RateLimit(
         limit_id="set_leverage",
         limit=10,
@@ -145,6 +152,7 @@ RATE_LIMITS: list[RateLimit] = [
             LinkedLimitWeightPair("GLOBAL_IP", 1),
         ],
     ),
+    # counted per account.
     RateLimit(
         limit_id="switch_mode",
         limit=10,
@@ -153,6 +161,7 @@ RATE_LIMITS: list[RateLimit] = [
             LinkedLimitWeightPair("GLOBAL_IP", 1),
         ],
     ),
+    # counted per account.
     RateLimit(
         limit_id="transaction_log",
         limit=30,
@@ -174,30 +183,30 @@ ORDER_TYPE_WIRE: dict[OrderType, str] = {
 # Time in force an order type forces on the wire (none when absent), and whether it is sent as post-only.
 ORDER_TYPE_TIME_IN_FORCE: dict[OrderType, str] = {
     OrderType.LIMIT: "GTC",
-    OrderType.LIMIT_MAKER: "GTX",
+    OrderType.LIMIT_MAKER: "POST_ONLY",
 }
 ORDER_TYPE_POST_ONLY: frozenset[OrderType] = frozenset({})
 SIDE_WIRE: dict[TradeType, str] = {
     TradeType.BUY: "Buy",
     TradeType.SELL: "Sell",
 }
-TIME_IN_FORCE: dict[str, str] = {"GTC": "GTC", "IOC": "IOC", "FOK": "FOK", "GTX": "PostOnly"}
+TIME_IN_FORCE: dict[str, str] = {"GTC": "GTC", "IOC": "IOC", "FOK": "FOK", "POST_ONLY": "PostOnly"}
 TIME_IN_FORCE_GTC = "GTC"
 TIME_IN_FORCE_IOC = "IOC"
 TIME_IN_FORCE_FOK = "FOK"
-TIME_IN_FORCE_GTX = "PostOnly"
+TIME_IN_FORCE_POST_ONLY = "PostOnly"
 ORDER_TYPE_FROM_WIRE: dict[str, OrderType] = {wire: order_type for order_type, wire in ORDER_TYPE_WIRE.items()}
 SIDE_FROM_WIRE: dict[str, TradeType] = {wire: side for side, wire in SIDE_WIRE.items()}
 
 # Exchange order status -> OrderState
 ORDER_STATE: dict[str, OrderState] = {
+    "Created": OrderState.OPEN,
     "New": OrderState.OPEN,
     "PartiallyFilled": OrderState.PARTIALLY_FILLED,
     "Filled": OrderState.FILLED,
     "Cancelled": OrderState.CANCELED,
     "PartiallyFilledCanceled": OrderState.CANCELED,
     "Rejected": OrderState.FAILED,
-    "Created": OrderState.OPEN,
     "PendingCancel": OrderState.PENDING_CANCEL,
 }
 
@@ -282,6 +291,7 @@ def error_details(payload: Any) -> tuple[Any, str | None]:
 
 ORDER_NOT_FOUND_ON_STATUS: tuple[ErrorMatcher, ...] = (
     ErrorMatcher(code=110001, message=None, message_contains=None, http_status=None),
+    ErrorMatcher(code=170213, message=None, message_contains=None, http_status=None),
 )
 
 ORDER_NOT_FOUND_ON_CANCEL: tuple[ErrorMatcher, ...] = (
@@ -293,7 +303,7 @@ TIME_SYNC: tuple[ErrorMatcher, ...] = (ErrorMatcher(code=10002, message=None, me
 
 RATE_LIMITED: tuple[ErrorMatcher, ...] = (
     ErrorMatcher(code=10006, message=None, message_contains=None, http_status=None),
-    ErrorMatcher(code=None, message=None, message_contains=None, http_status=403),
+    ErrorMatcher(code=None, message=None, message_contains="access too frequent", http_status=403),
 )
 
 UNKNOWN_EXECUTION: tuple[ErrorMatcher, ...] = ()

@@ -30,7 +30,7 @@ from hbrt.data_type.trade_fee import (
 )
 from hbrt.data_type.trading_rule import TradingRule
 from hbrt.web_assistant.connections.data_types import RESTMethod
-from hbrt.web_assistant.errors import error_facts
+from hbrt.web_assistant.errors import NoRecordError, error_facts
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 from bybit_perpetual import bybit_perpetual_constants as CONSTANTS
@@ -194,6 +194,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         return _is_error(CONSTANTS.RATE_LIMITED, request_exception)
 
     def _is_order_not_found_during_status_update_error(self, status_update_exception: Exception) -> bool:
+        if isinstance(status_update_exception, NoRecordError):
+            return True
         return _is_error(CONSTANTS.ORDER_NOT_FOUND_ON_STATUS, status_update_exception)
 
     def _is_order_not_found_during_cancelation_error(self, cancelation_exception: Exception) -> bool:
@@ -220,7 +222,6 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         time_in_force = CONSTANTS.TIME_IN_FORCE.get(time_in_force_key, time_in_force_key) if time_in_force_key else None
         order_price = None if price.is_nan() else price
         params: dict[str, Any] = {}
-        params["category"] = "linear"
         params["symbol"] = symbol
         params["side"] = CONSTANTS.SIDE_WIRE[trade_type]
         params["orderType"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
@@ -230,6 +231,7 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         if time_in_force is not None:
             params["timeInForce"] = time_in_force
         params["orderLinkId"] = order_id
+        params["category"] = "linear"
 
         # Which position the order opens or closes (spec perpetual.order_params).
         params.update(CONSTANTS.position_order_params(self.position_mode, position_action, trade_type))
@@ -256,9 +258,9 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
         symbol = await self.exchange_symbol_associated_to_pair(tracked_order.trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "linear"
         params["symbol"] = symbol
         params["orderLinkId"] = tracked_order.client_order_id
+        params["category"] = "linear"
 
         path_url = CONSTANTS.CANCEL_ORDER_PATH_URL
         response = await self._api_request(
@@ -275,9 +277,9 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
         symbol = await self.exchange_symbol_associated_to_pair(tracked_order.trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "linear"
         params["symbol"] = symbol
         params["orderLinkId"] = tracked_order.client_order_id
+        params["category"] = "linear"
 
         path_url = CONSTANTS.ORDER_STATUS_PATH_URL
         response = await self._api_request(
@@ -289,7 +291,10 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         )
         response = response["result"]  # the result inside the reply (envelope)
 
-        record = parsers.parse_order_status(response)[0]
+        records = parsers.parse_order_status(response)
+        if not records:  # a reply naming no order: the exchange does not know this one
+            raise NoRecordError(f"the order status reply names no order {tracked_order.client_order_id}")
+        record = records[0]
         return OrderUpdate(
             trading_pair=tracked_order.trading_pair,
             update_timestamp=record.timestamp if record.timestamp is not None else self.current_timestamp,
@@ -305,11 +310,11 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
             return []
         symbol = await self.exchange_symbol_associated_to_pair(order.trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "linear"
         params["symbol"] = symbol
         if order.exchange_order_id is not None:
             params["orderId"] = order.exchange_order_id
         # startTime: input start_time is not known here
+        params["category"] = "linear"
 
         path_url = CONSTANTS.MY_TRADES_PATH_URL
         response = await self._api_request(
@@ -391,11 +396,11 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         async def poll(trading_pair: str) -> None:
             symbol = await self.exchange_symbol_associated_to_pair(trading_pair)
             params: dict[str, Any] = {}
-            params["category"] = "linear"
             params["symbol"] = symbol
             # orderId: input exchange_order_id is not known here
             if start_time is not None:
                 params["startTime"] = int(start_time * 1e3)
+            params["category"] = "linear"
 
             path_url = CONSTANTS.MY_TRADES_PATH_URL
             response = await self._api_request(
@@ -496,8 +501,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
     async def _get_last_traded_price(self, trading_pair: str) -> Decimal:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair)
         params: dict[str, Any] = {}
-        params["category"] = "linear"
         params["symbol"] = symbol
+        params["category"] = "linear"
 
         path_url = CONSTANTS.LAST_PRICE_PATH_URL
         response = await self._api_request(

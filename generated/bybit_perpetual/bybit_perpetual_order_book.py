@@ -15,8 +15,6 @@ from hbrt.data_type.common import TradeType
 from hbrt.data_type.order_book import OrderBook
 from hbrt.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 
-from bybit_perpetual import bybit_perpetual_constants as CONSTANTS
-
 
 class BybitPerpetualOrderBook(OrderBook):
     """Order book of BybitPerpetual with the exchange's message factories."""
@@ -60,7 +58,7 @@ class BybitPerpetualOrderBook(OrderBook):
         cls, msg: dict[str, Any], metadata: dict[str, Any] | None = None
     ) -> OrderBookMessage:
         """A TRADE message from a public trade (mapping ``trade``)."""
-        side: TradeType = CONSTANTS.SIDE_FROM_WIRE[msg["S"]]
+        side: TradeType = {"Buy": TradeType.BUY, "Sell": TradeType.SELL}[str(msg["S"])]
         return OrderBookMessage(
             OrderBookMessageType.TRADE,
             {

@@ -66,7 +66,7 @@ class ExecutionRecord:
     fee_asset: str | None = None
     timestamp: float
     is_taker: bool
-    side: TradeType | None = None
+    side: TradeType
 
 
 def parse_execution(message: Any) -> list[ExecutionRecord]:
@@ -82,6 +82,7 @@ def parse_execution(message: Any) -> list[ExecutionRecord]:
             fee_amount=Decimal(str(item["execFee"])),
             timestamp=float(item["execTime"]) / 1e3,
             is_taker=not item["isMaker"],
+            side={"Buy": TradeType.BUY, "Sell": TradeType.SELL}[str(item["side"])],
         )
         for item in message["data"]
     ]
@@ -125,7 +126,7 @@ def parse_server_time(message: Any) -> list[ServerTimeRecord]:
     """The ``ServerTimeRecord`` records of ``message``."""
     return [
         ServerTimeRecord(
-            time=float(message["timeSecond"]),
+            time=int(message["timeNano"]) / 1_000_000_000,
         )
     ]
 
@@ -142,7 +143,7 @@ class InstrumentRecord:
 def matches_instrument(item: Any, message: Any = None) -> bool:
     """Whether the mapping's filter accepts ``item`` (``message``: the whole payload, for ``$.`` paths)."""
     message = item if message is None else message
-    return isinstance(item, dict) and item.get("contractType") == "LinearPerpetual" and item.get("status") == "Trading"
+    return isinstance(item, dict) and item.get("status") == "Trading" and item.get("contractType") == "LinearPerpetual"
 
 
 def parse_instrument(message: Any) -> list[InstrumentRecord]:
@@ -155,105 +156,6 @@ def parse_instrument(message: Any) -> list[InstrumentRecord]:
         )
         for item in message["list"]
         if matches_instrument(item, message)
-    ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TradingRuleRecord:
-    """Record of kind ``trading_rule`` read by mapping ``trading_rule``."""
-
-    symbol: str
-    min_order_size: Decimal
-    max_order_size: Decimal
-    min_price_increment: Decimal
-    min_base_amount_increment: Decimal
-    min_quote_amount_increment: Decimal | None = None
-    min_notional_size: Decimal
-    min_order_value: Decimal | None = None
-    max_price_significant_digits: Decimal | None = None
-    supports_limit_orders: bool | None = None
-    supports_market_orders: bool | None = None
-    buy_order_collateral_token: str
-    sell_order_collateral_token: str
-
-
-def matches_trading_rule(item: Any, message: Any = None) -> bool:
-    """Whether the mapping's filter accepts ``item`` (``message``: the whole payload, for ``$.`` paths)."""
-    message = item if message is None else message
-    return isinstance(item, dict) and item.get("contractType") == "LinearPerpetual" and item.get("status") == "Trading"
-
-
-def parse_trading_rule(message: Any) -> list[TradingRuleRecord]:
-    """The ``TradingRuleRecord`` records of ``message``."""
-    return [
-        TradingRuleRecord(
-            symbol=str(item["symbol"]),
-            min_order_size=Decimal(str(item["lotSizeFilter"]["minOrderQty"])),
-            max_order_size=Decimal(str(item["lotSizeFilter"]["maxOrderQty"])),
-            min_price_increment=Decimal(str(item["priceFilter"]["tickSize"])),
-            min_base_amount_increment=Decimal(str(item["lotSizeFilter"]["qtyStep"])),
-            min_notional_size=Decimal(str(item["lotSizeFilter"]["minNotionalValue"])),
-            buy_order_collateral_token=CONSTANTS.client_asset(item["settleCoin"]),
-            sell_order_collateral_token=CONSTANTS.client_asset(item["settleCoin"]),
-        )
-        for item in message["list"]
-        if matches_trading_rule(item, message)
-    ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BookRecord:
-    """Record of kind ``order_book_diff`` read by mapping ``book``."""
-
-    symbol: str
-    update_id: int
-    first_update_id: int | None = None
-    prev_update_id: int | None = None
-    bids: list[tuple[Decimal, Decimal]]
-    asks: list[tuple[Decimal, Decimal]]
-    timestamp: float
-    checksum: int | None = None
-
-
-def parse_book(message: Any) -> list[BookRecord]:
-    """The ``BookRecord`` records of ``message``."""
-    # An orderbook push; a snapshot (type snapshot) replaces the book, a delta updates it.
-    return [
-        BookRecord(
-            symbol=str(message["data"]["s"]),
-            update_id=int(message["data"]["u"]),
-            bids=[(Decimal(str(row[0])), Decimal(str(row[1]))) for row in message["data"]["b"]],
-            asks=[(Decimal(str(row[0])), Decimal(str(row[1]))) for row in message["data"]["a"]],
-            timestamp=float(message["ts"]) / 1e3,
-        )
-    ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TradeRecord:
-    """Record of kind ``trade`` read by mapping ``trade``."""
-
-    symbol: str
-    trade_id: str
-    price: Decimal
-    amount: Decimal
-    side: TradeType
-    timestamp: float
-    update_id: int | None = None
-
-
-def parse_trade(message: Any) -> list[TradeRecord]:
-    """The ``TradeRecord`` records of ``message``."""
-    return [
-        TradeRecord(
-            symbol=str(item["s"]),
-            trade_id=str(item["i"]),
-            price=Decimal(str(item["p"])),
-            amount=Decimal(str(item["v"])),
-            side=CONSTANTS.SIDE_FROM_WIRE[item["S"]],
-            timestamp=float(item["T"]) / 1e3,
-        )
-        for item in message["data"]
     ]
 
 
@@ -273,72 +175,6 @@ def parse_last_price(message: Any) -> list[LastPriceRecord]:
             price=Decimal(str(item["lastPrice"])),
         )
         for item in message["list"]
-    ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FundingInfoRecord:
-    """Record of kind ``funding_info`` read by mapping ``funding_info``."""
-
-    symbol: str
-    index_price: Decimal
-    mark_price: Decimal
-    next_funding_time: float
-    rate: Decimal
-
-
-def parse_funding_info(message: Any) -> list[FundingInfoRecord]:
-    """The ``FundingInfoRecord`` records of ``message``."""
-    return [
-        FundingInfoRecord(
-            symbol=str(item["symbol"]),
-            index_price=Decimal(str(item["indexPrice"])),
-            mark_price=Decimal(str(item["markPrice"])),
-            rate=Decimal(str(item["fundingRate"])),
-            next_funding_time=float(item["nextFundingTime"]) / 1e3,
-        )
-        for item in message["list"]
-    ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TickerFundingRecord:
-    """Record of kind ``funding_info`` read by mapping ``ticker_funding``."""
-
-    symbol: str
-    index_price: Decimal | None = None
-    mark_price: Decimal | None = None
-    next_funding_time: float | None = None
-    rate: Decimal | None = None
-
-
-def parse_ticker_funding(message: Any) -> list[TickerFundingRecord]:
-    """The ``TickerFundingRecord`` records of ``message``."""
-    # A tickers push; a delta carries only the values that changed.
-    return [
-        TickerFundingRecord(
-            symbol=str(message["data"]["symbol"]),
-            index_price=(
-                Decimal(str(raw_index_price))
-                if (raw_index_price := (message.get("data") or {}).get("indexPrice")) is not None
-                else None
-            ),
-            mark_price=(
-                Decimal(str(raw_mark_price))
-                if (raw_mark_price := (message.get("data") or {}).get("markPrice")) is not None
-                else None
-            ),
-            rate=(
-                Decimal(str(raw_rate))
-                if (raw_rate := (message.get("data") or {}).get("fundingRate")) is not None
-                else None
-            ),
-            next_funding_time=(
-                float(raw_next_funding_time) / 1e3
-                if (raw_next_funding_time := (message.get("data") or {}).get("nextFundingTime")) is not None
-                else None
-            ),
-        )
     ]
 
 
@@ -422,13 +258,13 @@ def parse_balances(message: Any) -> list[BalancesRecord]:
     return [
         BalancesRecord(
             asset=CONSTANTS.client_asset(item["coin"]),
-            total=Decimal(str(item["walletBalance"])),
             available=(
                 Decimal(str(item["walletBalance"]))
                 - Decimal(str(item["locked"]))
                 - Decimal(str(item["totalOrderIM"]))
                 - Decimal(str(item["totalPositionIM"]))
             ),
+            total=Decimal(str(item["walletBalance"])),
         )
         for item in message["list"][0]["coin"]
     ]
@@ -465,9 +301,174 @@ def parse_my_trades(message: Any) -> list[MyTradesRecord]:
             fee_amount=Decimal(str(item["execFee"])),
             timestamp=float(item["execTime"]) / 1e3,
             is_taker=not item["isMaker"],
-            side=CONSTANTS.SIDE_FROM_WIRE[item["side"]],
+            side={"Buy": TradeType.BUY, "Sell": TradeType.SELL}[str(item["side"])],
         )
         for item in message["list"]
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookRecord:
+    """Record of kind ``order_book_diff`` read by mapping ``book``."""
+
+    symbol: str
+    update_id: int
+    first_update_id: int | None = None
+    prev_update_id: int | None = None
+    bids: list[tuple[Decimal, Decimal]]
+    asks: list[tuple[Decimal, Decimal]]
+    timestamp: float
+    checksum: int | None = None
+
+
+def parse_book(message: Any) -> list[BookRecord]:
+    """The ``BookRecord`` records of ``message``."""
+    # An orderbook push; a snapshot (type snapshot) replaces the book, a delta updates it.
+    return [
+        BookRecord(
+            symbol=str(message["data"]["s"]),
+            update_id=int(message["data"]["u"]),
+            bids=[(Decimal(str(row[0])), Decimal(str(row[1]))) for row in message["data"]["b"]],
+            asks=[(Decimal(str(row[0])), Decimal(str(row[1]))) for row in message["data"]["a"]],
+            timestamp=float(message["ts"]) / 1e3,
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradeRecord:
+    """Record of kind ``trade`` read by mapping ``trade``."""
+
+    symbol: str
+    trade_id: str
+    price: Decimal
+    amount: Decimal
+    side: TradeType
+    timestamp: float
+    update_id: int | None = None
+
+
+def parse_trade(message: Any) -> list[TradeRecord]:
+    """The ``TradeRecord`` records of ``message``."""
+    return [
+        TradeRecord(
+            symbol=str(item["s"]),
+            trade_id=str(item["i"]),
+            price=Decimal(str(item["p"])),
+            amount=Decimal(str(item["v"])),
+            side={"Buy": TradeType.BUY, "Sell": TradeType.SELL}[str(item["S"])],
+            timestamp=float(item["T"]) / 1e3,
+        )
+        for item in message["data"]
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradingRuleRecord:
+    """Record of kind ``trading_rule`` read by mapping ``trading_rule``."""
+
+    symbol: str
+    min_order_size: Decimal
+    max_order_size: Decimal
+    min_price_increment: Decimal
+    min_base_amount_increment: Decimal
+    min_quote_amount_increment: Decimal | None = None
+    min_notional_size: Decimal
+    min_order_value: Decimal | None = None
+    max_price_significant_digits: Decimal | None = None
+    supports_limit_orders: bool | None = None
+    supports_market_orders: bool | None = None
+    buy_order_collateral_token: str
+    sell_order_collateral_token: str
+
+
+def matches_trading_rule(item: Any, message: Any = None) -> bool:
+    """Whether the mapping's filter accepts ``item`` (``message``: the whole payload, for ``$.`` paths)."""
+    message = item if message is None else message
+    return isinstance(item, dict) and item.get("status") == "Trading" and item.get("contractType") == "LinearPerpetual"
+
+
+def parse_trading_rule(message: Any) -> list[TradingRuleRecord]:
+    """The ``TradingRuleRecord`` records of ``message``."""
+    return [
+        TradingRuleRecord(
+            symbol=str(item["symbol"]),
+            min_order_size=Decimal(str(item["lotSizeFilter"]["minOrderQty"])),
+            max_order_size=Decimal(str(item["lotSizeFilter"]["maxOrderQty"])),
+            min_price_increment=Decimal(str(item["priceFilter"]["tickSize"])),
+            min_base_amount_increment=Decimal(str(item["lotSizeFilter"]["qtyStep"])),
+            min_notional_size=Decimal(str(item["lotSizeFilter"]["minNotionalValue"])),
+            buy_order_collateral_token=CONSTANTS.client_asset(item["settleCoin"]),
+            sell_order_collateral_token=CONSTANTS.client_asset(item["settleCoin"]),
+        )
+        for item in message["list"]
+        if matches_trading_rule(item, message)
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FundingInfoRecord:
+    """Record of kind ``funding_info`` read by mapping ``funding_info``."""
+
+    symbol: str
+    index_price: Decimal
+    mark_price: Decimal
+    next_funding_time: float
+    rate: Decimal
+
+
+def parse_funding_info(message: Any) -> list[FundingInfoRecord]:
+    """The ``FundingInfoRecord`` records of ``message``."""
+    return [
+        FundingInfoRecord(
+            symbol=str(item["symbol"]),
+            index_price=Decimal(str(item["indexPrice"])),
+            mark_price=Decimal(str(item["markPrice"])),
+            rate=Decimal(str(item["fundingRate"])),
+            next_funding_time=float(item["nextFundingTime"]) / 1e3,
+        )
+        for item in message["list"]
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TickerFundingRecord:
+    """Record of kind ``funding_info`` read by mapping ``ticker_funding``."""
+
+    symbol: str
+    index_price: Decimal | None = None
+    mark_price: Decimal | None = None
+    next_funding_time: float | None = None
+    rate: Decimal | None = None
+
+
+def parse_ticker_funding(message: Any) -> list[TickerFundingRecord]:
+    """The ``TickerFundingRecord`` records of ``message``."""
+    # A tickers push; a delta carries only the values that changed.
+    return [
+        TickerFundingRecord(
+            symbol=str(message["data"]["symbol"]),
+            index_price=(
+                Decimal(str(raw_index_price))
+                if (raw_index_price := (message.get("data") or {}).get("indexPrice")) is not None
+                else None
+            ),
+            mark_price=(
+                Decimal(str(raw_mark_price))
+                if (raw_mark_price := (message.get("data") or {}).get("markPrice")) is not None
+                else None
+            ),
+            rate=(
+                Decimal(str(raw_rate))
+                if (raw_rate := (message.get("data") or {}).get("fundingRate")) is not None
+                else None
+            ),
+            next_funding_time=(
+                float(raw_next_funding_time) / 1e3
+                if (raw_next_funding_time := (message.get("data") or {}).get("nextFundingTime")) is not None
+                else None
+            ),
+        )
     ]
 
 

@@ -26,7 +26,7 @@ DEFAULT_FEES = TradeFeeSchema(
 
 def is_exchange_information_valid(exchange_info: dict[str, Any]) -> bool:
     """Whether an instrument of the exchange's listing is active (every ``symbols.active`` rule holds)."""
-    return exchange_info.get("contractType") == "LinearPerpetual" and exchange_info.get("status") == "Trading"
+    return exchange_info.get("status") == "Trading" and exchange_info.get("contractType") == "LinearPerpetual"
 
 
 class BybitPerpetualConfigMap(ConnectorConfig):

@@ -96,5 +96,5 @@ async def get_current_server_time(
             throttler_limit_id=CONSTANTS.SERVER_TIME_LIMIT_ID,
         )
     message = message["result"]
-    seconds = float(message["timeSecond"])
+    seconds = int(message["timeNano"]) / 1_000_000_000
     return float(Decimal(str(seconds)) * 1000)

@@ -234,7 +234,9 @@ class KrakenAPIOrderBookDataSource(OrderBookTrackerDataSource):
         return await self._known(trading_pair) and await super().request_websocket_snapshot(trading_pair)
 
     def _heartbeat_request(self) -> WSRequest | None:
-        return WSJSONRequest(payload={"method": "ping", "req_id": self._next_subscribe_id})
+        request_id = self._next_subscribe_id  # every ping takes its own id from the connection's request ids
+        self._next_subscribe_id += 1
+        return WSJSONRequest(payload={"method": "ping", "req_id": request_id})
 
     def _channel_originating_message(self, event_message: Any) -> str | None:
         """The queue key of a websocket message (any JSON value: replies and pongs need not be objects), or None."""

@@ -23,7 +23,7 @@ from hbrt.data_type.in_flight_order import InFlightOrder, OrderUpdate, TradeUpda
 from hbrt.data_type.trade_fee import TokenAmount, TradeFeeBase, TradeFeeSchema, build_trade_fee
 from hbrt.data_type.trading_rule import TradingRule
 from hbrt.web_assistant.connections.data_types import RESTMethod
-from hbrt.web_assistant.errors import error_facts
+from hbrt.web_assistant.errors import NoRecordError, error_facts
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 from kraken import kraken_constants as CONSTANTS
@@ -182,6 +182,8 @@ class KrakenExchange(ExchangePyBase):
         return _is_error(CONSTANTS.RATE_LIMITED, request_exception)
 
     def _is_order_not_found_during_status_update_error(self, status_update_exception: Exception) -> bool:
+        if isinstance(status_update_exception, NoRecordError):
+            return True
         return _is_error(CONSTANTS.ORDER_NOT_FOUND_ON_STATUS, status_update_exception)
 
     def _is_order_not_found_during_cancelation_error(self, cancelation_exception: Exception) -> bool:
@@ -267,7 +269,10 @@ class KrakenExchange(ExchangePyBase):
         )
         response = response["result"]  # the result inside the reply (envelope)
 
-        record = parsers.parse_order_status(response)[0]
+        records = parsers.parse_order_status(response)
+        if not records:  # a reply naming no order: the exchange does not know this one
+            raise NoRecordError(f"the order status reply names no order {tracked_order.client_order_id}")
+        record = records[0]
         return OrderUpdate(
             trading_pair=tracked_order.trading_pair,
             update_timestamp=record.timestamp if record.timestamp is not None else self.current_timestamp,

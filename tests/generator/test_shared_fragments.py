@@ -102,3 +102,63 @@ def test_validating_a_fragment_validates_the_specs_that_include_it(tree: Path) -
     (tree / FRAGMENT).write_text("fragment: broken\nauth: {recipes: {rest: {output: hexa}}}\n", encoding="utf-8")
     result = runner.invoke(app, ["validate", FRAGMENT])
     assert result.exit_code == 2 and "[included by specs/binance.yaml:" in result.output
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The shipped Bybit connectors: spot and linear perpetual include shared/bybit_v5_trading.yaml, which includes the
+# protocol fragment shared/bybit_v5.yaml. A change to either fragment marks both packages (and no other) out of date.
+
+BYBIT_PROTOCOL = "specs/shared/bybit_v5.yaml"
+BYBIT_TRADING = "specs/shared/bybit_v5_trading.yaml"
+BYBIT_PACKAGES = ("bybit", "bybit_perpetual")
+
+
+@pytest.fixture
+def bybit_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The committed Bybit specs, fragments and packages, and KuCoin's (which includes no fragment)."""
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "specs" / "shared", root / "specs" / "shared")
+    shutil.copytree(ROOT / "specs" / "schema", root / "specs" / "schema")
+    for name in (*BYBIT_PACKAGES, "kucoin"):
+        shutil.copy(ROOT / "specs" / f"{name}.yaml", root / "specs" / f"{name}.yaml")
+        shutil.copytree(ROOT / "generated" / name, root / "generated" / name)
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_the_bybit_packages_record_both_fragments_they_are_built_from() -> None:
+    for name in BYBIT_PACKAGES:
+        manifest = json.loads((ROOT / "generated" / name / ".hbgen-manifest.json").read_text(encoding="utf-8"))
+        assert manifest["fragments"] == {
+            fragment: hashlib.sha256((ROOT / fragment).read_bytes()).hexdigest()
+            for fragment in (BYBIT_PROTOCOL, BYBIT_TRADING)
+        }
+
+
+@pytest.mark.parametrize("fragment", [BYBIT_PROTOCOL, BYBIT_TRADING])
+def test_a_changed_bybit_fragment_marks_spot_and_perpetual_out_of_date(bybit_tree: Path, fragment: str) -> None:
+    assert check_all(bybit_tree / "specs", bybit_tree / "generated") == ([], 3)
+    path = bybit_tree / fragment
+    path.write_text(path.read_text(encoding="utf-8") + "# a comment is a change too\n", encoding="utf-8")
+    drifts, _ = check_all(bybit_tree / "specs", bybit_tree / "generated")
+    assert sorted((d.connector, d.kind, d.path, d.detail) for d in drifts) == [
+        (name, "modified", ".hbgen-manifest.json", f"shared fragment {fragment} changed") for name in BYBIT_PACKAGES
+    ]  # the protocol fragment reaches both through the trading fragment; KuCoin is untouched
+    listed = runner.invoke(app, ["list"], env={"COLUMNS": "400"})
+    assert sum(f"no (shared fragment {fragment} changed" in line for line in listed.output.splitlines()) == 2
+
+
+def test_a_fact_fixed_in_the_bybit_protocol_fragment_reaches_spot_and_perpetual(bybit_tree: Path) -> None:
+    path = bybit_tree / BYBIT_PROTOCOL
+    text = path.read_text(encoding="utf-8")
+    assert text.count("name: X-BAPI-SIGN}") == 1
+    path.write_text(text.replace("name: X-BAPI-SIGN}", "name: X-BAPI-SIGNATURE}"), encoding="utf-8")
+    drifts, _ = check_all(bybit_tree / "specs", bybit_tree / "generated")
+    assert {(name, f"{name}_auth.py") for name in BYBIT_PACKAGES} <= {
+        (d.connector, d.path) for d in drifts if d.kind == "modified"
+    }, drifts
+    assert "kucoin" not in {d.connector for d in drifts}
+    assert runner.invoke(app, ["generate", *BYBIT_PACKAGES]).exit_code == 0
+    for name in BYBIT_PACKAGES:
+        assert '"X-BAPI-SIGNATURE"' in (bybit_tree / "generated" / name / f"{name}_auth.py").read_text(encoding="utf-8")
+    assert check_all(bybit_tree / "specs", bybit_tree / "generated") == ([], 3)

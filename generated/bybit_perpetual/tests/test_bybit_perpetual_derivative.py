@@ -22,6 +22,7 @@ from hbrt.data_type.trading_rule import TradingRule
 from hbrt.testing.exchange_connector_test import MockResponse, UrlLike
 from hbrt.testing.payloads import MISSING, build, get_path, holds, satisfy, set_path, violate
 from hbrt.testing.perpetual_derivative_test import AbstractPerpetualDerivativeTests
+from hbrt.web_assistant.errors import NoRecordError
 
 from bybit_perpetual import bybit_perpetual_constants as CONSTANTS
 from bybit_perpetual import bybit_perpetual_web_utils as web_utils
@@ -30,7 +31,7 @@ from bybit_perpetual.tests import examples
 
 #: Order state -> the first wire value the spec maps to it (spec ``order_states``).
 ORDER_STATE_WIRE: dict[str, str] = {
-    "OPEN": "New",
+    "OPEN": "Created",
     "PARTIALLY_FILLED": "PartiallyFilled",
     "FILLED": "Filled",
     "CANCELED": "Cancelled",
@@ -47,7 +48,7 @@ MAPPINGS: dict[str, Any] = {
             "base": ("path", (("baseCoin",),), "asset", None),
             "quote": ("path", (("quoteCoin",),), "asset", None),
         },
-        ((("contractType",), "equals", "LinearPerpetual"), (("status",), "equals", "Trading")),
+        ((("status",), "equals", "Trading"), (("contractType",), "equals", "LinearPerpetual")),
     ),
     "last_price": (
         ("list",),
@@ -66,7 +67,7 @@ MAPPINGS: dict[str, Any] = {
             "buy_order_collateral_token": ("path", (("settleCoin",),), "asset", None),
             "sell_order_collateral_token": ("path", (("settleCoin",),), "asset", None),
         },
-        ((("contractType",), "equals", "LinearPerpetual"), (("status",), "equals", "Trading")),
+        ((("status",), "equals", "Trading"), (("contractType",), "equals", "LinearPerpetual")),
     ),
     "order_ack": (
         None,
@@ -80,13 +81,13 @@ MAPPINGS: dict[str, Any] = {
         ("list", 0, "coin"),
         {
             "asset": ("path", (("coin",),), "asset", None),
-            "total": ("path", (("walletBalance",),), "decimal", None),
             "available": (
                 "difference",
                 (("walletBalance",), ("locked",), ("totalOrderIM",), ("totalPositionIM",)),
                 "decimal",
                 None,
             ),
+            "total": ("path", (("walletBalance",),), "decimal", None),
         },
         (),
     ),
@@ -106,7 +107,7 @@ MAPPINGS: dict[str, Any] = {
     ),
     "server_time": (
         None,
-        {"time": ("path", (("timeSecond",),), "timestamp_s", None)},
+        {"time": ("path", (("timeNano",),), "timestamp_ns", None)},
         (),
     ),
     "cancel_ack": (
@@ -140,7 +141,7 @@ MAPPINGS: dict[str, Any] = {
             "fee_amount": ("path", (("execFee",),), "decimal", None),
             "timestamp": ("path", (("execTime",),), "timestamp_ms", None),
             "is_taker": ("path", (("isMaker",),), None, {"False": "true", "True": "false"}),
-            "side": ("path", (("side",),), "str", {"BUY": "Buy", "SELL": "Sell"}),
+            "side": ("path", (("side",),), None, {"BUY": "Buy", "SELL": "Sell"}),
         },
         (),
     ),
@@ -167,6 +168,7 @@ MAPPINGS: dict[str, Any] = {
             "fee_amount": ("path", (("execFee",),), "decimal", None),
             "timestamp": ("path", (("execTime",),), "timestamp_ms", None),
             "is_taker": ("path", (("isMaker",),), None, {"False": "true", "True": "false"}),
+            "side": ("path", (("side",),), None, {"BUY": "Buy", "SELL": "Sell"}),
         },
         (),
     ),
@@ -242,12 +244,12 @@ ENVELOPES: dict[str, Any] = {
     "server_time": ("result",),
     "trading_rules": ("result",),
     "last_price": ("result",),
-    "funding_info": ("result",),
     "create_order": ("result",),
     "cancel_order": ("result",),
     "order_status": ("result",),
     "balances": ("result",),
     "my_trades": ("result",),
+    "funding_info": ("result",),
     "positions": ("result",),
     "funding_payments": ("result",),
     "set_leverage": ("result",),
@@ -527,6 +529,15 @@ class BybitPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDe
             status=200,
         )
 
+    async def test_a_status_reply_naming_no_order_means_the_order_is_unknown(self) -> None:
+        # The status reply is a list of orders; an empty one (Bybit's answer for an order it does not know) counts
+        # as order-not-found, like the spec's error rules.
+        order = self.track_order(1)
+        self._configure_status(order, _reply("order_status", "order_status", []), None)
+        with self.assertRaises(NoRecordError) as raised:
+            await self.exchange._request_order_status(order)
+        self.assertTrue(self.exchange._is_order_not_found_during_status_update_error(raised.exception))
+
     def _fills(self, order: InFlightOrder, price: Decimal, amount: Decimal) -> Any:
         return _reply(
             "my_trades",
@@ -609,7 +620,6 @@ class BybitPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDe
 
     def expected_order_creation_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
         fields: dict[str, Any] = {}
-        fields["category"] = "linear"
         fields["symbol"] = self.exchange_trading_pair
         fields["side"] = CONSTANTS.SIDE_WIRE[order.trade_type]
         fields["orderType"] = CONSTANTS.ORDER_TYPE_WIRE[order.order_type]
@@ -619,6 +629,7 @@ class BybitPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDe
         if order.order_type in CONSTANTS.ORDER_TYPE_TIME_IN_FORCE:
             fields["timeInForce"] = CONSTANTS.TIME_IN_FORCE[CONSTANTS.ORDER_TYPE_TIME_IN_FORCE[order.order_type]]
         fields["orderLinkId"] = order.client_order_id
+        fields["category"] = "linear"
 
         # Which position the order opens or closes (spec perpetual.order_params).
         fields.update(CONSTANTS.position_order_params(self.exchange.position_mode, order.position, order.trade_type))
@@ -626,23 +637,23 @@ class BybitPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.PerpetualDe
 
     def expected_order_cancelation_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
         fields: dict[str, Any] = {}
-        fields["category"] = "linear"
         fields["symbol"] = self.exchange_trading_pair
         fields["orderLinkId"] = order.client_order_id
+        fields["category"] = "linear"
         return fields
 
     def expected_order_status_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
         fields: dict[str, Any] = {}
-        fields["category"] = "linear"
         fields["symbol"] = self.exchange_trading_pair
         fields["orderLinkId"] = order.client_order_id
+        fields["category"] = "linear"
         return fields
 
     def expected_trades_request_fields(self, order: InFlightOrder) -> dict[str, Any]:
         fields: dict[str, Any] = {}
-        fields["category"] = "linear"
         fields["symbol"] = self.exchange_trading_pair
         fields["orderId"] = order.exchange_order_id
+        fields["category"] = "linear"
         return fields
 
     # ---- (h) user stream --------------------------------------------------------------------------------------

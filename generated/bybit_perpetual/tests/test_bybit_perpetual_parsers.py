@@ -38,7 +38,7 @@ class BybitPerpetualParsersTests(unittest.TestCase):
         message = message["result"]
         expected: list[dict[str, Any]] = [
             {
-                "time": 1688639403.0,
+                "time": 1688639403.423214,
             },
         ]
         self.assert_records(parsers.parse_server_time(message), expected)
@@ -70,20 +70,6 @@ class BybitPerpetualParsersTests(unittest.TestCase):
             },
         ]
         self.assert_records(parsers.parse_last_price(message), expected)
-
-    def test_endpoint_funding_info(self) -> None:
-        message: Any = examples.endpoint("funding_info")
-        message = message["result"]
-        expected: list[dict[str, Any]] = [
-            {
-                "symbol": "COINALPHA-HBOT",
-                "index_price": Decimal("16598.54"),
-                "mark_price": Decimal("16596.00"),
-                "rate": Decimal("-0.001034"),
-                "next_funding_time": 1672387200.0,
-            },
-        ]
-        self.assert_records(parsers.parse_funding_info(message), expected)
 
     def test_endpoint_create_order(self) -> None:
         message: Any = examples.endpoint("create_order")
@@ -156,6 +142,20 @@ class BybitPerpetualParsersTests(unittest.TestCase):
             },
         ]
         self.assert_records(parsers.parse_my_trades(message), expected)
+
+    def test_endpoint_funding_info(self) -> None:
+        message: Any = examples.endpoint("funding_info")
+        message = message["result"]
+        expected: list[dict[str, Any]] = [
+            {
+                "symbol": "COINALPHA-HBOT",
+                "index_price": Decimal("16598.54"),
+                "mark_price": Decimal("16596.00"),
+                "rate": Decimal("-0.001034"),
+                "next_funding_time": 1672387200.0,
+            },
+        ]
+        self.assert_records(parsers.parse_funding_info(message), expected)
 
     def test_endpoint_positions(self) -> None:
         message: Any = examples.endpoint("positions")

@@ -17,6 +17,7 @@ from hbrt.data_type.trade_fee import AddedToCostTradeFee, TokenAmount, TradeFeeB
 from hbrt.data_type.trading_rule import TradingRule
 from hbrt.testing.exchange_connector_test import AbstractExchangeConnectorTests, MockResponse, UrlLike
 from hbrt.testing.payloads import MISSING, build, get_path, holds, satisfy, set_path, violate
+from hbrt.web_assistant.errors import NoRecordError
 
 from kraken import kraken_constants as CONSTANTS
 from kraken import kraken_web_utils as web_utils
@@ -403,6 +404,15 @@ class KrakenExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests)
             message="Unknown order",
             status=200,
         )
+
+    async def test_a_status_reply_naming_no_order_means_the_order_is_unknown(self) -> None:
+        # The status reply is a list of orders; an empty one (Bybit's answer for an order it does not know) counts
+        # as order-not-found, like the spec's error rules.
+        order = self.track_order(1)
+        self._configure_status(order, _reply("order_status", "order_status", []), None)
+        with self.assertRaises(NoRecordError) as raised:
+            await self.exchange._request_order_status(order)
+        self.assertTrue(self.exchange._is_order_not_found_during_status_update_error(raised.exception))
 
     def _fills(self, order: InFlightOrder, price: Decimal, amount: Decimal) -> Any:
         return _reply(

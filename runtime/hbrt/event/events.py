@@ -32,6 +32,7 @@ class MarketEvent(Enum):
     RangePositionLiquidityAdded = 300
     RangePositionLiquidityRemoved = 301
     RangePositionUpdateFailure = 303
+    RangePositionFeeCollected = 304
 
 
 class OrderBookEvent(Enum):
@@ -246,8 +247,22 @@ class RangePositionLiquidityRemovedEvent:
 
 
 @dataclass
+class RangePositionFeeCollectedEvent:
+    """The fees a CLMM position earned went to the wallet; amounts are what the transaction collected."""
+
+    timestamp: float
+    order_id: str
+    exchange_order_id: str
+    trading_pair: str
+    position_address: str
+    trade_fee: TradeFeeBase
+    base_fee_amount: Decimal = Decimal(0)
+    quote_fee_amount: Decimal = Decimal(0)
+
+
+@dataclass
 class RangePositionUpdateFailureEvent:
-    """A liquidity transaction failed; ``order_action`` is ``ADD`` or ``REMOVE``."""
+    """A liquidity transaction failed; ``order_action`` is ``ADD``, ``REMOVE`` or ``COLLECT`` (fees)."""
 
     timestamp: float
     order_id: str

@@ -3,11 +3,11 @@
 Reads: the pool of a pair from Gateway's pool list, ``pool-info``, ``position-info`` and ``positions-owned``.
 Transactions: ``add_liquidity`` (CLMM ``open-position`` with a price range, or ``add-liquidity`` to a position
 given by its address; AMM ``add-liquidity``) and ``remove_liquidity`` (CLMM ``close-position`` for 100 %,
-``remove-liquidity`` otherwise; AMM ``remove-liquidity``).
+``remove-liquidity`` otherwise; AMM ``remove-liquidity``) and ``collect_fees`` (CLMM ``collect-fees``).
 Each is tracked as a ``range-<pair>-<nonce>`` order (``TradeType.RANGE``, ``AMM_ADD``/``AMM_REMOVE``) whose
 transaction is followed like a swap's; on confirmation it completes and ``RangePositionLiquidityAdded`` or
-``...Removed`` is emitted with the amounts the reply reported, on failure ``RangePositionUpdateFailure`` (plus the
-order failure). A liquidity transaction is sent once, never retried.
+``...Removed`` (``RangePositionFeeCollected`` for fees) is emitted with the amounts the reply reported, on failure
+``RangePositionUpdateFailure`` (plus the order failure). A liquidity transaction is sent once, never retried.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from hbrt.data_type.common import OrderType, TradeType
 from hbrt.data_type.in_flight_order import OrderState
 from hbrt.event.events import (
     MarketEvent,
+    RangePositionFeeCollectedEvent,
     RangePositionLiquidityAddedEvent,
     RangePositionLiquidityRemovedEvent,
     RangePositionUpdateFailureEvent,
@@ -31,6 +32,8 @@ from hbrt.gateway.gateway_swap import GatewaySwap, _error_type
 
 _ADDED = ("baseTokenAmountAdded", "quoteTokenAmountAdded")
 _REMOVED = ("baseTokenAmountRemoved", "quoteTokenAmountRemoved")
+_COLLECTED = ("baseFeeAmountCollected", "quoteFeeAmountCollected")
+_COLLECT_ROUTE = "collect-fees"
 
 
 def _decimal(data: Mapping[str, Any], key: str) -> Decimal:
@@ -154,6 +157,14 @@ class GatewayLp(GatewaySwap):
             body["percentageToRemove"] = percentage
         return self._start_lp(trading_pair, OrderType.AMM_REMOVE, route, body, Decimal(0), None, None)
 
+    def collect_fees(self, trading_pair: str, position_address: str) -> str:
+        """Collect the fees the CLMM position ``position_address`` earned; returns the order id. (An AMM position's
+        fees stay in the pool and come out with the liquidity.)"""
+        if self._lp_type != TradingType.CLMM:
+            raise ValueError("collect-fees exists for CLMM positions only; AMM fees come out with the liquidity.")
+        body = {"positionAddress": position_address}
+        return self._start_lp(trading_pair, OrderType.AMM_REMOVE, _COLLECT_ROUTE, body, Decimal(0), None, None)
+
     def _start_lp(
         self,
         trading_pair: str,
@@ -212,9 +223,15 @@ class GatewayLp(GatewaySwap):
         now = self.current_timestamp
         tx_hash = str(order.exchange_order_id)
         position = str(metadata.get("positionAddress") or "")
-        if order.order_type == OrderType.AMM_ADD:
+        if metadata.get("route") == _COLLECT_ROUTE:
+            base, quote = (_decimal(metadata, key) for key in _COLLECTED)
+            event: Any = RangePositionFeeCollectedEvent(
+                now, order.client_order_id, tx_hash, order.trading_pair, position, trade_fee, base, quote
+            )
+            tag = MarketEvent.RangePositionFeeCollected
+        elif order.order_type == OrderType.AMM_ADD:
             base, quote = (_decimal(metadata, key) for key in _ADDED)
-            event: Any = RangePositionLiquidityAddedEvent(
+            event = RangePositionLiquidityAddedEvent(
                 now,
                 order.client_order_id,
                 tx_hash,
@@ -256,6 +273,8 @@ class GatewayLp(GatewaySwap):
 
     def _emit_lp_failure(self, order: GatewayInFlightOrder) -> None:
         action = "ADD" if order.order_type == OrderType.AMM_ADD else "REMOVE"
+        if order.metadata.get("route") == _COLLECT_ROUTE:
+            action = "COLLECT"
         self.trigger_event(
             MarketEvent.RangePositionUpdateFailure,
             RangePositionUpdateFailureEvent(self.current_timestamp, order.client_order_id, action),

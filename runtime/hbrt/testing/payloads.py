@@ -495,6 +495,22 @@ def _write_case(item: Any, root: Any, name: str, value: Any, plans: Mapping[str,
     satisfy_all()
 
 
+def _whole_message_value(message: Any, writers: Mapping[str, Writer], records: Sequence[Mapping[str, Any]]) -> Any:
+    """The value that replaces the whole message when a field is the message itself (a path of no steps, ``$``:
+    KuCoin's server time is the bare number inside its envelope), or :data:`MISSING` when no field is."""
+    for name, (op, paths, value_type, inverse) in writers.items():
+        if op not in DIRECT_OPS or not any(not _steps(path) for path in paths):
+            continue
+        values = [record[name] for record in records if record.get(name) is not None]
+        if not values:
+            continue
+        if len(records) != 1 or any(_steps(path) for path in paths) or len(writers) > 1:
+            raise PayloadError(f"field {name!r} is the whole message, which then carries nothing else")
+        raw = inverse.get(str(values[0]), values[0]) if inverse else values[0]
+        return encode(raw, value_type, message)
+    return MISSING
+
+
 def build(
     example: Any,
     each: Path | None,
@@ -524,6 +540,9 @@ def build(
     if each is None:
         if invalid:
             raise PayloadError("invalid records need a list of items (each), but the message is one record")
+        whole = _whole_message_value(message, writers, records)
+        if whole is not MISSING:
+            return whole
         for record in records:
             satisfy(message, satisfy_filter)
             for predicates in violate_filters:

@@ -22,6 +22,7 @@ MAX_BODY_IN_MESSAGE = 4096
 __all__ = [
     "REDACTED",
     "ErrorFacts",
+    "NoRecordError",
     "RESTRequestError",
     "error_facts",
     "error_reply",
@@ -294,3 +295,8 @@ def error_facts(error: BaseException, details: ErrorDetails) -> ErrorFacts:
         if message is None:
             message = body
     return ErrorFacts(code, message, status)
+
+
+class NoRecordError(LookupError):
+    """A successful reply that should carry the record asked for carries none (Bybit answers an order status query
+    for an order it does not know with an empty list): the exchange does not know the thing asked about."""

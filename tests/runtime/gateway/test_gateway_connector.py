@@ -188,6 +188,19 @@ class EthereumEndToEndTests(_ChainCase):
         closes = self.gateway.calls("POST", "connectors/uniswap/clmm/close-position")
         self.assertEqual([added.position_address], [body["positionAddress"] for body in closes])
 
+    async def test_reverted_swap_is_filled_then_balances_show_the_truth(self) -> None:
+        # The known limit (docs/runtime.md): Gateway's Ethereum poll says txStatus 1 for a mined transaction whatever
+        # its receipt status, and carries no receipt, so a swap that reverts after a pending execute is filled at
+        # the quoted amounts. The balance refresh after it settles shows that only the gas left the wallet.
+        self.gateway.plan("pending", fate="revert", polls=1)
+        order_id = self.connector.sell(self.pair, Decimal("0.5"))
+        await self.wait_done(order_id)
+        self.assertEqual([order_id], [e.order_id for e in self.log(MarketEvent.OrderFilled)])
+        await wait_for(lambda: self.connector.get_balance("ETH") == Decimal("2") - Decimal("0.00081"), what="gas")
+        self.assertEqual(
+            (Decimal("3"), Decimal("10000")), (self.connector.get_balance("WETH"), self.connector.get_balance("USDC"))
+        )
+
     async def test_amm_connector_adds_and_removes_pool_liquidity(self) -> None:
         # A uniswap/amm connector provides AMM liquidity (the LP type follows the trading type when it has pools).
         amm = EthereumDex(trading_pairs=[self.pair], gateway_client=client_for(self.gateway), trading_type="amm")
@@ -224,6 +237,13 @@ class EthereumEndToEndTests(_ChainCase):
         self.assertEqual([order_id], [e.order_id for e in self.log(MarketEvent.OrderFailure)])
         self.assertEqual([], self.log(MarketEvent.RangePositionLiquidityAdded))
 
+    async def test_fees_of_a_closed_position_cannot_be_collected(self) -> None:
+        order_id = self.connector.collect_fees(self.pair, "0x" + "ab" * 20)  # Gateway answers 404: no such position
+        await wait_for(lambda: bool(self.log(MarketEvent.RangePositionUpdateFailure)), what="update failure")
+        failure = self.log(MarketEvent.RangePositionUpdateFailure)[0]
+        self.assertEqual((order_id, "COLLECT"), (failure.order_id, failure.order_action))
+        self.assertEqual([], self.log(MarketEvent.RangePositionFeeCollected))
+
     async def test_liquidity_arguments_are_checked_before_anything_is_sent(self) -> None:
         with self.assertRaises(ValueError):  # a new CLMM position needs its price range
             self.connector.add_liquidity(self.pair, Decimal("1"), Decimal("3000"))
@@ -232,6 +252,8 @@ class EthereumEndToEndTests(_ChainCase):
         amm = EthereumDex(trading_pairs=[self.pair], gateway_client=client_for(self.gateway), lp_trading_type="amm")
         with self.assertRaises(ValueError):  # an AMM position has no address
             amm.add_liquidity(self.pair, Decimal("1"), Decimal("3000"), position_address="0xabc")
+        with self.assertRaises(ValueError):  # AMM fees come out with the liquidity
+            amm.collect_fees(self.pair, "0xabc")
         await amm.stop()
         self.assertEqual([], self.gateway.calls("POST", "connectors/uniswap/clmm/open-position"))
 
@@ -315,6 +337,13 @@ class SolanaEndToEndTests(_ChainCase):
         await wait_for(lambda: self.connector.network_status == NetworkStatus.CONNECTED, what="connected again")
         await self.connector.wait_until_initialized(5)
         self.assertTrue(self.connector.ready)
+
+    async def test_reverted_swap_fails_the_order(self) -> None:
+        self.gateway.plan("pending", fate="revert", polls=1)  # Solana's poll reports the error (meta.err) as -1
+        order_id = self.connector.sell(self.pair, Decimal("1"))
+        await self.wait_done(order_id)
+        self.assertEqual([order_id], [e.order_id for e in self.log(MarketEvent.TransactionFailure)])
+        self.assertEqual([], self.log(MarketEvent.OrderFilled))
 
     async def test_no_allowances_on_solana(self) -> None:
         with self.assertRaises(ValueError):

@@ -629,3 +629,11 @@ def test_a_cases_writer_makes_the_case_of_the_value_the_first_to_hold(state: str
 def test_a_cases_writer_refuses_a_value_no_case_gives() -> None:
     with pytest.raises(PayloadError, match="no case gives 'FAILED'"):
         fill_item({}, {}, {"state": STATE_CASES}, {"state": "FAILED"})
+
+
+def test_a_field_that_is_the_whole_message_replaces_it() -> None:
+    # KuCoin's server time is the bare number inside its envelope ({"code": "200000", "data": 1546837113087}).
+    writers: dict[str, Writer] = {"time": ("path", (("$",),), "timestamp_ms", None)}
+    assert build(1546837113087, None, writers, [{"time": 1640000000.5}]) == 1640000000500
+    with pytest.raises(PayloadError, match="is the whole message"):
+        build(1, None, writers, [{"time": 1.0}, {"time": 2.0}])

@@ -2,7 +2,11 @@
 (assigning the endpoint and the ping interval), greets every connection, answers JSON pings and records what each
 connection received. Both the private user stream and the public order book data source are exercised: the
 greeting is awaited before anything is sent, JSON pings follow the server's interval (not the class default), every
-connection uses a fresh token, and a token's lifetime renews the connection before it lapses."""
+connection uses a fresh token and connectId, and a token's lifetime renews the connection before it lapses.
+
+The runtime classes are exercised twice: through minimal hand-written subclasses, and through the generated KuCoin
+package (generated/kucoin, from specs/kucoin.yaml) pointed at the server, so what the spec states is what the
+package does on a real socket."""
 
 from __future__ import annotations
 
@@ -12,17 +16,24 @@ import time
 import unittest
 from collections.abc import Mapping
 from typing import Any
+from unittest import mock
 
 from aiohttp import WSMsgType, web
 from hbrt.api_throttler.async_throttler import AsyncThrottler
 from hbrt.api_throttler.data_types import RateLimit
 from hbrt.connector.rest_token import RestTokenOrderBookTrackerDataSource, TokenSession, TokenSessions
 from hbrt.connector.user_stream_styles import RestTokenUserStreamDataSource
+from hbrt.time_synchronizer import TimeSynchronizer
 from hbrt.web_assistant.connections.data_types import RESTMethod, WSJSONRequest, WSRequest
 from hbrt.web_assistant.reconnect import ExponentialBackoff
 from hbrt.web_assistant.upkeep import NotReadyError, wait_until_ready
 from hbrt.web_assistant.web_assistants_factory import WebAssistantsFactory
 from hbrt.web_assistant.ws_assistant import WSAssistant
+from kucoin import kucoin_constants as KUCOIN
+from kucoin import kucoin_web_utils
+from kucoin.kucoin_api_order_book_data_source import KucoinAPIOrderBookDataSource
+from kucoin.kucoin_api_user_stream_data_source import KucoinAPIUserStreamDataSource
+from kucoin.kucoin_auth import KucoinAuth
 
 PING_MS = 100  # what the server asks for; the data sources' own default is 30 s
 
@@ -45,6 +56,7 @@ class KucoinLikeServer:
         self.greet = greet
         self.lifetime_s = lifetime_s
         self.minted: list[str] = []
+        self.mint_headers: list[tuple[str, dict[str, str]]] = []  # (path, headers) of every token request
         self.connections: list[Connection] = []
         self.sockets: list[web.WebSocketResponse] = []
         self.runner: web.AppRunner | None = None
@@ -71,6 +83,7 @@ class KucoinLikeServer:
     async def bullet(self, request: web.Request) -> web.Response:
         token = f"tok-{len(self.minted) + 1}"
         self.minted.append(token)
+        self.mint_headers.append((request.path, dict(request.headers)))
         server = {"endpoint": f"ws://{self.base}/endpoint", "encrypt": False, "protocol": "websocket"}
         server |= {"pingInterval": PING_MS, "pingTimeout": 10000}
         data: dict[str, Any] = {"token": token, "instanceServers": [server]}
@@ -366,6 +379,134 @@ class TokenSessionsTests(unittest.IsolatedAsyncioTestCase):
 
         with self.assertRaisesRegex(NotReadyError, "token is invalid"):
             await wait_until_ready(Socket(), is_welcome, 0.05)  # type: ignore[arg-type]
+
+
+class SymbolsAsPairs:
+    """The connector surface a public data source uses, with exchange symbols equal to trading pairs."""
+
+    async def exchange_symbol_associated_to_pair(self, trading_pair: str) -> str:
+        return trading_pair
+
+    async def trading_pair_associated_to_exchange_symbol(self, symbol: str) -> str:
+        return symbol
+
+    async def get_last_traded_prices(self, trading_pairs: list[str]) -> dict[str, float]:
+        return {}
+
+
+def topics(connection: Connection) -> list[str]:
+    return [m["topic"] for m in connection.received if m.get("type") == "subscribe"]
+
+
+def ping_ids(connection: Connection) -> list[Any]:
+    return [m["id"] for m in connection.received if m.get("type") == "ping"]
+
+
+class GeneratedKucoinLoopbackTests(unittest.IsolatedAsyncioTestCase):
+    """generated/kucoin's data sources, as generated, on a loopback domain: both sockets mint their token over REST
+    (the private one signed), await the welcome, ping at the server's interval, and reconnect with a new token and
+    connectId."""
+
+    async def asyncSetUp(self) -> None:
+        self.server = KucoinLikeServer()
+        await self.server.start()
+        self.enterContext(mock.patch.dict(KUCOIN.REST_URLS, {"loopback": f"http://{self.server.base}"}))
+        unused = {"public": "ws://127.0.0.1:9/unused", "private": "ws://127.0.0.1:9/unused"}  # the reply assigns
+        self.enterContext(mock.patch.dict(KUCOIN.WSS_URLS, {"loopback": unused}))
+        clock = TimeSynchronizer()
+        clock.add_time_offset_ms_sample(0)
+        self.auth = KucoinAuth(api_key="key", secret_key="secret", time_provider=clock, passphrase="phrase")
+        self.factory = WebAssistantsFactory(throttler=kucoin_web_utils.create_throttler(), auth=self.auth)
+        self.tasks: list[asyncio.Task[Any]] = []
+
+    async def asyncTearDown(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.factory.close()
+        await self.server.stop()
+
+    def private_stream(self) -> KucoinAPIUserStreamDataSource:
+        ds = KucoinAPIUserStreamDataSource(
+            auth=self.auth, trading_pairs=["BTC-USDT"], connector=None, api_factory=self.factory, domain="loopback"
+        )
+        ds._reconnect_backoff = ExponentialBackoff(initial=0.01, maximum=0.02)
+        return ds
+
+    async def test_private_socket(self) -> None:
+        ds = self.private_stream()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.tasks.append(asyncio.create_task(ds.listen_for_user_stream(queue)))
+        try:
+            self.assertEqual({"connection": 1}, (await asyncio.wait_for(queue.get(), 5))["data"])
+            path, headers = self.server.mint_headers[0]
+            self.assertEqual("/api/v1/bullet-private", path)
+            self.assertIn("KC-API-SIGN", headers)
+            self.assertEqual("2", headers["KC-API-KEY-VERSION"])
+            self.assertNotIn(headers["KC-API-PASSPHRASE"], ("", "phrase"))  # sent HMAC-signed, never in clear
+            first = self.server.connections[0]
+            self.assertEqual([], first.before_welcome)
+            self.assertEqual(["/spotMarket/tradeOrdersV2", "/account/balance"], topics(first))
+            await until(lambda: len(first.pings) >= 4)
+            self.assertLess(spacing(first.pings), 1.0)  # the reply's 100 ms, not the spec's 18 s
+            self.assertEqual(0.1, ds._ping_interval())
+            self.assertEqual(len(ping_ids(first)), len(set(ping_ids(first))), "every ping has its own id")
+
+            await self.server.drop(0)
+            while (await asyncio.wait_for(queue.get(), 5))["data"] != {"connection": 2}:
+                pass  # the first connection's pushes (one per subscription)
+            second = self.server.connections[1]
+            self.assertEqual(["tok-1", "tok-2"], [c.token for c in self.server.connections])
+            self.assertNotEqual(first.connect_id, second.connect_id)
+            self.assertEqual([], second.before_welcome)
+            self.assertEqual(["/spotMarket/tradeOrdersV2", "/account/balance"], topics(second))
+        finally:
+            await ds.stop()
+
+    async def test_private_socket_renewed_within_the_token_lifetime(self) -> None:
+        self.assertEqual(86400.0, KucoinAPIUserStreamDataSource.TOKEN_LIFETIME)  # the spec's 24 hours, shortened:
+        with mock.patch.object(KucoinAPIUserStreamDataSource, "TOKEN_LIFETIME", 0.6):
+            ds = self.private_stream()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        started = time.monotonic()
+        self.tasks.append(asyncio.create_task(ds.listen_for_user_stream(queue)))
+        try:
+            await until(lambda: len(self.server.connections) >= 2 and bool(topics(self.server.connections[1])))
+            self.assertGreater(time.monotonic() - started, 0.4)
+            self.assertTrue(self.server.connections[0].closed_by_client)
+            self.assertEqual(["tok-1", "tok-2"], [c.token for c in self.server.connections[:2]])
+        finally:
+            await ds.stop()
+
+    async def test_public_socket(self) -> None:
+        ds = KucoinAPIOrderBookDataSource(
+            trading_pairs=["COINALPHA-HBOT"],
+            connector=SymbolsAsPairs(),  # type: ignore[arg-type]
+            api_factory=self.factory,
+            domain="loopback",
+        )
+        ds._reconnect_backoff = ExponentialBackoff(initial=0.01, maximum=0.02)
+        self.tasks.append(asyncio.create_task(ds.listen_for_subscriptions()))
+        expected = ["/market/match:COINALPHA-HBOT", "/market/level2:COINALPHA-HBOT"]
+        await until(lambda: len(self.server.connections) == 1 and len(topics(self.server.connections[0])) == 2)
+        path, headers = self.server.mint_headers[0]
+        self.assertEqual("/api/v1/bullet-public", path)
+        self.assertNotIn("KC-API-SIGN", headers)
+        first = self.server.connections[0]
+        self.assertEqual([], first.before_welcome)
+        self.assertEqual(expected, topics(first))
+        await until(lambda: len(first.pings) >= 4)
+        self.assertLess(spacing(first.pings), 1.0)
+        self.assertEqual(0.1, ds._heartbeat_interval())
+        self.assertEqual(len(ping_ids(first)), len(set(ping_ids(first))), "every ping has its own id")
+
+        await self.server.drop(0)
+        await until(lambda: len(self.server.connections) == 2 and len(topics(self.server.connections[1])) == 2)
+        second = self.server.connections[1]
+        self.assertEqual(["tok-1", "tok-2"], [c.token for c in self.server.connections])
+        self.assertNotEqual(first.connect_id, second.connect_id)
+        self.assertEqual([], second.before_welcome)
+        self.assertEqual(expected, topics(second))
 
 
 if __name__ == "__main__":

@@ -354,7 +354,7 @@ class GatewayConnectorTests:
             position = await connector.get_position_info(self.pair)
             self.assertAlmostEqual(float(self.AMOUNT) * 0.6, position["baseTokenAmount"])
 
-        async def test_clmm_position_opened_added_to_and_closed(self) -> None:
+        async def test_clmm_position_opened_added_to_fees_collected_and_closed(self) -> None:
             connector = await self.lp_connector(TradingType.CLMM)
             low, high = self.price * Decimal("0.9"), self.price * Decimal("1.1")
             connector.add_liquidity(self.pair, self.AMOUNT, self.AMOUNT * self.price, low, high)
@@ -366,6 +366,26 @@ class GatewayConnectorTests:
             self.assertEqual(address, self.log(MarketEvent.RangePositionLiquidityAdded)[1].position_address)
             info = await connector.get_position_info(position_address=address)
             self.assertEqual(float(2 * self.AMOUNT), info["baseTokenAmount"])
+            base_fee, quote_fee = self.AMOUNT / 100, self.AMOUNT * self.price / 100
+            self.gateway.world.accrue_fees(address, base_fee, quote_fee)  # the position earns trading fees
+            before = connector.get_balance(self.base)
+            connector.collect_fees(self.pair, address)
+            await wait_for(lambda: bool(self.log(MarketEvent.RangePositionFeeCollected)), "fees collected")
+            collected = self.log(MarketEvent.RangePositionFeeCollected)[0]
+            self.assertEqual(
+                (address, base_fee, quote_fee),
+                (collected.position_address, collected.base_fee_amount, collected.quote_fee_amount),
+            )
+            self.assertEqual([(self.native, self.examples.GAS_FEE)], self.fees(collected))
+            gas = self.examples.GAS_FEE if self.base == self.native else Decimal(0)
+            await wait_for(
+                lambda: connector.get_balance(self.base) == before + base_fee - gas, "the fees in the wallet"
+            )
+            info = await connector.get_position_info(position_address=address)
+            self.assertEqual(
+                (0.0, 0.0, float(2 * self.AMOUNT)),
+                (info["baseFeeAmount"], info["quoteFeeAmount"], info["baseTokenAmount"]),
+            )
             connector.remove_liquidity(self.pair, position_address=address)
             await wait_for(lambda: bool(self.log(MarketEvent.RangePositionLiquidityRemoved)), "position closed")
             self.assertEqual(2 * self.AMOUNT, self.log(MarketEvent.RangePositionLiquidityRemoved)[0].base_amount)

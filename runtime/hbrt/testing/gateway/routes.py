@@ -449,7 +449,13 @@ class Routes:
                 )
                 if route == "open-position":
                     held.update(
-                        {"address": key, "lowerPrice": body.get("lowerPrice"), "upperPrice": body.get("upperPrice")}
+                        {
+                            "address": key,
+                            "lowerPrice": body.get("lowerPrice"),
+                            "upperPrice": body.get("upperPrice"),
+                            "baseFeeAmount": 0.0,
+                            "quoteFeeAmount": 0.0,
+                        }
                     )
                 held["baseTokenAmount"] = float(Decimal(str(held["baseTokenAmount"])) + base_amount)
                 held["quoteTokenAmount"] = float(Decimal(str(held["quoteTokenAmount"])) + quote_amount)
@@ -467,19 +473,39 @@ class Routes:
             held = positions[key]
             net, pool = self._lp_pool(request, str(held["poolAddress"]))
             wallet = str(held["walletAddress"])
-            share = Decimal(100) if route == "close-position" else Decimal(str(body.get("percentageToRemove") or 100))
-            base_amount = Decimal(str(held["baseTokenAmount"])) * share / 100
-            quote_amount = Decimal(str(held["quoteTokenAmount"])) * share / 100
-            deltas = {pool.base: base_amount, pool.quote: quote_amount}
+            base_fee = Decimal(str(held.get("baseFeeAmount") or 0))
+            quote_fee = Decimal(str(held.get("quoteFeeAmount") or 0))
+            if route == "collect-fees":  # the earned fees go to the wallet; the liquidity stays
+                deltas = {pool.base: base_fee, pool.quote: quote_fee}
 
-            def add() -> None:
-                if share >= 100:
-                    positions.pop(key, None)
-                else:
-                    held["baseTokenAmount"] = float(Decimal(str(held["baseTokenAmount"])) - base_amount)
-                    held["quoteTokenAmount"] = float(Decimal(str(held["quoteTokenAmount"])) - quote_amount)
+                def add() -> None:
+                    held.update({"baseFeeAmount": 0.0, "quoteFeeAmount": 0.0})
 
-            data = {"baseTokenAmountRemoved": float(base_amount), "quoteTokenAmountRemoved": float(quote_amount)}
+                data = {"baseFeeAmountCollected": float(base_fee), "quoteFeeAmountCollected": float(quote_fee)}
+            else:
+                share = (
+                    Decimal(100) if route == "close-position" else Decimal(str(body.get("percentageToRemove") or 100))
+                )
+                base_amount = Decimal(str(held["baseTokenAmount"])) * share / 100
+                quote_amount = Decimal(str(held["quoteTokenAmount"])) * share / 100
+                closing = route == "close-position"  # a close collects the fees too
+                deltas = {
+                    pool.base: base_amount + (base_fee if closing else 0),
+                    pool.quote: quote_amount + (quote_fee if closing else 0),
+                }
+
+                def add() -> None:
+                    if share >= 100:
+                        positions.pop(key, None)
+                    else:
+                        held["baseTokenAmount"] = float(Decimal(str(held["baseTokenAmount"])) - base_amount)
+                        held["quoteTokenAmount"] = float(Decimal(str(held["quoteTokenAmount"])) - quote_amount)
+
+                data = {"baseTokenAmountRemoved": float(base_amount), "quoteTokenAmountRemoved": float(quote_amount)}
+                if closing:
+                    data.update(
+                        {"baseFeeAmountCollected": float(base_fee), "quoteFeeAmountCollected": float(quote_fee)}
+                    )
         plan = self.world.next_plan()
         tx = self.world.submit(net, wallet, "lp", deltas, plan, on_confirm=add)
         data["fee"] = float(tx.fee)
@@ -512,7 +538,7 @@ def install(app: web.Application, gateway: LoopbackGateway) -> None:
         ("GET", "/connectors/{dex}/{type}/positions-owned", r.positions_owned),
         (
             "POST",
-            "/connectors/{dex}/{type}/{route:open-position|close-position|add-liquidity|remove-liquidity}",
+            "/connectors/{dex}/{type}/{route:open-position|close-position|add-liquidity|remove-liquidity|collect-fees}",
             r.lp_transaction,
         ),
     ]

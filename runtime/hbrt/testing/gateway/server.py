@@ -112,7 +112,7 @@ class LoopbackGateway:
 
     def plan(self, mode: str = "confirmed", fate: str = "confirm", polls: int = 1) -> None:
         """How the next transaction behaves (see :class:`~hbrt.testing.gateway.world.Plan`); plans queue up."""
-        if mode not in ("confirmed", "pending", "failed") or fate not in ("confirm", "fail", "lost"):
+        if mode not in ("confirmed", "pending", "failed") or fate not in ("confirm", "fail", "revert", "lost"):
             raise ValueError(f"Unknown plan {mode}/{fate}.")
         self.world.plans.append(Plan(mode, fate, polls))
 

@@ -97,7 +97,7 @@ class Transaction:
     kind: str  # swap | approve | lp
     deltas: dict[str, Decimal]  # wallet balance changes on confirmation, fee included
     fee: Decimal
-    fate: str = "confirm"  # confirm | fail | lost
+    fate: str = "confirm"  # confirm | fail | revert | lost
     polls_left: int = 0
     status: int = 0  # 0 pending, 1 confirmed, -1 failed
     block: int | None = None
@@ -108,7 +108,8 @@ class Transaction:
 @dataclass
 class Plan:
     """How the next transaction behaves: ``mode`` of the execute reply (confirmed, pending, failed), then the
-    ``fate`` a pending transaction meets after ``polls`` polls (confirm, fail, lost: never found)."""
+    ``fate`` a pending transaction meets after ``polls`` polls (confirm, fail, revert: mined but reverted, lost:
+    never found)."""
 
     mode: str = "confirmed"
     fate: str = "confirm"
@@ -174,6 +175,12 @@ class World:
     def approve(self, chain_network: str, wallet: str, symbol: str, amount: Decimal = MAX_UINT256) -> None:
         """Grant an allowance directly, as an approval confirmed before the test began."""
         self.allowances[(chain_network, wallet, symbol)] = amount
+
+    def accrue_fees(self, position_address: str, base: Decimal | str, quote: Decimal | str) -> None:
+        """Let the CLMM position earn trading fees (what ``collect-fees`` later pays out)."""
+        held = self.positions[position_address]
+        held["baseFeeAmount"] = float(Decimal(str(held.get("baseFeeAmount") or 0)) + Decimal(str(base)))
+        held["quoteFeeAmount"] = float(Decimal(str(held.get("quoteFeeAmount") or 0)) + Decimal(str(quote)))
 
     def set_default_wallet(self, chain: str, wallet: str) -> None:
         self.default_wallet[chain] = wallet
@@ -244,8 +251,12 @@ class World:
                 book[symbol] = book.get(symbol, Decimal(0)) + change
             if tx.on_confirm is not None:
                 tx.on_confirm()
-        elif fate == "fail":
-            tx.status, tx.block = -1, net.block
+        elif fate in ("fail", "revert"):
+            # A reverted transaction is mined and pays its gas, and nothing else moves. Gateway's Ethereum poll
+            # answers txStatus 1 for it (its receipt exists, whatever the receipt's status; gateway.md §2.2);
+            # Solana's reports the error (meta.err) as -1.
+            reverted_on_ethereum = fate == "revert" and net.chain == "ethereum"
+            tx.status, tx.block = (1 if reverted_on_ethereum else -1), net.block
             book = self.balances.setdefault((net.chain_network, tx.wallet), {})
             book[net.native] = book.get(net.native, Decimal(0)) - tx.fee  # a failed transaction still pays gas
 
