@@ -59,6 +59,19 @@ TYPES = ("spot", "perpetual")
 #: The runtime's shared suites, as the table names them.
 SUITES = {"hbrt.testing.exchange_connector_test": "spot", "hbrt.testing.perpetual_derivative_test": "perpetual"}
 
+#: The modules each shared suite is composed of, by prefix: the spot suite's tests live in one module per area
+#: (exchange_market_tests, exchange_order_tests, ...), the perpetual suite's members beside its tests.
+SUITE_PARTS = {
+    "hbrt.testing.exchange_": "hbrt.testing.exchange_connector_test",
+    "hbrt.testing.perpetual_derivative_": "hbrt.testing.perpetual_derivative_test",
+}
+
+
+def suite_of(module: str) -> str:
+    """The shared suite a module of ``hbrt.testing`` is part of (the module itself when it is none)."""
+    return next((suite for prefix, suite in SUITE_PARTS.items() if module.startswith(prefix)), module)
+
+
 #: Run inside a separate interpreter at the repository root, so the project's pytest settings apply and the
 #: generated packages' imports stay out of this process. Prints {nodeid: the module of the suite the test comes from}.
 COLLECT = """
@@ -153,7 +166,7 @@ def measure(spec_path: Path, *, count_tests: bool = True) -> dict[str, Any] | No
     }
     if count_tests:
         collected = collect(package / "tests")
-        shared = Counter(module for module in collected.values() if module.startswith("hbrt.testing."))
+        shared = Counter(suite_of(module) for module in collected.values() if module.startswith("hbrt.testing."))
         row["tests"] = len(collected)
         row["shared_suite_tests"] = dict(sorted(shared.items()))
     hummingbot = HUMMINGBOT.get(name)

@@ -12,7 +12,7 @@ the spec satisfies it, the waiver's reason, or what happens without it) and wher
 - ``n/a``: does not apply to this connector type.
 
 Which required capabilities are present or waived is decided by the validator's own functions
-(:func:`hbgen.spec.validate.capability_sources`), so the checklist and ``hbgen validate`` cannot disagree. Rows are
+(:func:`hbgen.spec.capabilities.capability_sources`), so the checklist and ``hbgen validate`` cannot disagree. Rows are
 built from the raw loaded document, so a spec that does not validate (a missing capability is a validation error)
 still gets its checklist. Hook modules are inspected with :mod:`ast`; user code is never imported.
 """
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from hbgen.spec.capabilities import CAPABILITY_GAPS, capability_sources, required_capabilities
 from hbgen.spec.errors import Diagnostic, did_you_mean, format_path
-from hbgen.spec.validate import CAPABILITY_GAPS, capability_sources, required_capabilities
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -291,23 +291,14 @@ def _perpetual_rows(data: dict[str, Any], rows: list[Row]) -> list[Row]:
 
 
 def requirement_rows(data: Any) -> list[Row]:
-    """The REST, websocket and perpetual rows of a loaded spec document (which may be invalid)."""
+    """The REST, websocket and perpetual rows of a loaded spot or perpetual spec document (which may be invalid);
+    a gateway document has its own rows (:func:`hbgen.doctor_gateway.gateway_rows`)."""
     d = _m(data)
     sources = capability_sources(d)
     required = set(required_capabilities(d))
     rows = [_required_row(cap, d, sources[cap], cap in required) for cap in REQUIRED_ROWS]
     rest = [r for r in rows if r.section == "REST"]
     ws = [r for r in rows if r.section == "websocket"]
-    if d.get("type") == "gateway":
-        optional = [
-            Row(section, requirement, NOT_APPLICABLE, "gateway connector", "-", False)
-            for section, requirement in (
-                ("REST", "trading pairs"),
-                ("websocket", "private balances"),
-                ("websocket", "fees in trade events"),
-            )
-        ]
-        return rest + optional[:1] + ws + optional[1:] + _perpetual_rows(d, rows)
     return rest + [_trading_pairs_row(d)] + ws + [_balances_row(d), _fee_row(d)] + _perpetual_rows(d, rows)
 
 

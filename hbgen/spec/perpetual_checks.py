@@ -10,20 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from hbgen.spec.checker import PathT, _l, _m
+
 if TYPE_CHECKING:  # the checker imports this module
     from hbgen.spec.validate import _Checker
 
-PathT = list[str | int]
 #: The position modes the runtime knows (``PositionMode``).
 POSITION_MODES = ("ONEWAY", "HEDGE")
-
-
-def _m(x: Any) -> dict[str, Any]:
-    return x if isinstance(x, dict) else {}
-
-
-def _l(x: Any) -> list[Any]:
-    return x if isinstance(x, list) else []
 
 
 def _inputs(endpoint: Any) -> set[str]:

@@ -344,7 +344,6 @@ CAPABILITIES: Final = (
     "ws_private_orders",
     "ws_private_trades",
 )
-GATEWAY_CAPABILITIES: Final = ("rest_order_status", "rest_create_order", "rest_cancel_order", "rest_balances")
 #: What a perpetual connector needs on top of CAPABILITIES (rest_position_mode only with several position modes).
 PERPETUAL_CAPABILITIES: Final = (
     "rest_positions",

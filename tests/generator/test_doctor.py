@@ -27,7 +27,7 @@ from hbgen.doctor import (
 from hbgen.generator import generate
 from hbgen.spec import check_text
 from hbgen.spec.loader import load_file, load_text
-from hbgen.spec.vocabulary import CAPABILITIES, GATEWAY_CAPABILITIES, PERPETUAL_CAPABILITIES
+from hbgen.spec.vocabulary import CAPABILITIES, PERPETUAL_CAPABILITIES
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
@@ -66,7 +66,7 @@ def _incomplete_text() -> str:
 
 
 def test_the_checklist_covers_exactly_the_validators_capabilities() -> None:
-    assert set(REQUIRED_ROWS) == set(CAPABILITIES) | set(GATEWAY_CAPABILITIES) | set(PERPETUAL_CAPABILITIES)
+    assert set(REQUIRED_ROWS) == set(CAPABILITIES) | set(PERPETUAL_CAPABILITIES)
     rows = rows_for(_data(BINANCE))
     assert [r.section for r in rows].count("REST") == 8  # seven required + trading pairs
     assert [r.section for r in rows].count("websocket") == 6  # four required + balances + fees
