@@ -141,20 +141,23 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         return list(CONSTANTS.ORDER_TYPE_WIRE)
 
     async def _make_network_check_request(self) -> None:
-        await self._api_get(
+        await self._api_request(
             path_url=self.check_network_request_path,
+            method=RESTMethod.GET,
             limit_id=CONSTANTS.PING_LIMIT_ID,
         )
 
     async def _make_trading_rules_request(self) -> Any:
-        return await self._api_get(
+        return await self._api_request(
             path_url=self.trading_rules_request_path,
+            method=RESTMethod.GET,
             limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID,
         )
 
     async def _make_trading_pairs_request(self) -> Any:
-        return await self._api_get(
+        return await self._api_request(
             path_url=self.trading_pairs_request_path,
+            method=RESTMethod.GET,
             limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID,
         )
 

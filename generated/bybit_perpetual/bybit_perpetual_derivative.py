@@ -141,22 +141,25 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         return list(CONSTANTS.ORDER_TYPE_WIRE)
 
     async def _make_network_check_request(self) -> None:
-        await self._api_get(
+        await self._api_request(
             path_url=self.check_network_request_path,
+            method=RESTMethod.GET,
             limit_id=CONSTANTS.SERVER_TIME_LIMIT_ID,
         )
 
     async def _make_trading_rules_request(self) -> Any:
-        response = await self._api_get(
+        response = await self._api_request(
             path_url=self.trading_rules_request_path,
+            method=RESTMethod.GET,
             params={"category": "linear", "limit": 1000},
             limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID,
         )
         return response["result"]  # the result inside the reply (envelope)
 
     async def _make_trading_pairs_request(self) -> Any:
-        response = await self._api_get(
+        response = await self._api_request(
             path_url=self.trading_pairs_request_path,
+            method=RESTMethod.GET,
             params={"category": "linear", "limit": 1000},
             limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID,
         )

@@ -397,9 +397,9 @@ class ExchangeSuiteHarness:
         def configure_trading_rules_response(self, response: Any | None = None) -> UrlLike:
             if response is None:
                 response = self.trading_rules_request_mock_response
-            return self.register_response("GET", self.trading_rules_url, response)
+            return self.register_response(self.trading_rules_method, self.trading_rules_url, response)
 
         def configure_server_time_response(self) -> UrlLike:
             return self.register_response(
-                "GET", self.server_time_url, self.server_time_request_mock_response, repeat=True
+                self.server_time_method, self.server_time_url, self.server_time_request_mock_response, repeat=True
             )

@@ -179,6 +179,12 @@ class ExchangeSuiteMembers:
         order_status_method: str = "GET"
         trades_method: str = "GET"
         balance_method: str = "GET"
+        # HTTP verbs of the market endpoints (a spec may declare any verb for them).
+        all_symbols_method: str = "GET"
+        trading_rules_method: str = "GET"
+        latest_prices_method: str = "GET"
+        network_status_method: str = "GET"
+        server_time_method: str = "GET"
 
         # ============================================================================================================
         # (b) Canned responses. A value is a JSON payload (HTTP 200) or a MockResponse(payload, status).
