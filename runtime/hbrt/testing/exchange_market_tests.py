@@ -51,7 +51,9 @@ class ExchangeMarketTests:
 
         async def test_all_trading_pairs(self) -> None:
             self.exchange._set_trading_pair_symbol_map(None)
-            self.register_response(self.all_symbols_method, self.all_symbols_url, self.all_symbols_request_mock_response)
+            self.register_response(
+                self.all_symbols_method, self.all_symbols_url, self.all_symbols_request_mock_response
+            )
             all_trading_pairs = await self.exchange.all_trading_pairs()
             self.assertEqual([self.trading_pair], all_trading_pairs)
 
@@ -81,20 +83,30 @@ class ExchangeMarketTests:
                 await self.exchange.exchange_symbol_associated_to_pair("UNKNOWN-PAIR")
 
         async def test_get_last_trade_prices(self) -> None:
-            self.register_response(self.latest_prices_method, self.latest_prices_url, self.latest_prices_request_mock_response)
+            self.register_response(
+                self.latest_prices_method, self.latest_prices_url, self.latest_prices_request_mock_response
+            )
             latest_prices = await self.exchange.get_last_traded_prices(trading_pairs=[self.trading_pair])
             self.assertEqual({self.trading_pair: self.expected_latest_price}, latest_prices)
 
         async def test_check_network_success(self) -> None:
-            self.register_response(self.network_status_method, self.network_status_url, self.network_status_request_successful_mock_response)
+            self.register_response(
+                self.network_status_method,
+                self.network_status_url,
+                self.network_status_request_successful_mock_response,
+            )
             self.assertEqual(NetworkStatus.CONNECTED, await self.exchange.check_network())
 
         async def test_check_network_failure(self) -> None:
-            self.register_response(self.network_status_method, self.network_status_url, MockResponse(payload={}, status=500))
+            self.register_response(
+                self.network_status_method, self.network_status_url, MockResponse(payload={}, status=500)
+            )
             self.assertEqual(NetworkStatus.NOT_CONNECTED, await self.exchange.check_network())
 
         async def test_check_network_raises_cancel_exception(self) -> None:
-            self.mock_api.add(url_pattern(self.network_status_url), self.network_status_method, exception=asyncio.CancelledError())
+            self.mock_api.add(
+                url_pattern(self.network_status_url), self.network_status_method, exception=asyncio.CancelledError()
+            )
             with self.assertRaises(asyncio.CancelledError):
                 await self.exchange.check_network()
 
