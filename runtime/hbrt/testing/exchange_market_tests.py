@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 from hbrt.data_type.common import OrderType, TradeType
 from hbrt.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
@@ -104,9 +105,10 @@ class ExchangeMarketTests:
             self.assertEqual(NetworkStatus.NOT_CONNECTED, await self.exchange.check_network())
 
         async def test_check_network_raises_cancel_exception(self) -> None:
-            self.mock_api.add(
-                url_pattern(self.network_status_url), self.network_status_method, exception=asyncio.CancelledError()
-            )
+            def cancelled(url: Any, **kwargs: Any) -> None:
+                raise asyncio.CancelledError
+
+            self.register_response(self.network_status_method, self.network_status_url, {}, callback=cancelled)
             with self.assertRaises(asyncio.CancelledError):
                 await self.exchange.check_network()
 
