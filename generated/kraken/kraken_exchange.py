@@ -309,7 +309,7 @@ class KrakenExchange(ExchangePyBase):
             updates.append(self._trade_update(order, fill))
         return updates
 
-    def _trade_update(self, order: InFlightOrder, fill: Any) -> TradeUpdate:
+    def _trade_update(self, order: InFlightOrder, fill: parsers.AnyFillRecord) -> TradeUpdate:
         """A TradeUpdate for ``order`` from a parsed fill record.
 
         The fee is the one the fill reports (asset and amount, even when zero); a fill that reports none gets the fee
@@ -317,9 +317,8 @@ class KrakenExchange(ExchangePyBase):
         """
         price = Decimal(fill.price)
         amount = Decimal(fill.amount)
-        quote_amount = getattr(fill, "quote_amount", None)
-        fee_asset = getattr(fill, "fee_asset", None)
-        fee_amount = getattr(fill, "fee_amount", None)
+        fee_asset = fill.fee_asset
+        fee_amount = fill.fee_amount
         fee_asset = fee_asset or order.quote_asset  # a fee the fill states without its asset is in quote (spec fees)
         fee: TradeFeeBase
         if fee_asset and fee_amount is not None:
@@ -330,7 +329,7 @@ class KrakenExchange(ExchangePyBase):
                 flat_fees=[TokenAmount(token=fee_asset, amount=Decimal(fee_amount))],
             )
         else:
-            is_taker = getattr(fill, "is_taker", None)
+            is_taker = fill.is_taker
             fee = self._get_fee(
                 order.base_asset,
                 order.quote_asset,
@@ -348,7 +347,7 @@ class KrakenExchange(ExchangePyBase):
             fill_timestamp=fill.timestamp,
             fill_price=price,
             fill_base_amount=amount,
-            fill_quote_amount=Decimal(quote_amount) if quote_amount is not None else amount * price,
+            fill_quote_amount=Decimal(fill.quote_amount) if fill.quote_amount is not None else amount * price,
             fee=fee,
         )
 
@@ -434,19 +433,16 @@ class KrakenExchange(ExchangePyBase):
                 self.logger().exception(f"Error parsing the trading pair rule {item}. Skipping.")
         return rules
 
-    async def _trading_rule(self, record: Any) -> TradingRule:
-        fields = {
-            name: getattr(record, name)
-            for name in (
-                "min_order_size",
-                "min_price_increment",
-                "min_base_amount_increment",
-                "min_notional_size",
-            )
-            if getattr(record, name) is not None
-        }
+    async def _trading_rule(self, record: parsers.TradingRuleRecord) -> TradingRule:
+        """The rule of one parsed record; a limit the record leaves out keeps TradingRule's default."""
         trading_pair = await self.trading_pair_associated_to_exchange_symbol(record.symbol)
-        return TradingRule(trading_pair=trading_pair, **fields)
+        return TradingRule(
+            trading_pair=trading_pair,
+            min_order_size=record.min_order_size,
+            min_price_increment=record.min_price_increment,
+            min_base_amount_increment=record.min_base_amount_increment,
+            min_notional_size=record.min_notional_size,
+        )
 
     def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: Any) -> None:
         records = parsers.parse_instrument(exchange_info)
@@ -530,29 +526,30 @@ class KrakenExchange(ExchangePyBase):
                 self._apply_balance(ws_balances_record)
 
     def _find_order(
-        self, orders: dict[str, InFlightOrder], by_exchange_id: dict[str, InFlightOrder], record: Any
+        self,
+        orders: dict[str, InFlightOrder],
+        by_exchange_id: dict[str, InFlightOrder],
+        record: parsers.AnyFillRecord | parsers.AnyOrderUpdateRecord,
     ) -> InFlightOrder | None:
-        client_order_id = getattr(record, "client_order_id", None)
-        if client_order_id is not None and client_order_id in orders:
-            return orders[client_order_id]
-        exchange_order_id = getattr(record, "exchange_order_id", None)
-        return by_exchange_id.get(str(exchange_order_id)) if exchange_order_id is not None else None
+        if record.client_order_id is not None and record.client_order_id in orders:
+            return orders[record.client_order_id]
+        return by_exchange_id.get(str(record.exchange_order_id)) if record.exchange_order_id is not None else None
 
-    def _apply_fill(self, fill: Any) -> None:
+    def _apply_fill(self, fill: parsers.AnyFillRecord) -> None:
         tracker = self._order_tracker
         order = self._find_order(tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill)
         if order is not None:
             tracker.process_trade_update(self._trade_update(order, fill))
 
-    def _apply_order_update(self, update: Any) -> None:
+    def _apply_order_update(self, update: parsers.AnyOrderUpdateRecord) -> None:
         tracker = self._order_tracker
         order = self._find_order(
             tracker.all_updatable_orders, tracker.all_updatable_orders_by_exchange_order_id, update
         )
         if order is None:
             return
-        timestamp = getattr(update, "timestamp", None)
-        exchange_order_id = getattr(update, "exchange_order_id", None)
+        timestamp = update.timestamp
+        exchange_order_id = update.exchange_order_id
         tracker.process_order_update(
             OrderUpdate(
                 trading_pair=order.trading_pair,
