@@ -209,6 +209,7 @@ if TYPE_CHECKING:
     from binance.binance_auth import BinanceAuth, SigningRequest
 
 CALLS: list[str] = []
+CONTEXTS: list[ChecksumContext] = []
 
 
 def binance_balances(message: Any) -> list[BalancesRecord]:
@@ -240,6 +241,7 @@ def binance_sign_ws_api(auth: BinanceAuth, request: SigningRequest) -> dict[str,
 
 def binance_book_checksum(order_book: OrderBook, context: ChecksumContext) -> int:
     CALLS.append("binance_book_checksum")
+    CONTEXTS.append(context)
     bids, asks = order_book.raw_top_levels(3)
     return zlib.crc32(":".join(f"{row[0]}:{row[1]}" for row in [*bids, *asks]).encode())
 """
@@ -256,7 +258,7 @@ def written_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def package(written_package: Path) -> Iterator[SimpleNamespace]:
     with _imported(written_package):
         from binance import binance_api_order_book_data_source as data_source
-        from binance import binance_auth, binance_hooks, binance_order_book, binance_parsers
+        from binance import binance_auth, binance_hooks, binance_order_book, binance_parsers, binance_web_utils
 
         binance_hooks.CALLS.clear()
         yield SimpleNamespace(
@@ -265,6 +267,7 @@ def package(written_package: Path) -> Iterator[SimpleNamespace]:
             auth=binance_auth,
             order_book=binance_order_book,
             data_source=data_source,
+            web_utils=binance_web_utils,
         )
 
 
@@ -340,6 +343,57 @@ def test_book_integrity_checks_the_message_checksum_with_the_hook(package: Simpl
     signed = _diff(package.order_book, zlib.crc32(after.encode()) - 2**32)  # a signed CRC32 (OKX) matches too
     assert policy.verify(book, signed)
     assert package.hooks.CALLS == ["binance_book_checksum"] * 3
+
+
+def test_the_checksum_hook_receives_the_pair_and_its_precision(package: SimpleNamespace) -> None:
+    """The data source gives every book message its pair's price and size decimals from the trading rule (None
+    before the rules are known), and the hook receives them with the pair, for checksums over formatted numbers."""
+    from hbrt.data_type.book_checksum import ChecksumContext
+    from hbrt.data_type.trading_rule import TradingRule
+    from hbrt.time_synchronizer import TimeSynchronizer
+
+    class Connector:
+        trading_rules = {
+            "COINALPHA-HBOT": TradingRule(
+                "COINALPHA-HBOT", min_price_increment=Decimal("0.0001"), min_base_amount_increment=Decimal("0.1")
+            )
+        }
+
+        async def trading_pair_associated_to_exchange_symbol(self, symbol: str) -> str:
+            return {"COINALPHAHBOT": "COINALPHA-HBOT", "ZRXETH": "ZRX-ETH"}[symbol]
+
+    async def parse(symbol: str) -> Any:
+        factory = package.web_utils.build_api_factory(time_synchronizer=TimeSynchronizer())
+        source = package.data_source.BinanceAPIOrderBookDataSource(["COINALPHA-HBOT"], Connector(), factory)
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        payload = {
+            "e": "depthUpdate",
+            "E": 2000,
+            "s": symbol,
+            "U": 11,
+            "u": 11,
+            "b": [["0.0025", "7"]],
+            "a": [],
+            "cs": 1,
+        }
+        await source._parse_order_book_diff_message(payload, queue)
+        await factory.close()
+        return queue.get_nowait()
+
+    message = asyncio.run(parse("COINALPHAHBOT"))
+    assert (message.content["price_decimals"], message.content["size_decimals"]) == (4, 1)
+    book = _book(package.order_book)
+    book.apply_diffs(message.raw_bids, message.raw_asks, message.update_id)
+    package.hooks.CONTEXTS.clear()
+    policy = package.data_source.BinanceAPIOrderBookDataSource.BOOK_INTEGRITY
+    policy.verify(book, message)
+    assert package.hooks.CONTEXTS == [ChecksumContext("COINALPHA-HBOT", 4, 1)]
+    unknown = asyncio.run(parse("ZRXETH"))  # no trading rule yet: the precision is unknown
+    assert (unknown.trading_pair, unknown.content["price_decimals"], unknown.content["size_decimals"]) == (
+        "ZRX-ETH",
+        None,
+        None,
+    )
 
 
 def test_hooks_module_and_generated_modules_import_in_either_order(written_package: Path) -> None:

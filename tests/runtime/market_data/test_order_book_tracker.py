@@ -249,6 +249,46 @@ class TrackerBehaviourTests(unittest.IsolatedAsyncioTestCase):
         await settle()
         self.assertEqual(len(ds.last_price_requests), requests, "at most every LAST_TRADE_PRICE_REST_INTERVAL")
 
+    async def test_a_fixed_depth_book_keeps_its_depth_after_every_message(self) -> None:
+        """BOOK_KEEP_LEVELS (spec order_book.keep_levels): an exchange publishing a book of fixed depth (Kraken) sends
+        no delete for a level pushed below that depth, so the tracker drops the deeper levels after the snapshot and
+        after every diff; otherwise the stale level would come back when a better one is removed."""
+
+        def message(kind: OrderBookMessageType, update_id: int, bids: list[Any], asks: list[Any]) -> OrderBookMessage:
+            content = {"trading_pair": PAIR, "update_id": update_id, "bids": bids, "asks": asks}
+            return OrderBookMessage(kind, content, float(update_id))
+
+        class Depth2:
+            def snapshot(self) -> OrderBookMessage:
+                # three levels a side: the first message may hold more than the kept depth
+                bids = [["100", "1"], ["99", "2"], ["98", "3"]]
+                return message(OrderBookMessageType.SNAPSHOT, 1, bids, [["101", "1"], ["102", "2"], ["103", "3"]])
+
+        ds = SimDataSource(Depth2(), StrictlyIncreasingSequence())  # type: ignore[arg-type]
+        ds.BOOK_KEEP_LEVELS = 2  # type: ignore[misc]
+        tracker = OrderBookTracker(ds, [PAIR])
+        tracker.FIRST_DIFF_WAIT_SECONDS = 0.05  # no diff comes before the snapshot here
+        tracker._sleep = fast_sleep
+        self.addCleanup(tracker.stop)
+        tracker.start()
+        await asyncio.wait_for(tracker.wait_ready(), 2)
+
+        def levels() -> tuple[list[Decimal], list[Decimal]]:
+            bids, asks = tracker.order_books[PAIR].snapshot
+            return [row.price for row in bids], [row.price for row in asks]
+
+        self.assertEqual(([Decimal(100), Decimal(99)], [Decimal(101), Decimal(102)]), levels())
+        # A better bid and a better ask arrive: 99 and 102 fall below the depth, and no delete is sent for them.
+        ds.feed(message(OrderBookMessageType.DIFF, 2, [["100.5", "1"]], [["100.7", "1"]]))
+        await settle()
+        self.assertEqual(([Decimal("100.5"), Decimal(100)], [Decimal("100.7"), Decimal(101)]), levels())
+        # The best levels go: the exchange now sends the level that comes into its depth, never the stale 99 or 102.
+        ds.feed(
+            message(OrderBookMessageType.DIFF, 3, [["100.5", "0"], ["98.5", "4"]], [["100.7", "0"], ["101.5", "4"]])
+        )
+        await settle()
+        self.assertEqual(([Decimal(100), Decimal("98.5")], [Decimal(101), Decimal("101.5")]), levels())
+
     async def test_websocket_snapshot_source_and_dynamic_pairs(self) -> None:
         exchange = SimExchange("seq")
         ds = SimDataSource(exchange, StrictlyIncreasingSequence())
