@@ -870,7 +870,10 @@ PROBES: dict[str, Probe] = {
     "ws_private.ignore": Changes(_set("ws.private.ignore", [{"field": "id", "present": True}])),
     "ws_private.terminated": Changes(_delete("ws.private.terminated")),
     "ws_private.route_by": Changes(_set("ws.private.route_by", "event")),
-    "ws_private.events": Changes(_delete("ws.private.events.account_position")),
+    "ws_private.events": Changes(
+        _all(_delete("ws.private.events.account_position"), _set("real_time_balance_updates", False)),
+        against=_set("real_time_balance_updates", False),  # without its balance event the flag must be false
+    ),
     "event.match": Changes(
         _set("ws.private.events.account_position.match", ["outboundAccountPosition", "balanceUpdate"])
     ),
