@@ -46,6 +46,8 @@ class BybitExchange(ExchangePyBase):
 
     web_utils: ClassVar[WebUtilsProtocol] = bybit_web_utils
     UPDATE_ORDER_STATUS_MIN_INTERVAL: ClassVar[float] = CONSTANTS.ORDER_STATUS_POLL_INTERVAL
+    # The status poll lists open orders (endpoint open_orders) per trading pair.
+    OPEN_ORDERS_SCOPE = "pair"
 
     def __init__(
         self,
@@ -293,6 +295,32 @@ class BybitExchange(ExchangePyBase):
             if record.exchange_order_id is not None
             else tracked_order.exchange_order_id,
         )
+
+    async def _request_open_orders(self, trading_pair: str | None) -> list[Any]:
+        """The open orders of trading_pair (the open_orders endpoint lists one pair).
+
+        The status poll updates every tracked order the list reports from it, and asks for the status of each one
+        it does not report (``_request_order_status``): absence alone never means filled or canceled.
+        """
+        if trading_pair is None:
+            raise ValueError("the open_orders endpoint lists one trading pair")
+        symbol = await self.exchange_symbol_associated_to_pair(trading_pair)
+        params: dict[str, Any] = {}
+        params["category"] = "spot"
+        if symbol is not None:
+            params["symbol"] = symbol
+
+        path_url = CONSTANTS.OPEN_ORDERS_PATH_URL
+        response = await self._api_request(
+            path_url=path_url,
+            method=RESTMethod.GET,
+            params=params,
+            is_auth_required=True,
+            limit_id=CONSTANTS.OPEN_ORDERS_LIMIT_ID,
+        )
+        response = response["result"]  # the result inside the reply (envelope)
+
+        return list(parsers.parse_order_status(response))
 
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> list[TradeUpdate]:
         if order.exchange_order_id is None:
