@@ -67,6 +67,9 @@ class BybitPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self._api_factory = api_factory
         self._domain = domain
         self._exchange_symbols: dict[str, str] = {}
+        # Exchange symbol -> trading pair of the subscribed pairs: a message's pair without a coroutine per message
+        # (other symbols are asked of the connector).
+        self._pairs_of_symbols: dict[str, str] = {}
         self._next_subscribe_id = 1
         self._next_unsubscribe_id = 1
 
@@ -90,9 +93,9 @@ class BybitPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     async def _resolve_symbols(self, trading_pairs: list[str]) -> None:
         for trading_pair in trading_pairs:
             if trading_pair not in self._exchange_symbols:
-                self._exchange_symbols[trading_pair] = await self._connector.exchange_symbol_associated_to_pair(
-                    trading_pair=trading_pair
-                )
+                symbol = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+                self._exchange_symbols[trading_pair] = symbol
+                self._pairs_of_symbols[symbol] = trading_pair
 
     def _stream_symbol(self, trading_pair: str) -> str:
         """The exchange symbol of ``trading_pair`` as streams and subscriptions write it (symbols.stream_case)."""
@@ -185,7 +188,10 @@ class BybitPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
     async def _parse_trade_message(self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]) -> None:
         payload = raw_message
         for item in payload["data"]:
-            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=item["s"])
+            symbol = item["s"]
+            trading_pair = self._pairs_of_symbols.get(symbol)
+            if trading_pair is None:
+                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
             message_queue.put_nowait(
                 BybitPerpetualOrderBook.trade_message_from_exchange(item, metadata={"trading_pair": trading_pair})
             )
@@ -194,7 +200,10 @@ class BybitPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]
     ) -> None:
         payload = raw_message
-        trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=payload["data"]["s"])
+        symbol = payload["data"]["s"]
+        trading_pair = self._pairs_of_symbols.get(symbol)
+        if trading_pair is None:
+            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
         message_queue.put_nowait(
             BybitPerpetualOrderBook.diff_message_from_exchange(payload, metadata={"trading_pair": trading_pair})
         )
@@ -203,7 +212,10 @@ class BybitPerpetualAPIOrderBookDataSource(PerpetualAPIOrderBookDataSource):
         self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]
     ) -> None:
         payload = raw_message
-        trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=payload["data"]["s"])
+        symbol = payload["data"]["s"]
+        trading_pair = self._pairs_of_symbols.get(symbol)
+        if trading_pair is None:
+            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
         message_queue.put_nowait(
             BybitPerpetualOrderBook.snapshot_message_from_exchange(
                 payload, self._time(), metadata={"trading_pair": trading_pair}

@@ -78,6 +78,9 @@ class KrakenAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._api_factory = api_factory
         self._domain = domain
         self._exchange_symbols: dict[str, str] = {}
+        # Exchange symbol -> trading pair of the subscribed pairs: a message's pair without a coroutine per message
+        # (other symbols are asked of the connector).
+        self._pairs_of_symbols: dict[str, str] = {}
         self._next_subscribe_id = 1
         self._next_unsubscribe_id = 1
         self._arrivals = itertools.count(1)  # numbers book messages in the order they arrive (they carry no ids)
@@ -102,9 +105,9 @@ class KrakenAPIOrderBookDataSource(OrderBookTrackerDataSource):
     async def _resolve_symbols(self, trading_pairs: list[str]) -> None:
         for trading_pair in trading_pairs:
             if trading_pair not in self._exchange_symbols:
-                self._exchange_symbols[trading_pair] = await self._connector.exchange_symbol_associated_to_pair(
-                    trading_pair=trading_pair
-                )
+                symbol = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+                self._exchange_symbols[trading_pair] = symbol
+                self._pairs_of_symbols[symbol] = trading_pair
 
     def _ws_symbol(self, trading_pair: str) -> str:
         """How the websockets name ``trading_pair`` (spec ``symbols.websocket``)."""
@@ -272,7 +275,10 @@ class KrakenAPIOrderBookDataSource(OrderBookTrackerDataSource):
     async def _parse_trade_message(self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]) -> None:
         payload = raw_message
         for item in payload["data"]:
-            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=item["symbol"])
+            symbol = item["symbol"]
+            trading_pair = self._pairs_of_symbols.get(symbol)
+            if trading_pair is None:
+                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
             message_queue.put_nowait(
                 KrakenOrderBook.trade_message_from_exchange(item, metadata={"trading_pair": trading_pair})
             )
@@ -282,7 +288,10 @@ class KrakenAPIOrderBookDataSource(OrderBookTrackerDataSource):
     ) -> None:
         payload = raw_message
         for item in payload["data"]:
-            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=item["symbol"])
+            symbol = item["symbol"]
+            trading_pair = self._pairs_of_symbols.get(symbol)
+            if trading_pair is None:
+                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
             message_queue.put_nowait(
                 KrakenOrderBook.diff_message_from_exchange(
                     item,
@@ -299,7 +308,10 @@ class KrakenAPIOrderBookDataSource(OrderBookTrackerDataSource):
     ) -> None:
         payload = raw_message
         for item in payload["data"]:
-            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=item["symbol"])
+            symbol = item["symbol"]
+            trading_pair = self._pairs_of_symbols.get(symbol)
+            if trading_pair is None:
+                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
             message_queue.put_nowait(
                 KrakenOrderBook.snapshot_message_from_exchange(
                     item,

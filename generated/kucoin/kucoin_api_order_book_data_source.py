@@ -64,6 +64,9 @@ class KucoinAPIOrderBookDataSource(RestTokenOrderBookTrackerDataSource):
         self._api_factory = api_factory
         self._domain = domain
         self._exchange_symbols: dict[str, str] = {}
+        # Exchange symbol -> trading pair of the subscribed pairs: a message's pair without a coroutine per message
+        # (other symbols are asked of the connector).
+        self._pairs_of_symbols: dict[str, str] = {}
         self._next_subscribe_id = 1
         self._next_unsubscribe_id = 1
 
@@ -133,9 +136,9 @@ class KucoinAPIOrderBookDataSource(RestTokenOrderBookTrackerDataSource):
     async def _resolve_symbols(self, trading_pairs: list[str]) -> None:
         for trading_pair in trading_pairs:
             if trading_pair not in self._exchange_symbols:
-                self._exchange_symbols[trading_pair] = await self._connector.exchange_symbol_associated_to_pair(
-                    trading_pair=trading_pair
-                )
+                symbol = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+                self._exchange_symbols[trading_pair] = symbol
+                self._pairs_of_symbols[symbol] = trading_pair
 
     def _stream_symbol(self, trading_pair: str) -> str:
         """The exchange symbol of ``trading_pair`` as streams and subscriptions write it (symbols.stream_case)."""
@@ -240,9 +243,10 @@ class KucoinAPIOrderBookDataSource(RestTokenOrderBookTrackerDataSource):
 
     async def _parse_trade_message(self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]) -> None:
         payload = raw_message
-        trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(
-            symbol=payload["data"]["symbol"]
-        )
+        symbol = payload["data"]["symbol"]
+        trading_pair = self._pairs_of_symbols.get(symbol)
+        if trading_pair is None:
+            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
         message_queue.put_nowait(
             KucoinOrderBook.trade_message_from_exchange(payload, metadata={"trading_pair": trading_pair})
         )
@@ -251,9 +255,10 @@ class KucoinAPIOrderBookDataSource(RestTokenOrderBookTrackerDataSource):
         self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]
     ) -> None:
         payload = raw_message
-        trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(
-            symbol=payload["data"]["symbol"]
-        )
+        symbol = payload["data"]["symbol"]
+        trading_pair = self._pairs_of_symbols.get(symbol)
+        if trading_pair is None:
+            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
         message_queue.put_nowait(
             KucoinOrderBook.diff_message_from_exchange(payload, metadata={"trading_pair": trading_pair})
         )

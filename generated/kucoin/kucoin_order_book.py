@@ -15,6 +15,12 @@ from hbrt.data_type.common import TradeType
 from hbrt.data_type.order_book import OrderBook
 from hbrt.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 
+# The message types, read from the enum once: reading a member off an Enum class costs more than a dict lookup
+# (about 150 ns on CPython 3.11), and the factories run once per market-data message.
+SNAPSHOT = OrderBookMessageType.SNAPSHOT
+DIFF = OrderBookMessageType.DIFF
+TRADE = OrderBookMessageType.TRADE
+
 
 class KucoinOrderBook(OrderBook):
     """Order book of Kucoin with the exchange's message factories."""
@@ -25,9 +31,9 @@ class KucoinOrderBook(OrderBook):
     ) -> OrderBookMessage:
         """A SNAPSHOT message from a depth snapshot (mapping ``order_book_snapshot``)."""
         return OrderBookMessage(
-            OrderBookMessageType.SNAPSHOT,
+            SNAPSHOT,
             {
-                "trading_pair": (metadata or {}).get("trading_pair", ""),
+                "trading_pair": metadata.get("trading_pair", "") if metadata else "",
                 "update_id": int(msg["sequence"]),
                 "bids": msg["bids"],
                 "asks": msg["asks"],
@@ -43,9 +49,9 @@ class KucoinOrderBook(OrderBook):
         if timestamp is None:
             timestamp = float(msg["data"]["time"]) / 1e3
         return OrderBookMessage(
-            OrderBookMessageType.DIFF,
+            DIFF,
             {
-                "trading_pair": (metadata or {}).get("trading_pair", ""),
+                "trading_pair": metadata.get("trading_pair", "") if metadata else "",
                 "update_id": int(msg["data"]["sequenceEnd"]),
                 "first_update_id": int(msg["data"]["sequenceStart"]),
                 "bids": msg["data"]["changes"]["bids"],
@@ -61,9 +67,9 @@ class KucoinOrderBook(OrderBook):
         """A TRADE message from a public trade (mapping ``trade``)."""
         side: TradeType = {"buy": TradeType.BUY, "sell": TradeType.SELL}[str(msg["data"]["side"])]
         return OrderBookMessage(
-            OrderBookMessageType.TRADE,
+            TRADE,
             {
-                "trading_pair": (metadata or {}).get("trading_pair", ""),
+                "trading_pair": metadata.get("trading_pair", "") if metadata else "",
                 "trade_type": float(side.value),
                 "trade_id": str(msg["data"]["tradeId"]),
                 "update_id": int(msg["data"]["sequence"]),

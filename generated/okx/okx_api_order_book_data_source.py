@@ -76,6 +76,9 @@ class OkxAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._api_factory = api_factory
         self._domain = domain
         self._exchange_symbols: dict[str, str] = {}
+        # Exchange symbol -> trading pair of the subscribed pairs: a message's pair without a coroutine per message
+        # (other symbols are asked of the connector).
+        self._pairs_of_symbols: dict[str, str] = {}
         self._next_subscribe_id = 1
         self._next_unsubscribe_id = 1
 
@@ -99,9 +102,9 @@ class OkxAPIOrderBookDataSource(OrderBookTrackerDataSource):
     async def _resolve_symbols(self, trading_pairs: list[str]) -> None:
         for trading_pair in trading_pairs:
             if trading_pair not in self._exchange_symbols:
-                self._exchange_symbols[trading_pair] = await self._connector.exchange_symbol_associated_to_pair(
-                    trading_pair=trading_pair
-                )
+                symbol = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+                self._exchange_symbols[trading_pair] = symbol
+                self._pairs_of_symbols[symbol] = trading_pair
 
     def _stream_symbol(self, trading_pair: str) -> str:
         """The exchange symbol of ``trading_pair`` as streams and subscriptions write it (symbols.stream_case)."""
@@ -185,7 +188,10 @@ class OkxAPIOrderBookDataSource(OrderBookTrackerDataSource):
     async def _parse_trade_message(self, raw_message: dict[str, Any], message_queue: asyncio.Queue[Any]) -> None:
         payload = raw_message
         for item in payload["data"]:
-            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=item["instId"])
+            symbol = item["instId"]
+            trading_pair = self._pairs_of_symbols.get(symbol)
+            if trading_pair is None:
+                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
             message_queue.put_nowait(
                 OkxOrderBook.trade_message_from_exchange(item, metadata={"trading_pair": trading_pair})
             )
@@ -195,9 +201,10 @@ class OkxAPIOrderBookDataSource(OrderBookTrackerDataSource):
     ) -> None:
         payload = raw_message
         for item in payload["data"]:
-            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(
-                symbol=raw_message["arg"]["instId"]
-            )
+            symbol = raw_message["arg"]["instId"]
+            trading_pair = self._pairs_of_symbols.get(symbol)
+            if trading_pair is None:
+                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
             message_queue.put_nowait(
                 OkxOrderBook.diff_message_from_exchange(item, metadata={"trading_pair": trading_pair})
             )
@@ -207,9 +214,10 @@ class OkxAPIOrderBookDataSource(OrderBookTrackerDataSource):
     ) -> None:
         payload = raw_message
         for item in payload["data"]:
-            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(
-                symbol=raw_message["arg"]["instId"]
-            )
+            symbol = raw_message["arg"]["instId"]
+            trading_pair = self._pairs_of_symbols.get(symbol)
+            if trading_pair is None:
+                trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
             message_queue.put_nowait(
                 OkxOrderBook.snapshot_message_from_exchange(item, self._time(), metadata={"trading_pair": trading_pair})
             )

@@ -126,6 +126,12 @@ def comment(value: Any) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def doc(value: Any) -> str:
+    """Flatten text and escape it to sit inside a double-quoted literal or a docstring: no text can end the string
+    (a triple quote) or form an escape sequence (a backslash)."""
+    return comment(value).replace("\\", "\\\\").replace('"', '\\"')
+
+
 FILTERS = {
     "py": py,
     "py_str": py_str,
@@ -135,4 +141,5 @@ FILTERS = {
     "camel": camel,
     "upper_ident": upper_ident,
     "comment": comment,
+    "doc": doc,
 }

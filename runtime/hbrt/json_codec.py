@@ -29,3 +29,17 @@ def loads(text: str | bytes) -> Any:
         return _decode(text)
     except msgspec.MsgspecError:
         return json.loads(text)
+
+
+def loads_or_text(text: str) -> Any:
+    """What :func:`loads` decodes, or ``text`` itself when it is not JSON (a text frame such as ``pong``).
+
+    One call per websocket text frame instead of a call to :func:`loads` inside a ``try``.
+    """
+    try:
+        return _decode(text)
+    except msgspec.MsgspecError:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tokenize
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -70,14 +71,34 @@ def _code_tokens(source: str) -> list[str]:
     return [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type not in skip]
 
 
-def test_generated_python_parses_and_payloads_stay_in_literals(hostile: Path) -> None:
-    package = hostile / "binance"
+def _assert_payloads_stay_in_literals(package: Path) -> None:
+    """Every module compiles without a warning (a stray backslash is an invalid escape) and no payload is code."""
     for path in sorted(package.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
-        compile(source, str(path), "exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            compile(source, str(path), "exec")
         tokens = _code_tokens(source)
         assert "__import__" not in tokens, path
         assert "system" not in tokens, path
+
+
+def test_generated_python_parses_and_payloads_stay_in_literals(hostile: Path) -> None:
+    _assert_payloads_stay_in_literals(hostile / "binance")
+
+
+def test_gateway_package_keeps_a_hostile_display_name_in_its_literals(tmp_path: Path) -> None:
+    """The gateway templates put the display name in docstrings: a triple quote there ended one (code injection)."""
+    doc = flattened(ROOT / "specs" / "uniswap.yaml")
+    doc["display_name"] = EVIL
+    (tmp_path / "specs").mkdir()
+    spec = tmp_path / "specs" / "uniswap.yaml"
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    spec.write_text(text, encoding="utf-8")
+    model, diagnostics = check_text(text, "specs/uniswap.yaml")
+    assert model is not None, [str(d) for d in diagnostics]
+    generate(model, spec, text, tmp_path / "generated" / "uniswap")
+    _assert_payloads_stay_in_literals(tmp_path / "generated" / "uniswap")
 
 
 def test_readme_flattens_hostile_text(hostile: Path) -> None:

@@ -20,6 +20,7 @@ import ast
 import copy
 import os
 import random
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +161,9 @@ def _check_rendered(model: Any, spec: Spec, where: str) -> str:
     for file in files:
         assert "hbgenfuzzevaluated" not in file.content.replace(" ", ""), (where, file.path)
         if file.path.endswith(".py"):
-            ast.parse(file.content, file.path)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # a stray backslash in a literal is an invalid escape sequence
+                ast.parse(file.content, file.path)
             assert "hbgenfuzz" not in _code_only(file.content), (where, file.path)  # only ever inside literals
     return "rendered"
 

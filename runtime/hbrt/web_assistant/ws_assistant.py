@@ -43,6 +43,11 @@ class WSAssistant:
         return self._connection.last_recv_time
 
     @property
+    def ping_timeout(self) -> float | None:
+        """The liveness interval ``connect`` was given (seconds; None: not checked)."""
+        return self._connection.ping_timeout
+
+    @property
     def connected(self) -> bool:
         return self._connection.connected
 
@@ -50,7 +55,7 @@ class WSAssistant:
         self,
         ws_url: str,
         *,
-        ping_timeout: float = 10,
+        ping_timeout: float | None = 10,
         message_timeout: float | None = None,
         ws_headers: Mapping[str, str] | None = None,
         max_msg_size: int | None = None,

@@ -207,7 +207,8 @@ class SignedLoginTests(unittest.IsolatedAsyncioTestCase):
         sent = mocking.json_messages_sent_through_websocket(ws)
         self.assertEqual(["auth", "subscribe"], [m["op"] for m in sent])
         self.assertEqual(1, sent[1]["req_id"])
-        self.assertEqual(20.0, mocking.mock_ws_session.connect_calls[0].kwargs["heartbeat"])
+        assert ds._ws_assistant is not None
+        self.assertEqual(20.0, ds._ws_assistant.ping_timeout)  # the spec's ping interval is the liveness check
         await tracker.stop()
         await asyncio.wait_for(runner, 1)
         await factory.close()

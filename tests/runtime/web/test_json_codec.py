@@ -66,6 +66,16 @@ class JsonCodecTest(unittest.TestCase):
             with self.subTest(text=text), self.assertRaises(json.JSONDecodeError):
                 json_codec.loads(text)
 
+    def test_loads_or_text_is_loads_or_the_text_itself(self) -> None:
+        for text in EDGE_CASES:
+            with self.subTest(text=text):
+                kind, value = outcome(text, json.loads)
+                got = json_codec.loads_or_text(text)
+                self.assertTrue(same(got, value) if kind == "ok" else got is text, f"{text!r}: {got!r}")
+        for text in INVALID:
+            with self.subTest(text=text):
+                self.assertIs(text, json_codec.loads_or_text(text))
+
     def test_random_floats_and_documents(self) -> None:
         rnd = random.Random(7)
         for _ in range(3000):

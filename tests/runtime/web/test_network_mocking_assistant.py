@@ -93,7 +93,7 @@ class NetworkMockingAssistantTests(unittest.IsolatedAsyncioTestCase):
         (call,) = session.connect_calls
         self.assertEqual("wss://stream.example.test/ws", call.url)
         self.assertEqual({"X-Key": "k"}, call.kwargs["headers"])
-        self.assertEqual(5, call.kwargs["heartbeat"])
+        self.assertIsNone(call.kwargs["heartbeat"])  # WSConnection checks liveness itself
         self.assertFalse(call.kwargs["autoping"])
         self.assertEqual([{"op": "sub", "sig": "s"}], self.mocking.json_messages_sent_through_websocket(self.ws))
         self.assertEqual(["ping"], self.mocking.text_messages_sent_through_websocket(self.ws))

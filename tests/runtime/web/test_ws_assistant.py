@@ -65,6 +65,7 @@ class WSServerTestCase(unittest.IsolatedAsyncioTestCase):
     """Starts a websocket server whose sockets the test drives directly."""
 
     drop_first_connections = 0
+    answer_pings = True  # False: a peer that is gone without closing (its pings go unanswered)
 
     async def asyncSetUp(self) -> None:
         self.server_sockets: asyncio.Queue[web.WebSocketResponse] = asyncio.Queue()
@@ -88,7 +89,7 @@ class WSServerTestCase(unittest.IsolatedAsyncioTestCase):
                     self.close_codes.append(ws.close_code if msg.type != aiohttp.WSMsgType.CLOSE else msg.data)
                     await ws.close()
                     break
-                if msg.type == aiohttp.WSMsgType.PING:
+                if msg.type == aiohttp.WSMsgType.PING and self.answer_pings:
                     await ws.pong(msg.data)
                 await self.server_frames.put((msg.type, msg.data))
             return ws
@@ -226,6 +227,61 @@ class WSAssistantRealServerTests(WSServerTestCase):
         with self.assertRaises(RuntimeError):
             await client.connect(self.url)
         await client.disconnect()
+
+
+class WSLivenessTests(WSServerTestCase):
+    """``ping_timeout``: a silent connection is pinged; one that does not answer is closed and ``receive`` raises."""
+
+    def server_pings(self) -> int:
+        frames = []
+        while not self.server_frames.empty():
+            frames.append(self.server_frames.get_nowait())
+        return sum(1 for kind, _ in frames if kind == aiohttp.WSMsgType.PING)
+
+    async def test_a_silent_peer_that_answers_pings_stays_connected(self) -> None:
+        client, server = await self.connected_pair(ping_timeout=0.1)
+        receiving = asyncio.create_task(client.receive())
+        await asyncio.sleep(0.45)  # two to four liveness checks, each answered by a pong
+
+        self.assertFalse(receiving.done())
+        self.assertTrue(client.connected)
+        self.assertGreaterEqual(self.server_pings(), 1)
+        await server.send_str("still here")
+        self.assertEqual("still here", (await asyncio.wait_for(receiving, 1)).data)
+        await client.disconnect()
+
+    async def test_a_peer_that_stops_answering_is_closed_and_receive_raises(self) -> None:
+        self.answer_pings = False
+        client, _server = await self.connected_pair(ping_timeout=0.1)
+        started = time.monotonic()
+        with self.assertRaises(ConnectionError) as ctx:
+            await asyncio.wait_for(client.receive(), 2)
+
+        self.assertIn("dead", str(ctx.exception))
+        self.assertLess(time.monotonic() - started, 0.5)  # 1.5 to 2.5 ping timeouts
+        self.assertFalse(client.connected)
+        self.assertIsNone(await client.receive())
+        await client.disconnect()  # idempotent
+
+    async def test_frames_flowing_mean_no_pings(self) -> None:
+        client, server = await self.connected_pair(ping_timeout=0.1)
+        for n in range(20):
+            await server.send_json({"n": n})
+            self.assertEqual({"n": n}, (await asyncio.wait_for(client.receive(), 1)).data)
+            await asyncio.sleep(0.02)
+
+        self.assertEqual(0, self.server_pings())
+        await client.disconnect()
+
+    async def test_no_ping_timeout_no_pings(self) -> None:
+        client, _server = await self.connected_pair(ping_timeout=None)
+        receiving = asyncio.create_task(client.receive())
+        await asyncio.sleep(0.2)
+
+        self.assertFalse(receiving.done())
+        self.assertEqual(0, self.server_pings())
+        await client.disconnect()
+        self.assertIsNone(await asyncio.wait_for(receiving, 1))
 
 
 class WSReconnectRealServerTests(WSServerTestCase):
