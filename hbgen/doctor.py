@@ -315,7 +315,8 @@ def requirement_rows(data: Any) -> list[Row]:
     rows = [_required_row(cap, d, sources[cap], cap in required) for cap in REQUIRED_ROWS]
     rest = [r for r in rows if r.section == "REST"]
     ws = [r for r in rows if r.section == "websocket"]
-    return rest + [_open_orders_row(d), _trading_pairs_row(d)] + ws + [_balances_row(d), _fee_row(d)] + _perpetual_rows(d, rows)
+    optional = [_open_orders_row(d), _trading_pairs_row(d)]
+    return rest + optional + ws + [_balances_row(d), _fee_row(d)] + _perpetual_rows(d, rows)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -544,40 +544,21 @@ class BinanceExchange(ExchangePyBase):
             for account_position_record in parsers.parse_account_position(event):
                 self._apply_balance(account_position_record)
 
-    def _find_order(
-        self, orders: dict[str, InFlightOrder], by_exchange_id: dict[str, InFlightOrder], record: Any
-    ) -> InFlightOrder | None:
-        client_order_id = getattr(record, "client_order_id", None)
-        if client_order_id is not None and client_order_id in orders:
-            return orders[client_order_id]
-        exchange_order_id = getattr(record, "exchange_order_id", None)
-        return by_exchange_id.get(str(exchange_order_id)) if exchange_order_id is not None else None
-
     def _apply_fill(self, fill: Any) -> None:
         tracker = self._order_tracker
-        order = self._find_order(tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill)
+        order = self._order_of_record(
+            tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill
+        )
         if order is not None:
             tracker.process_trade_update(self._trade_update(order, fill))
 
     def _apply_order_update(self, update: Any) -> None:
         tracker = self._order_tracker
-        order = self._find_order(
+        order = self._order_of_record(
             tracker.all_updatable_orders, tracker.all_updatable_orders_by_exchange_order_id, update
         )
-        if order is None:
-            return
-        timestamp = getattr(update, "timestamp", None)
-        exchange_order_id = getattr(update, "exchange_order_id", None)
-        tracker.process_order_update(
-            OrderUpdate(
-                trading_pair=order.trading_pair,
-                update_timestamp=timestamp if timestamp is not None else self.current_timestamp,
-                new_state=update.state,
-                client_order_id=order.client_order_id,
-                exchange_order_id=str(exchange_order_id) if exchange_order_id is not None else order.exchange_order_id,
-                sequence=update.sequence,
-            )
-        )
+        if order is not None:
+            tracker.process_order_update(self._order_update_of_record(order, update))
 
     def _apply_balance(self, balance: Any) -> None:
         """Apply a balance record of a private event; one older than the asset's last update is ignored, and so is

@@ -5,7 +5,7 @@ fees, the user-stream event loop)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 from hbrt.connector.exchange_orders import ExchangeOrders
@@ -292,7 +292,7 @@ class ExchangeLifecycle(ExchangeOrders):
                     continue
                 listed.add(order.client_order_id)
                 if order.client_order_id in self.in_flight_orders:
-                    self._order_tracker.process_order_update(self._listed_order_update(order, record))
+                    self._order_tracker.process_order_update(self._order_update_of_record(order, record))
             return [order for order in group if order.client_order_id not in listed]
 
         unlisted = await asyncio.gather(*(fetch(pair, group) for pair, group in groups.items()))
@@ -300,16 +300,19 @@ class ExchangeLifecycle(ExchangeOrders):
 
     @staticmethod
     def _order_of_record(
-        by_client_id: dict[str, InFlightOrder], by_exchange_id: dict[str, InFlightOrder], record: Any
+        by_client_id: Mapping[str, InFlightOrder], by_exchange_id: Mapping[str, InFlightOrder], record: Any
     ) -> InFlightOrder | None:
-        """The tracked order a parsed order record names: by client order id first, then by exchange order id."""
+        """The order a parsed record (an order update or a fill, from REST or the user stream) names, among those
+        given: by client order id first, then by exchange order id."""
         client_order_id = getattr(record, "client_order_id", None)
         if client_order_id is not None and str(client_order_id) in by_client_id:
             return by_client_id[str(client_order_id)]
         exchange_order_id = getattr(record, "exchange_order_id", None)
         return by_exchange_id.get(str(exchange_order_id)) if exchange_order_id is not None else None
 
-    def _listed_order_update(self, order: InFlightOrder, record: Any) -> OrderUpdate:
+    def _order_update_of_record(self, order: InFlightOrder, record: Any) -> OrderUpdate:
+        """The ``OrderUpdate`` of ``order`` a parsed ``order_update`` record states (its state; its exchange order
+        id, timestamp and sequence when it has them)."""
         timestamp = getattr(record, "timestamp", None)
         exchange_order_id = getattr(record, "exchange_order_id", None)
         return OrderUpdate(
