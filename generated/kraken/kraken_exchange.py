@@ -47,6 +47,8 @@ class KrakenExchange(ExchangePyBase):
 
     web_utils: ClassVar[WebUtilsProtocol] = kraken_web_utils
     UPDATE_ORDER_STATUS_MIN_INTERVAL: ClassVar[float] = CONSTANTS.ORDER_STATUS_POLL_INTERVAL
+    # The status poll lists open orders (endpoint open_orders) for the whole account.
+    OPEN_ORDERS_SCOPE = "account"
 
     def __init__(
         self,
@@ -282,6 +284,27 @@ class KrakenExchange(ExchangePyBase):
             if record.exchange_order_id is not None
             else tracked_order.exchange_order_id,
         )
+
+    async def _request_open_orders(self, trading_pair: str | None) -> list[Any]:
+        """The open orders of every pair (the open_orders endpoint lists the account).
+
+        The status poll updates every tracked order the list reports from it, and asks for the status of each one
+        it does not report (``_request_order_status``): absence alone never means filled or canceled.
+        """
+        params: dict[str, Any] = {}
+
+        path_url = CONSTANTS.OPEN_ORDERS_PATH_URL
+        response = await self._api_request(
+            path_url=path_url,
+            method=RESTMethod.POST,
+            data=params,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            is_auth_required=True,
+            limit_id=CONSTANTS.OPEN_ORDERS_LIMIT_ID,
+        )
+        response = response["result"]  # the result inside the reply (envelope)
+
+        return list(parsers.parse_open_orders(response))
 
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> list[TradeUpdate]:
         if order.exchange_order_id is None:
