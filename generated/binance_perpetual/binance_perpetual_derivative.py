@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from hbrt.api_throttler.data_types import RateLimit
-from hbrt.connector.derivative.position import MarginCallEntry, PositionEntry
+from hbrt.connector.derivative.position import MarginCallEntry, PositionEntry, signed_amount
 from hbrt.connector.exchange_py_base import WebUtilsProtocol, s_decimal_NaN
 from hbrt.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 from hbrt.connector.utils import combine_to_hb_trading_pair
@@ -570,14 +570,11 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
             trading_pair = self._trading_pair_of(record.symbol)
             if trading_pair is None:
                 continue
-            amount = Decimal(record.amount)
-            if record.direction == TradeType.SELL and amount > 0:
-                amount = -amount  # an unsigned size of a short position
             entries.append(
                 PositionEntry(
                     trading_pair=trading_pair,
                     position_side=record.position_side,
-                    amount=amount,
+                    amount=signed_amount(Decimal(record.amount), record.direction),
                     entry_price=record.entry_price,
                     unrealized_pnl=record.unrealized_pnl,
                     leverage=record.leverage,
@@ -595,15 +592,12 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         trading_pair = self._trading_pair_of(record.symbol)
         if trading_pair is None:
             return
-        amount = record.amount
-        if amount is not None and record.direction == TradeType.SELL and amount > 0:
-            amount = -amount
         self._process_margin_call(
             [
                 MarginCallEntry(
                     trading_pair=trading_pair,
                     position_side=record.position_side,
-                    amount=amount,
+                    amount=None if record.amount is None else signed_amount(record.amount, record.direction),
                     unrealized_pnl=record.unrealized_pnl,
                     maintenance_margin=record.maintenance_margin,
                 )
