@@ -46,6 +46,8 @@ class BybitExchange(ExchangePyBase):
 
     web_utils: ClassVar[WebUtilsProtocol] = bybit_web_utils
     UPDATE_ORDER_STATUS_MIN_INTERVAL: ClassVar[float] = CONSTANTS.ORDER_STATUS_POLL_INTERVAL
+    # The status poll lists open orders (endpoint open_orders) per trading pair.
+    OPEN_ORDERS_SCOPE = "pair"
 
     def __init__(
         self,
@@ -297,6 +299,32 @@ class BybitExchange(ExchangePyBase):
             else tracked_order.exchange_order_id,
         )
 
+    async def _request_open_orders(self, trading_pair: str | None) -> list[Any]:
+        """The open orders of trading_pair (the open_orders endpoint lists one pair).
+
+        The status poll updates every tracked order the list reports from it, and asks for the status of each one
+        it does not report (``_request_order_status``): absence alone never means filled or canceled.
+        """
+        if trading_pair is None:
+            raise ValueError("the open_orders endpoint lists one trading pair")
+        symbol = await self.exchange_symbol_associated_to_pair(trading_pair)
+        params: dict[str, Any] = {}
+        params["category"] = "spot"
+        if symbol is not None:
+            params["symbol"] = symbol
+
+        path_url = CONSTANTS.OPEN_ORDERS_PATH_URL
+        response = await self._api_request(
+            path_url=path_url,
+            method=RESTMethod.GET,
+            params=params,
+            is_auth_required=True,
+            limit_id=CONSTANTS.OPEN_ORDERS_LIMIT_ID,
+        )
+        response = response["result"]  # the result inside the reply (envelope)
+
+        return list(parsers.parse_order_status(response))
+
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> list[TradeUpdate]:
         if order.exchange_order_id is None:
             return []
@@ -541,41 +569,21 @@ class BybitExchange(ExchangePyBase):
             for wallet_record in parsers.parse_wallet(event):
                 self._apply_balance(wallet_record)
 
-    def _find_order(
-        self,
-        orders: dict[str, InFlightOrder],
-        by_exchange_id: dict[str, InFlightOrder],
-        record: parsers.AnyFillRecord | parsers.AnyOrderUpdateRecord,
-    ) -> InFlightOrder | None:
-        if record.client_order_id is not None and record.client_order_id in orders:
-            return orders[record.client_order_id]
-        return by_exchange_id.get(str(record.exchange_order_id)) if record.exchange_order_id is not None else None
-
     def _apply_fill(self, fill: parsers.AnyFillRecord) -> None:
         tracker = self._order_tracker
-        order = self._find_order(tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill)
+        order = self._order_of_record(
+            tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill
+        )
         if order is not None:
             tracker.process_trade_update(self._trade_update(order, fill))
 
     def _apply_order_update(self, update: parsers.AnyOrderUpdateRecord) -> None:
         tracker = self._order_tracker
-        order = self._find_order(
+        order = self._order_of_record(
             tracker.all_updatable_orders, tracker.all_updatable_orders_by_exchange_order_id, update
         )
-        if order is None:
-            return
-        timestamp = update.timestamp
-        exchange_order_id = update.exchange_order_id
-        tracker.process_order_update(
-            OrderUpdate(
-                trading_pair=order.trading_pair,
-                update_timestamp=timestamp if timestamp is not None else self.current_timestamp,
-                new_state=update.state,
-                client_order_id=order.client_order_id,
-                exchange_order_id=str(exchange_order_id) if exchange_order_id is not None else order.exchange_order_id,
-                sequence=update.sequence,
-            )
-        )
+        if order is not None:
+            tracker.process_order_update(self._order_update_of_record(order, update))
 
     def _apply_balance(self, balance: Any) -> None:
         """Apply a balance record of a private event; one older than the asset's last update is ignored, and so is

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from hbrt.api_throttler.data_types import RateLimit
-from hbrt.connector.derivative.position import MarginCallEntry, PositionEntry
+from hbrt.connector.derivative.position import MarginCallEntry, PositionEntry, signed_amount
 from hbrt.connector.exchange_py_base import WebUtilsProtocol, s_decimal_NaN
 from hbrt.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 from hbrt.connector.utils import combine_to_hb_trading_pair
@@ -594,14 +594,11 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
             trading_pair = self._trading_pair_of(record.symbol)
             if trading_pair is None:
                 continue
-            amount = Decimal(record.amount)
-            if record.direction == TradeType.SELL and amount > 0:
-                amount = -amount  # an unsigned size of a short position
             entries.append(
                 PositionEntry(
                     trading_pair=trading_pair,
                     position_side=record.position_side,
-                    amount=amount,
+                    amount=signed_amount(Decimal(record.amount), record.direction),
                     entry_price=record.entry_price,
                     unrealized_pnl=record.unrealized_pnl,
                     leverage=record.leverage,
@@ -619,15 +616,12 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         trading_pair = self._trading_pair_of(record.symbol)
         if trading_pair is None:
             return
-        amount = record.amount
-        if amount is not None and record.direction == TradeType.SELL and amount > 0:
-            amount = -amount
         self._process_margin_call(
             [
                 MarginCallEntry(
                     trading_pair=trading_pair,
                     position_side=record.position_side,
-                    amount=amount,
+                    amount=None if record.amount is None else signed_amount(record.amount, record.direction),
                     unrealized_pnl=record.unrealized_pnl,
                     maintenance_margin=record.maintenance_margin,
                 )
@@ -751,41 +745,21 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
             for ws_positions_record in parsers.parse_ws_positions(event):
                 self._apply_position(ws_positions_record)
 
-    def _find_order(
-        self,
-        orders: dict[str, InFlightOrder],
-        by_exchange_id: dict[str, InFlightOrder],
-        record: parsers.AnyFillRecord | parsers.AnyOrderUpdateRecord,
-    ) -> InFlightOrder | None:
-        if record.client_order_id is not None and record.client_order_id in orders:
-            return orders[record.client_order_id]
-        return by_exchange_id.get(str(record.exchange_order_id)) if record.exchange_order_id is not None else None
-
     def _apply_fill(self, fill: parsers.AnyFillRecord) -> None:
         tracker = self._order_tracker
-        order = self._find_order(tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill)
+        order = self._order_of_record(
+            tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill
+        )
         if order is not None:
             tracker.process_trade_update(self._trade_update(order, fill))
 
     def _apply_order_update(self, update: parsers.AnyOrderUpdateRecord) -> None:
         tracker = self._order_tracker
-        order = self._find_order(
+        order = self._order_of_record(
             tracker.all_updatable_orders, tracker.all_updatable_orders_by_exchange_order_id, update
         )
-        if order is None:
-            return
-        timestamp = update.timestamp
-        exchange_order_id = update.exchange_order_id
-        tracker.process_order_update(
-            OrderUpdate(
-                trading_pair=order.trading_pair,
-                update_timestamp=timestamp if timestamp is not None else self.current_timestamp,
-                new_state=update.state,
-                client_order_id=order.client_order_id,
-                exchange_order_id=str(exchange_order_id) if exchange_order_id is not None else order.exchange_order_id,
-                sequence=update.sequence,
-            )
-        )
+        if order is not None:
+            tracker.process_order_update(self._order_update_of_record(order, update))
 
     def _apply_balance(self, balance: Any) -> None:
         """Apply a balance record of a private event; one older than the asset's last update is ignored, and so is

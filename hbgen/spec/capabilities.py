@@ -30,9 +30,9 @@ CAPABILITY_GAPS: Final = MappingProxyType(
         "rest_trading_rules": ('no "trading_rules" endpoint', ["endpoints"], ("trading_rules",)),
         "rest_server_status": ('no "ping" or "server_time" endpoint', ["endpoints"], ("ping", "server_time")),
         "rest_order_status": (
-            'no "order_status" or "open_orders" endpoint',
+            'no "order_status" endpoint (open_orders alone cannot tell how an order that left the list ended)',
             ["endpoints"],
-            ("order_status", "open_orders"),
+            ("order_status",),
         ),
         "rest_create_order": ('no "create_order" endpoint', ["endpoints"], ("create_order",)),
         "rest_cancel_order": ('no "cancel_order" endpoint', ["endpoints"], ("cancel_order",)),
@@ -97,7 +97,7 @@ def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
     return {
         "rest_trading_rules": endpoints("trading_rules"),
         "rest_server_status": endpoints("ping", "server_time"),
-        "rest_order_status": endpoints("order_status", "open_orders"),
+        "rest_order_status": endpoints("order_status"),
         "rest_create_order": endpoints("create_order"),
         "rest_cancel_order": endpoints("cancel_order"),
         "rest_balances": endpoints("balances"),
@@ -118,6 +118,7 @@ def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
 _ROLE_CAPABILITY: Final = MappingProxyType(
     {
         "network": "rest_server_status",
+        "status": "rest_order_status",
         "create": "rest_create_order",
         "cancel": "rest_cancel_order",
         "balances": "rest_balances",

@@ -322,6 +322,7 @@ ROLE_CHOICES: Final = MappingProxyType(
         "create": ("create_order",),
         "cancel": ("cancel_order",),
         "status": ("order_status",),
+        "open": ("open_orders",),
         "balances": ("balances",),
         "fills": ("my_trades",),
         "rules": ("trading_rules",),

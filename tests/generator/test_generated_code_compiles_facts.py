@@ -1,6 +1,6 @@
 """Compile, don't interpret: generated connectors read their parsed records as plain typed attributes.
 
-Before: ``_trade_update``, ``_find_order`` and ``_apply_order_update`` took ``Any`` and probed it with
+Before: ``_trade_update``, ``_apply_fill`` and ``_apply_order_update`` took ``Any`` and probed it with
 ``getattr(record, "fee_asset", None)``, and ``_trading_rule`` looped over field names with ``getattr``. The spec says,
 when generating, which records reach each method (its fill and order-update mappings) and which fields they carry, so
 the generated code names the record types (``parsers.AnyFillRecord``...) and reads ``fill.fee_asset`` directly.
@@ -46,7 +46,6 @@ def test_record_handlers_name_their_record_types(package: Path) -> None:
         "_trade_update": "parsers.AnyFillRecord",
         "_apply_fill": "parsers.AnyFillRecord",
         "_apply_order_update": "parsers.AnyOrderUpdateRecord",
-        "_find_order": "parsers.AnyFillRecord | parsers.AnyOrderUpdateRecord",
         "_trading_rule": "parsers.TradingRuleRecord",
     }
     seen = {}

@@ -7,7 +7,7 @@ import unittest
 from decimal import Decimal
 
 from hbrt.connector.derivative.collateral import margin_held_by_orders, margin_moved_by_fills
-from hbrt.connector.derivative.position import Position, PositionEntry
+from hbrt.connector.derivative.position import Position, PositionEntry, signed_amount
 from hbrt.connector.perpetual_trading import PerpetualTrading
 from hbrt.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
 from hbrt.data_type.funding_info import FundingInfo, FundingInfoUpdate
@@ -41,6 +41,13 @@ class PositionTests(unittest.TestCase):
             Position(PAIR, PositionSide.LONG, Decimal("1"), Decimal("100"), Decimal("3"), Decimal("5")), position
         )
         self.assertIn("amount=3", repr(position))
+
+    def test_signed_amount_negates_only_an_unsigned_short_size(self) -> None:
+        self.assertEqual(Decimal("-2"), signed_amount(Decimal("2"), TradeType.SELL))
+        self.assertEqual(Decimal("-2"), signed_amount(Decimal("-2"), TradeType.SELL))  # already signed
+        self.assertEqual(Decimal("2"), signed_amount(Decimal("2"), TradeType.BUY))
+        self.assertEqual(Decimal("-2"), signed_amount(Decimal("-2"), None))  # no direction: the sign says it
+        self.assertEqual(Decimal("0"), signed_amount(Decimal("0"), TradeType.SELL))
 
 
 class PerpetualTradingTests(unittest.IsolatedAsyncioTestCase):

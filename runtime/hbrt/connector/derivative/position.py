@@ -12,7 +12,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import NamedTuple
 
-from hbrt.data_type.common import PositionSide
+from hbrt.data_type.common import PositionSide, TradeType
+
+
+def signed_amount(amount: Decimal, direction: TradeType | None) -> Decimal:
+    """``amount`` signed as positions are: an exchange that reports a short position's size unsigned, with a SELL
+    direction, gets it negated; a size already signed (or of a long position) is returned as it is."""
+    return -amount if direction == TradeType.SELL and amount > 0 else amount
 
 
 class Position:
