@@ -57,7 +57,7 @@ PROBLEMS: Final = (MISSING, STUB)
 REQUIRED_ROWS: Final = {
     "rest_trading_rules": ("REST", "trading rules", "endpoints.trading_rules"),
     "rest_server_status": ("REST", "server status or ping", "endpoints.ping or endpoints.server_time"),
-    "rest_order_status": ("REST", "active orders (order status)", "endpoints.order_status or endpoints.open_orders"),
+    "rest_order_status": ("REST", "active orders (order status)", "endpoints.order_status (open_orders batches it)"),
     "rest_create_order": ("REST", "create order", "endpoints.create_order"),
     "rest_cancel_order": ("REST", "cancel order", "endpoints.cancel_order"),
     "rest_balances": ("REST", "balances", "endpoints.balances"),
@@ -196,6 +196,22 @@ def _trading_pairs_row(data: dict[str, Any]) -> Row:
     return Row("REST", "trading pairs", OK, detail, "symbols", False)
 
 
+def _open_orders_row(data: dict[str, Any]) -> Row:
+    """Whether the status poll lists open orders (``open_orders``) or asks about each order (``order_status``)."""
+    from hbgen.spec.perpetual_checks import _inputs
+
+    requirement = "batched order status (open orders)"
+    endpoint = _m(data.get("endpoints")).get("open_orders")
+    if endpoint is None:
+        detail = "no open_orders endpoint: each status poll sends one order_status request per tracked order"
+        return Row("REST", requirement, OPTIONAL_ABSENT, detail, "endpoints.open_orders", False)
+    path = _m(endpoint).get("path")
+    per_pair = bool({"symbol", "trading_pair"} & _inputs(endpoint)) or "${symbol}" in str(path)
+    scope = "one request per trading pair" if per_pair else "one request for the account"
+    detail = f"endpoints.open_orders: {scope}; order_status only for tracked orders the list omits"
+    return Row("REST", requirement, OK, detail, "endpoints.open_orders", False)
+
+
 def _balances_row(data: dict[str, Any]) -> Row:
     requirement = "private balances"
     events = _private_mappings(data, "balance")
@@ -299,7 +315,8 @@ def requirement_rows(data: Any) -> list[Row]:
     rows = [_required_row(cap, d, sources[cap], cap in required) for cap in REQUIRED_ROWS]
     rest = [r for r in rows if r.section == "REST"]
     ws = [r for r in rows if r.section == "websocket"]
-    return rest + [_trading_pairs_row(d)] + ws + [_balances_row(d), _fee_row(d)] + _perpetual_rows(d, rows)
+    optional = [_open_orders_row(d), _trading_pairs_row(d)]
+    return rest + optional + ws + [_balances_row(d), _fee_row(d)] + _perpetual_rows(d, rows)
 
 
 # ----------------------------------------------------------------------------------------------------------------

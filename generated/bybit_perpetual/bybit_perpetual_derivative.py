@@ -141,22 +141,25 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         return list(CONSTANTS.ORDER_TYPE_WIRE)
 
     async def _make_network_check_request(self) -> None:
-        await self._api_get(
+        await self._api_request(
             path_url=self.check_network_request_path,
+            method=RESTMethod.GET,
             limit_id=CONSTANTS.SERVER_TIME_LIMIT_ID,
         )
 
     async def _make_trading_rules_request(self) -> Any:
-        response = await self._api_get(
+        response = await self._api_request(
             path_url=self.trading_rules_request_path,
+            method=RESTMethod.GET,
             params={"category": "linear", "limit": 1000},
             limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID,
         )
         return response["result"]  # the result inside the reply (envelope)
 
     async def _make_trading_pairs_request(self) -> Any:
-        response = await self._api_get(
+        response = await self._api_request(
             path_url=self.trading_pairs_request_path,
+            method=RESTMethod.GET,
             params={"category": "linear", "limit": 1000},
             limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID,
         )
@@ -333,7 +336,7 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
             updates.append(self._trade_update(order, fill))
         return updates
 
-    def _trade_update(self, order: InFlightOrder, fill: Any) -> TradeUpdate:
+    def _trade_update(self, order: InFlightOrder, fill: parsers.AnyFillRecord) -> TradeUpdate:
         """A TradeUpdate for ``order`` from a parsed fill record.
 
         The fee is the one the fill reports (asset and amount, even when zero); a fill that reports none gets the fee
@@ -341,9 +344,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         """
         price = Decimal(fill.price)
         amount = Decimal(fill.amount)
-        quote_amount = getattr(fill, "quote_amount", None)
-        fee_asset = getattr(fill, "fee_asset", None)
-        fee_amount = getattr(fill, "fee_amount", None)
+        fee_asset = fill.fee_asset
+        fee_amount = fill.fee_amount
         if not fee_asset and fee_amount is not None:
             fee_asset = self._collateral_token(order.trading_pair, order.trade_type)  # a perpetual fee is in the margin
         fee: TradeFeeBase
@@ -355,7 +357,7 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
                 flat_fees=[TokenAmount(token=fee_asset, amount=Decimal(fee_amount))],
             )
         else:
-            is_taker = getattr(fill, "is_taker", None)
+            is_taker = fill.is_taker
             fee = self._get_fee(
                 order.base_asset,
                 order.quote_asset,
@@ -374,7 +376,7 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
             fill_timestamp=fill.timestamp,
             fill_price=price,
             fill_base_amount=amount,
-            fill_quote_amount=Decimal(quote_amount) if quote_amount is not None else amount * price,
+            fill_quote_amount=amount * price,
             fee=fee,
         )
 
@@ -468,22 +470,19 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
                 self.logger().exception(f"Error parsing the trading pair rule {item}. Skipping.")
         return rules
 
-    async def _trading_rule(self, record: Any) -> TradingRule:
-        fields = {
-            name: getattr(record, name)
-            for name in (
-                "min_order_size",
-                "max_order_size",
-                "min_price_increment",
-                "min_base_amount_increment",
-                "min_notional_size",
-                "buy_order_collateral_token",
-                "sell_order_collateral_token",
-            )
-            if getattr(record, name) is not None
-        }
+    async def _trading_rule(self, record: parsers.TradingRuleRecord) -> TradingRule:
+        """The rule of one parsed record; a limit the record leaves out keeps TradingRule's default."""
         trading_pair = await self.trading_pair_associated_to_exchange_symbol(record.symbol)
-        return TradingRule(trading_pair=trading_pair, **fields)
+        return TradingRule(
+            trading_pair=trading_pair,
+            min_order_size=record.min_order_size,
+            max_order_size=record.max_order_size,
+            min_price_increment=record.min_price_increment,
+            min_base_amount_increment=record.min_base_amount_increment,
+            min_notional_size=record.min_notional_size,
+            buy_order_collateral_token=record.buy_order_collateral_token,
+            sell_order_collateral_token=record.sell_order_collateral_token,
+        )
 
     def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: Any) -> None:
         records = parsers.parse_instrument(exchange_info)
@@ -746,40 +745,21 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
             for ws_positions_record in parsers.parse_ws_positions(event):
                 self._apply_position(ws_positions_record)
 
-    def _find_order(
-        self, orders: dict[str, InFlightOrder], by_exchange_id: dict[str, InFlightOrder], record: Any
-    ) -> InFlightOrder | None:
-        client_order_id = getattr(record, "client_order_id", None)
-        if client_order_id is not None and client_order_id in orders:
-            return orders[client_order_id]
-        exchange_order_id = getattr(record, "exchange_order_id", None)
-        return by_exchange_id.get(str(exchange_order_id)) if exchange_order_id is not None else None
-
-    def _apply_fill(self, fill: Any) -> None:
+    def _apply_fill(self, fill: parsers.AnyFillRecord) -> None:
         tracker = self._order_tracker
-        order = self._find_order(tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill)
+        order = self._order_of_record(
+            tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill
+        )
         if order is not None:
             tracker.process_trade_update(self._trade_update(order, fill))
 
-    def _apply_order_update(self, update: Any) -> None:
+    def _apply_order_update(self, update: parsers.AnyOrderUpdateRecord) -> None:
         tracker = self._order_tracker
-        order = self._find_order(
+        order = self._order_of_record(
             tracker.all_updatable_orders, tracker.all_updatable_orders_by_exchange_order_id, update
         )
-        if order is None:
-            return
-        timestamp = getattr(update, "timestamp", None)
-        exchange_order_id = getattr(update, "exchange_order_id", None)
-        tracker.process_order_update(
-            OrderUpdate(
-                trading_pair=order.trading_pair,
-                update_timestamp=timestamp if timestamp is not None else self.current_timestamp,
-                new_state=update.state,
-                client_order_id=order.client_order_id,
-                exchange_order_id=str(exchange_order_id) if exchange_order_id is not None else order.exchange_order_id,
-                sequence=update.sequence,
-            )
-        )
+        if order is not None:
+            tracker.process_order_update(self._order_update_of_record(order, update))
 
     def _apply_balance(self, balance: Any) -> None:
         """Apply a balance record of a private event; one older than the asset's last update is ignored, and so is

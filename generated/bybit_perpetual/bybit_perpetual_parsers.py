@@ -575,3 +575,11 @@ def matches_private_terminated(message: Any) -> bool:
 def matches_login_success(message: Any) -> bool:
     """The login reply reports success."""
     return isinstance(message, dict) and message.get("success") is True
+
+
+#: A record of kind ``fill`` from any of the spec's mappings: what the connector's fill handling takes.
+AnyFillRecord = ExecutionRecord | MyTradesRecord
+
+
+#: A record of kind ``order_update`` from any of the spec's mappings: what the connector's order update handling takes.
+AnyOrderUpdateRecord = OrderRecord | OrderStatusRecord

@@ -175,6 +175,33 @@ def parse_order_status(message: Any) -> list[OrderStatusRecord]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OpenOrdersRecord:
+    """Record of kind ``order_update`` read by mapping ``open_orders``."""
+
+    symbol: str | None = None
+    client_order_id: str | None = None
+    exchange_order_id: str
+    state: OrderState
+    timestamp: float
+    sequence: int | None = None
+
+
+def parse_open_orders(message: Any) -> list[OpenOrdersRecord]:
+    """The ``OpenOrdersRecord`` records of ``message``."""
+    return [
+        OpenOrdersRecord(
+            exchange_order_id=str(key),
+            client_order_id=(
+                str(raw_client_order_id) if (raw_client_order_id := item.get("cl_ord_id")) is not None else None
+            ),
+            state=CONSTANTS.ORDER_STATE[item["status"]],
+            timestamp=float(item.get("closetm") or item.get("opentm")),
+        )
+        for key, item in message["open"].items()
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BalancesRecord:
     """Record of kind ``balance`` read by mapping ``balances``."""
 
@@ -419,3 +446,11 @@ def matches_private_terminated(message: Any) -> bool:
 def matches_login_success(message: Any) -> bool:
     """The login reply reports success."""
     return False
+
+
+#: A record of kind ``fill`` from any of the spec's mappings: what the connector's fill handling takes.
+AnyFillRecord = MyTradesRecord | ExecutionFillRecord
+
+
+#: A record of kind ``order_update`` from any of the spec's mappings: what the connector's order update handling takes.
+AnyOrderUpdateRecord = OrderStatusRecord | OpenOrdersRecord | ExecutionOrderRecord

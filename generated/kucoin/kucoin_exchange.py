@@ -46,6 +46,8 @@ class KucoinExchange(ExchangePyBase):
 
     web_utils: ClassVar[WebUtilsProtocol] = kucoin_web_utils
     UPDATE_ORDER_STATUS_MIN_INTERVAL: ClassVar[float] = CONSTANTS.ORDER_STATUS_POLL_INTERVAL
+    # The status poll lists open orders (endpoint open_orders) per trading pair.
+    OPEN_ORDERS_SCOPE = "pair"
 
     def __init__(
         self,
@@ -134,21 +136,24 @@ class KucoinExchange(ExchangePyBase):
         return list(CONSTANTS.ORDER_TYPE_WIRE)
 
     async def _make_network_check_request(self) -> None:
-        await self._api_get(
+        await self._api_request(
             path_url=self.check_network_request_path,
+            method=RESTMethod.GET,
             limit_id=CONSTANTS.SERVER_TIME_LIMIT_ID,
         )
 
     async def _make_trading_rules_request(self) -> Any:
-        response = await self._api_get(
+        response = await self._api_request(
             path_url=self.trading_rules_request_path,
+            method=RESTMethod.GET,
             limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID,
         )
         return response["data"]  # the result inside the reply (envelope)
 
     async def _make_trading_pairs_request(self) -> Any:
-        response = await self._api_get(
+        response = await self._api_request(
             path_url=self.trading_pairs_request_path,
+            method=RESTMethod.GET,
             limit_id=CONSTANTS.TRADING_RULES_LIMIT_ID,
         )
         return response["data"]  # the result inside the reply (envelope)
@@ -282,6 +287,30 @@ class KucoinExchange(ExchangePyBase):
             else tracked_order.exchange_order_id,
         )
 
+    async def _request_open_orders(self, trading_pair: str | None) -> list[Any]:
+        """The open orders of trading_pair (the open_orders endpoint lists one pair).
+
+        The status poll updates every tracked order the list reports from it, and asks for the status of each one
+        it does not report (``_request_order_status``): absence alone never means filled or canceled.
+        """
+        if trading_pair is None:
+            raise ValueError("the open_orders endpoint lists one trading pair")
+        symbol = await self.exchange_symbol_associated_to_pair(trading_pair)
+        params: dict[str, Any] = {}
+        params["symbol"] = symbol
+
+        path_url = CONSTANTS.OPEN_ORDERS_PATH_URL
+        response = await self._api_request(
+            path_url=path_url,
+            method=RESTMethod.GET,
+            params=params,
+            is_auth_required=True,
+            limit_id=CONSTANTS.OPEN_ORDERS_LIMIT_ID,
+        )
+        response = response["data"]  # the result inside the reply (envelope)
+
+        return list(parsers.parse_open_orders(response))
+
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> list[TradeUpdate]:
         if order.exchange_order_id is None:
             return []
@@ -309,7 +338,7 @@ class KucoinExchange(ExchangePyBase):
             updates.append(self._trade_update(order, fill))
         return updates
 
-    def _trade_update(self, order: InFlightOrder, fill: Any) -> TradeUpdate:
+    def _trade_update(self, order: InFlightOrder, fill: parsers.AnyFillRecord) -> TradeUpdate:
         """A TradeUpdate for ``order`` from a parsed fill record.
 
         The fee is the one the fill reports (asset and amount, even when zero); a fill that reports none gets the fee
@@ -317,9 +346,8 @@ class KucoinExchange(ExchangePyBase):
         """
         price = Decimal(fill.price)
         amount = Decimal(fill.amount)
-        quote_amount = getattr(fill, "quote_amount", None)
-        fee_asset = getattr(fill, "fee_asset", None)
-        fee_amount = getattr(fill, "fee_amount", None)
+        fee_asset = fill.fee_asset
+        fee_amount = fill.fee_amount
         fee: TradeFeeBase
         if fee_asset and fee_amount is not None:
             fee = TradeFeeBase.new_spot_fee(
@@ -329,7 +357,7 @@ class KucoinExchange(ExchangePyBase):
                 flat_fees=[TokenAmount(token=fee_asset, amount=Decimal(fee_amount))],
             )
         else:
-            is_taker = getattr(fill, "is_taker", None)
+            is_taker = fill.is_taker
             fee = self._get_fee(
                 order.base_asset,
                 order.quote_asset,
@@ -347,7 +375,7 @@ class KucoinExchange(ExchangePyBase):
             fill_timestamp=fill.timestamp,
             fill_price=price,
             fill_base_amount=amount,
-            fill_quote_amount=Decimal(quote_amount) if quote_amount is not None else amount * price,
+            fill_quote_amount=Decimal(fill.quote_amount) if fill.quote_amount is not None else amount * price,
             fee=fee,
         )
 
@@ -438,21 +466,18 @@ class KucoinExchange(ExchangePyBase):
                 self.logger().exception(f"Error parsing the trading pair rule {item}. Skipping.")
         return rules
 
-    async def _trading_rule(self, record: Any) -> TradingRule:
-        fields = {
-            name: getattr(record, name)
-            for name in (
-                "min_order_size",
-                "max_order_size",
-                "min_price_increment",
-                "min_base_amount_increment",
-                "min_quote_amount_increment",
-                "min_notional_size",
-            )
-            if getattr(record, name) is not None
-        }
+    async def _trading_rule(self, record: parsers.TradingRuleRecord) -> TradingRule:
+        """The rule of one parsed record; a limit the record leaves out keeps TradingRule's default."""
         trading_pair = await self.trading_pair_associated_to_exchange_symbol(record.symbol)
-        return TradingRule(trading_pair=trading_pair, **fields)
+        return TradingRule(
+            trading_pair=trading_pair,
+            min_order_size=record.min_order_size,
+            max_order_size=record.max_order_size,
+            min_price_increment=record.min_price_increment,
+            min_base_amount_increment=record.min_base_amount_increment,
+            min_quote_amount_increment=record.min_quote_amount_increment,
+            min_notional_size=record.min_notional_size,
+        )
 
     def _initialize_trading_pair_symbols_from_exchange_info(self, exchange_info: Any) -> None:
         records = parsers.parse_instrument(exchange_info)
@@ -526,40 +551,21 @@ class KucoinExchange(ExchangePyBase):
             for ws_balance_record in parsers.parse_ws_balance(event):
                 self._apply_balance(ws_balance_record)
 
-    def _find_order(
-        self, orders: dict[str, InFlightOrder], by_exchange_id: dict[str, InFlightOrder], record: Any
-    ) -> InFlightOrder | None:
-        client_order_id = getattr(record, "client_order_id", None)
-        if client_order_id is not None and client_order_id in orders:
-            return orders[client_order_id]
-        exchange_order_id = getattr(record, "exchange_order_id", None)
-        return by_exchange_id.get(str(exchange_order_id)) if exchange_order_id is not None else None
-
-    def _apply_fill(self, fill: Any) -> None:
+    def _apply_fill(self, fill: parsers.AnyFillRecord) -> None:
         tracker = self._order_tracker
-        order = self._find_order(tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill)
+        order = self._order_of_record(
+            tracker.all_fillable_orders, tracker.all_fillable_orders_by_exchange_order_id, fill
+        )
         if order is not None:
             tracker.process_trade_update(self._trade_update(order, fill))
 
-    def _apply_order_update(self, update: Any) -> None:
+    def _apply_order_update(self, update: parsers.AnyOrderUpdateRecord) -> None:
         tracker = self._order_tracker
-        order = self._find_order(
+        order = self._order_of_record(
             tracker.all_updatable_orders, tracker.all_updatable_orders_by_exchange_order_id, update
         )
-        if order is None:
-            return
-        timestamp = getattr(update, "timestamp", None)
-        exchange_order_id = getattr(update, "exchange_order_id", None)
-        tracker.process_order_update(
-            OrderUpdate(
-                trading_pair=order.trading_pair,
-                update_timestamp=timestamp if timestamp is not None else self.current_timestamp,
-                new_state=update.state,
-                client_order_id=order.client_order_id,
-                exchange_order_id=str(exchange_order_id) if exchange_order_id is not None else order.exchange_order_id,
-                sequence=update.sequence,
-            )
-        )
+        if order is not None:
+            tracker.process_order_update(self._order_update_of_record(order, update))
 
     def _apply_balance(self, balance: Any) -> None:
         """Apply a balance record of a private event; one older than the asset's last update is ignored, and so is

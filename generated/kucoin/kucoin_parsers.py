@@ -480,3 +480,11 @@ def matches_private_terminated(message: Any) -> bool:
 def matches_login_success(message: Any) -> bool:
     """The login reply reports success."""
     return False
+
+
+#: A record of kind ``fill`` from any of the spec's mappings: what the connector's fill handling takes.
+AnyFillRecord = MyTradesRecord | WsFillRecord
+
+
+#: A record of kind ``order_update`` from any of the spec's mappings: what the connector's order update handling takes.
+AnyOrderUpdateRecord = OrderStatusRecord | OpenOrdersRecord | WsOrderRecord

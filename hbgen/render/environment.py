@@ -59,7 +59,8 @@ def _register_codegen(env: jinja2.Environment) -> None:
     ``keyed_items_expr(var)``, ``each_literal(keyed)``, ``predicate(var, root)``, ``predicates(var, root)``,
     ``convert(value_type, target)``, ``record_type(expr)``, ``target_literal(target)``, ``message_expr(names)``,
     ``string_expr(names)``, ``signing_statements``, ``timestamp_expr``. Globals: ``vector_clock_seconds``,
-    ``placeholders_in``, ``uses_time``, and ``kind_fields`` (``vocabulary.KIND_FIELDS``).
+    ``placeholders_in``, ``uses_time``, ``kind_fields`` (``vocabulary.KIND_FIELDS``) and ``input_types``
+    (``vocabulary.INPUT_TYPES``).
     """
     from hbgen import codegen
 
@@ -88,8 +89,9 @@ def _register_codegen(env: jinja2.Environment) -> None:
         env.filters[name] = getattr(codegen, name)
     for name in ("vector_clock_seconds", "placeholders_in", "uses_time"):
         env.globals[name] = getattr(codegen, name)
-    from hbgen.spec.vocabulary import KIND_FIELDS
+    from hbgen.spec.vocabulary import INPUT_TYPES, KIND_FIELDS
 
     env.globals["kind_fields"] = KIND_FIELDS
+    env.globals["input_types"] = INPUT_TYPES
     env.add_extension("jinja2.ext.do")  # {% do list.append(...) %} to collect test cases
     env.filters["from_json"] = json.loads  # the model keeps example payloads and templates as JSON text

@@ -30,9 +30,9 @@ CAPABILITY_GAPS: Final = MappingProxyType(
         "rest_trading_rules": ('no "trading_rules" endpoint', ["endpoints"], ("trading_rules",)),
         "rest_server_status": ('no "ping" or "server_time" endpoint', ["endpoints"], ("ping", "server_time")),
         "rest_order_status": (
-            'no "order_status" or "open_orders" endpoint',
+            'no "order_status" endpoint (open_orders alone cannot tell how an order that left the list ended)',
             ["endpoints"],
-            ("order_status", "open_orders"),
+            ("order_status",),
         ),
         "rest_create_order": ('no "create_order" endpoint', ["endpoints"], ("create_order",)),
         "rest_cancel_order": ('no "cancel_order" endpoint', ["endpoints"], ("cancel_order",)),
@@ -97,7 +97,7 @@ def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
     return {
         "rest_trading_rules": endpoints("trading_rules"),
         "rest_server_status": endpoints("ping", "server_time"),
-        "rest_order_status": endpoints("order_status", "open_orders"),
+        "rest_order_status": endpoints("order_status"),
         "rest_create_order": endpoints("create_order"),
         "rest_cancel_order": endpoints("cancel_order"),
         "rest_balances": endpoints("balances"),
@@ -118,6 +118,7 @@ def capability_sources(data: Any) -> dict[str, tuple[PathT, ...]]:
 _ROLE_CAPABILITY: Final = MappingProxyType(
     {
         "network": "rest_server_status",
+        "status": "rest_order_status",
         "create": "rest_create_order",
         "cancel": "rest_cancel_order",
         "balances": "rest_balances",
@@ -175,6 +176,8 @@ class CapabilityChecks(CheckerBase):
         """What hbgen generate needs for a spot (or perpetual: the spot package and more) package beyond the
         capabilities (a waiver is not enough), unless the spec says it is a partial example (``partial``)."""
         kind = self.data.get("type")
+        if kind in ("spot", "perpetual"):
+            self._balance_flag()
         if kind not in ("spot", "perpetual") or "partial" in self.data:
             return
         reported = {cap for cap, present in self.present().items() if not present} - set(_m(self.data.get("waivers")))
@@ -199,6 +202,26 @@ class CapabilityChecks(CheckerBase):
                     "add it, or mark the spec as a partial example with partial: <reason>",
                 )
                 self.gaps.append(self.out[-1])
+
+    def _balance_flag(self) -> None:
+        """``real_time_balance_updates: true`` needs a private event that maps balances: otherwise the connector
+        trusts a stream that never carries them (doctor's private balances row says the same)."""
+        if self.data.get("real_time_balance_updates") is not True:
+            return
+        private = _m(_m(self.data.get("ws")).get("private"))
+        if not private:
+            return  # no private socket: the flag does not apply and balances are polled (doctor says so)
+        events = _m(private.get("events")).values()
+        kinds = {_m(self.mappings.get(m)).get("kind") for ev in events for m in _l(_m(ev).get("mappings"))}
+        if "balance" in kinds:
+            return
+        self.err(
+            ["real_time_balance_updates"],
+            "real_time_balance_updates is true but no private event has a balance mapping: nothing would update "
+            "balances between polls",
+            "add a private event with a balance mapping, or set real_time_balance_updates: false",
+        )
+        self.gaps.append(self.out[-1])
 
     def _exists(self, path: Sequence[str | int]) -> bool:
         node: Any = self.data

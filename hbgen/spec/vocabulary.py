@@ -216,6 +216,30 @@ ALL_INPUTS: Final = (
     "position_mode",
 )
 _PAIR = ("symbol", "trading_pair")
+#: The Python value of each connector input where a generated method reads it: how a request parameter writes it.
+#: ``decimal`` is written as a plain decimal string (``format: plain``, or no format), ``int`` as an integer, ``time``
+#: is seconds (``format: ms`` / ``s``); the other inputs are text already.
+INPUT_TYPES: Final = MappingProxyType(
+    {
+        "symbol": "str",
+        "trading_pair": "str",
+        "side": "str",
+        "order_type": "str",
+        "time_in_force": "str",
+        "amount": "decimal",
+        "price": "decimal",
+        "quote_amount": "decimal",
+        "post_only": "bool",
+        "client_order_id": "str",
+        "exchange_order_id": "str",
+        "start_time": "time",
+        "depth": "int",
+        "listen_key": "str",
+        "token": "str",
+        "leverage": "int",
+        "position_mode": "str",
+    }
+)
 ROLE_INPUTS: Final = MappingProxyType(
     {
         "server_time": (),
@@ -298,6 +322,7 @@ ROLE_CHOICES: Final = MappingProxyType(
         "create": ("create_order",),
         "cancel": ("cancel_order",),
         "status": ("order_status",),
+        "open": ("open_orders",),
         "balances": ("balances",),
         "fills": ("my_trades",),
         "rules": ("trading_rules",),

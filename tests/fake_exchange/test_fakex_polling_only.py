@@ -1,6 +1,6 @@
 """Fakex without a private websocket, against the shared connector suite and end to end.
 
-``FakexPollingExchangeTests`` runs the 56 shared tests with ``has_user_stream`` False: the user-stream tests run
+``FakexPollingExchangeTests`` runs the 60 shared tests with ``has_user_stream`` False: the user-stream tests run
 their REST-polling equivalents or skip naming the polling test that covers them. ``FakexPollingEndToEndTests``
 starts the network with mocked REST and a public websocket only, and follows an order from OPEN to FILLED through
 the status poll.

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from hbgen.cli import app
@@ -68,7 +69,7 @@ def _incomplete_text() -> str:
 def test_the_checklist_covers_exactly_the_validators_capabilities() -> None:
     assert set(REQUIRED_ROWS) == set(CAPABILITIES) | set(PERPETUAL_CAPABILITIES)
     rows = rows_for(_data(BINANCE))
-    assert [r.section for r in rows].count("REST") == 8  # seven required + trading pairs
+    assert [r.section for r in rows].count("REST") == 9  # seven required + batched order status + trading pairs
     assert [r.section for r in rows].count("websocket") == 6  # four required + balances + fees
     assert [r.requirement for r in rows if r.section == "perpetual"] == [
         "positions",
@@ -103,6 +104,35 @@ def test_binance_every_required_row_is_ok() -> None:
     assert got["fees in trade events"].fix == "mappings.execution_fill.fields"
     assert [got[p].status for p in ("positions", "leverage")] == [NOT_APPLICABLE, NOT_APPLICABLE]
     assert not [r for r in rows if r.section == "hooks"]  # Binance names no hooks
+
+
+def test_open_orders_row_states_the_list_scope_and_that_order_status_stays_required() -> None:
+    base = _data(BINANCE)
+    row = _by_requirement(rows_for(base))["batched order status (open orders)"]
+    assert (row.status, row.required) == (OK, False)
+    assert "one request per trading pair" in row.detail and "order_status only for" in row.detail
+
+    account = copy.deepcopy(base)
+    account["endpoints"]["open_orders"]["params"] = {}
+    row = _by_requirement(rows_for(account))["batched order status (open orders)"]
+    assert "one request for the account" in row.detail
+
+    absent = copy.deepcopy(base)
+    del absent["endpoints"]["open_orders"]
+    row = _by_requirement(rows_for(absent))["batched order status (open orders)"]
+    assert row.status == OPTIONAL_ABSENT and "one order_status request per tracked order" in row.detail
+
+    # open_orders alone cannot say how an order that left the list ended: order status is still missing, for
+    # doctor as for the validator (one diagnostic, not a second "package needs" one).
+    alone = copy.deepcopy(base)
+    del alone["endpoints"]["order_status"]
+    got = _by_requirement(rows_for(alone))
+    assert got["active orders (order status)"].status == MISSING
+    assert got["order status query endpoint"].status == MISSING
+    _, diagnostics = check_text(yaml.safe_dump(alone, sort_keys=False), "specs/binance.yaml", base_dir=SPECS)
+    found = [d.message for d in diagnostics]
+    assert sum("order_status" in message for message in found) == 1, found
+    assert any("missing capability rest_order_status" in message for message in found), found
 
 
 def test_optional_rows_follow_balance_events_the_flag_and_fee_fields() -> None:
@@ -185,6 +215,7 @@ def test_okx_waived_rows_carry_the_reason_and_the_waiver_path() -> None:
         "cancel order": WAIVED,
         "balances": OK,
         "documented rate limits": OK,
+        "batched order status (open orders)": OPTIONAL_ABSENT,
         "trading pairs": OPTIONAL_ABSENT,
         "public order book": WAIVED,
         "public trades": WAIVED,
@@ -438,7 +469,7 @@ def test_cli_binance_exits_0_with_the_table(tmp_path: Path) -> None:
         "endpoints.trading_rules (GET /v3/exchangeInfo)",
         "endpoints.trading_rules",
     ]
-    assert "binance: 23 ok, 5 n/a - checklist passes" in result.output
+    assert "binance: 24 ok, 5 n/a - checklist passes" in result.output
     assert "Traceback" not in result.output
 
 
@@ -447,7 +478,7 @@ def test_cli_finds_example_specs_and_shows_waivers() -> None:
     assert result.exit_code == 1, result.output  # an auth-style example: it waives what a package needs
     row = next(line for line in result.output.splitlines() if "private trades" in line)
     assert "waived" in row and "is out of its scope" in row and "waivers.ws_private_trades" in row
-    assert "gate_io: 6 ok, 7 waived, 7 missing, 3 optional-absent, 5 n/a - 7 problems" in result.output
+    assert "gate_io: 6 ok, 7 waived, 7 missing, 4 optional-absent, 5 n/a - 7 problems" in result.output
 
 
 def test_cli_incomplete_spec_exits_1_with_rows_then_diagnostics(tmp_path: Path) -> None:

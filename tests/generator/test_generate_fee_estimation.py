@@ -71,15 +71,24 @@ def test_fills_without_fees_get_the_estimated_fee(tmp_path: Path) -> None:
             creation_timestamp=1.0,
         )
 
-        class Fill:
-            trade_id, price, amount, timestamp = "1", "100", "1", 2.0
+        parsers = importlib.import_module("binance.binance_parsers")
 
-            def __init__(self, is_taker: bool) -> None:
-                self.is_taker = is_taker
+        def fill(is_taker: bool) -> Any:  # a REST fill record as the generated parser builds it, without a fee
+            return parsers.MyTradesRecord(
+                symbol="COINALPHA-HBOT",
+                trade_id="1",
+                price=Decimal("100"),
+                amount=Decimal("1"),
+                timestamp=2.0,
+                is_taker=is_taker,
+                exchange_order_id="100",
+                quote_amount=Decimal("100"),
+                side=TradeType.BUY,
+            )
 
-        assert exchange._trade_update(order, Fill(is_taker=True)).fee.percent == Decimal("0.002")
-        assert exchange._trade_update(order, Fill(is_taker=False)).fee.percent == Decimal("0.001")
-        assert exchange._trade_update(order, Fill(is_taker=True)).fee.flat_fees == []
+        assert exchange._trade_update(order, fill(is_taker=True)).fee.percent == Decimal("0.002")
+        assert exchange._trade_update(order, fill(is_taker=False)).fee.percent == Decimal("0.001")
+        assert exchange._trade_update(order, fill(is_taker=True)).fee.flat_fees == []
     finally:
         sys.path.remove(str(package.parent))
         for name in [m for m in sys.modules if ours(m)]:

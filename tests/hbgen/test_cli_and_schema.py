@@ -32,7 +32,7 @@ def test_validate_defaults_to_every_spec_and_exits_zero(monkeypatch) -> None:
         "specs/bybit.yaml: ok (bybit, spot, 9 endpoints)",
         "specs/bybit_perpetual.yaml: ok (bybit_perpetual, perpetual, 13 endpoints)",
         "specs/jupiter.yaml: ok (jupiter, gateway, jupiter on solana: 2 networks)",
-        "specs/kraken.yaml: ok (kraken, spot, 9 endpoints)",
+        "specs/kraken.yaml: ok (kraken, spot, 10 endpoints)",
         "specs/kucoin.yaml: ok (kucoin, spot, 12 endpoints)",
         "specs/okx.yaml: ok (okx, spot, 9 endpoints)",
         "specs/uniswap.yaml: ok (uniswap, gateway, uniswap on ethereum: 8 networks)",

@@ -2,12 +2,13 @@
 """Binance against the shared connector suite: every member is data from the spec.
 
 Payloads are the spec's examples (``tests/examples.py``), with the values each test needs written where the spec's
-mappings read them (see ``hbrt.testing.payloads``). The 56 inherited tests come from
+mappings read them (see ``hbrt.testing.payloads``). The 60 inherited tests come from
 ``hbrt.testing.exchange_connector_test``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -119,6 +120,18 @@ MAPPINGS: dict[str, Any] = {
     ),
     "order_status": (
         None,
+        {
+            "symbol": ("path", (("symbol",),), "symbol", None),
+            "client_order_id": ("path", (("clientOrderId",),), "str", None),
+            "exchange_order_id": ("path", (("orderId",),), "str", None),
+            "state": ("path", (("status",),), "str", ORDER_STATE_WIRE),
+            "timestamp": ("path", (("updateTime",),), "timestamp_ms", None),
+            "sequence": ("path", (("updateTime",),), "int", None),
+        },
+        (),
+    ),
+    "open_orders": (
+        (),
         {
             "symbol": ("path", (("symbol",),), "symbol", None),
             "client_order_id": ("path", (("clientOrderId",),), "str", None),
@@ -267,6 +280,7 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
     order_creation_method = "POST"
     order_cancelation_method = "DELETE"
     order_status_method = "GET"
+    open_orders_method = "GET"
     balance_method = "GET"
     trades_method = "GET"
 
@@ -275,6 +289,9 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
 
     def order_status_url(self, order: InFlightOrder) -> UrlLike:
         return web_utils.private_rest_url(CONSTANTS.ORDER_STATUS_PATH_URL)
+
+    def open_orders_url(self) -> UrlLike | None:
+        return web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL)
 
     def trades_url(self, order: InFlightOrder) -> UrlLike:
         return web_utils.private_rest_url(CONSTANTS.MY_TRADES_PATH_URL)
@@ -418,6 +435,22 @@ class BinanceExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests
                     "state": state,
                     "timestamp": UPDATE_TIME,
                 }
+            ],
+        )
+
+    def open_orders_request_mock_response(self, listed: Sequence[tuple[InFlightOrder, str]]) -> Any:
+        return _reply(
+            "open_orders",
+            "open_orders",
+            [
+                {
+                    "symbol": self.exchange_trading_pair,
+                    "client_order_id": order.client_order_id,
+                    "exchange_order_id": order.exchange_order_id,
+                    "state": state,
+                    "timestamp": UPDATE_TIME,
+                }
+                for order, state in listed
             ],
         )
 

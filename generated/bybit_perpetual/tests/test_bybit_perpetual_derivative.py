@@ -2,7 +2,7 @@
 """BybitPerpetual against the shared connector suite: every member is data from the spec.
 
 Payloads are the spec's examples (``tests/examples.py``), with the values each test needs written where the spec's
-mappings read them (see ``hbrt.testing.payloads``). The 56 inherited tests come from
+mappings read them (see ``hbrt.testing.payloads``). The 60 inherited tests come from
 ``hbrt.testing.exchange_connector_test``.
 """
 

@@ -119,6 +119,39 @@ _ENDPOINTS: dict[str, Any] = {
             }
         },
     },
+    "open_orders": {
+        "error": [],
+        "result": {
+            "open": {
+                "OBCMZD-JIEE7-77TH3F": {
+                    "refid": None,
+                    "userref": 0,
+                    "cl_ord_id": "OID1",
+                    "status": "open",
+                    "opentm": 1688665496.7808,
+                    "starttm": 0,
+                    "expiretm": 0,
+                    "descr": {
+                        "pair": "COINALPHAHBOT",
+                        "type": "buy",
+                        "ordertype": "limit",
+                        "price": "27500.0",
+                        "price2": "0",
+                        "leverage": "none",
+                        "order": "buy 1.25000000 COINALPHAHBOT @ limit 27500.0",
+                        "close": "",
+                    },
+                    "vol": "1.25000000",
+                    "vol_exec": "0.00000000",
+                    "cost": "0.00000",
+                    "fee": "0.00000",
+                    "price": "0.00000",
+                    "misc": "",
+                    "oflags": "fciq",
+                }
+            }
+        },
+    },
     "balances": {
         "error": [],
         "result": {

@@ -2,12 +2,13 @@
 """Kraken against the shared connector suite: every member is data from the spec.
 
 Payloads are the spec's examples (``tests/examples.py``), with the values each test needs written where the spec's
-mappings read them (see ``hbrt.testing.payloads``). The 56 inherited tests come from
+mappings read them (see ``hbrt.testing.payloads``). The 60 inherited tests come from
 ``hbrt.testing.exchange_connector_test``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -94,6 +95,16 @@ MAPPINGS: dict[str, Any] = {
         },
         (),
     ),
+    "open_orders": (
+        ("open", "$*"),
+        {
+            "exchange_order_id": ("path", (("$key",),), "str", None),
+            "client_order_id": ("path", (("cl_ord_id",),), "str", None),
+            "state": ("path", (("status",),), "str", ORDER_STATE_WIRE),
+            "timestamp": ("first_nonempty", (("closetm",), ("opentm",)), "timestamp_s", None),
+        },
+        (),
+    ),
     "my_trades": (
         ("trades", "$*"),
         {
@@ -156,6 +167,7 @@ ENVELOPES: dict[str, Any] = {
     "create_order": ("result",),
     "cancel_order": ("result",),
     "order_status": ("result",),
+    "open_orders": ("result",),
     "balances": ("result",),
     "my_trades": ("result",),
     "ws_token": ("result",),
@@ -249,6 +261,7 @@ class KrakenExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests)
     order_creation_method = "POST"
     order_cancelation_method = "POST"
     order_status_method = "POST"
+    open_orders_method = "POST"
     balance_method = "POST"
     trades_method = "POST"
 
@@ -257,6 +270,9 @@ class KrakenExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests)
 
     def order_status_url(self, order: InFlightOrder) -> UrlLike:
         return web_utils.private_rest_url(CONSTANTS.ORDER_STATUS_PATH_URL)
+
+    def open_orders_url(self) -> UrlLike | None:
+        return web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL)
 
     def trades_url(self, order: InFlightOrder) -> UrlLike:
         return web_utils.private_rest_url(CONSTANTS.MY_TRADES_PATH_URL)
@@ -383,6 +399,22 @@ class KrakenExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests)
                     "state": state,
                     "timestamp": UPDATE_TIME,
                 }
+            ],
+        )
+
+    def open_orders_request_mock_response(self, listed: Sequence[tuple[InFlightOrder, str]]) -> Any:
+        return _reply(
+            "open_orders",
+            "open_orders",
+            [
+                {
+                    "symbol": self.exchange_trading_pair,
+                    "client_order_id": order.client_order_id,
+                    "exchange_order_id": order.exchange_order_id,
+                    "state": state,
+                    "timestamp": UPDATE_TIME,
+                }
+                for order, state in listed
             ],
         )
 

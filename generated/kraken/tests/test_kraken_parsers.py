@@ -98,6 +98,19 @@ class KrakenParsersTests(unittest.TestCase):
         ]
         self.assert_records(parsers.parse_order_status(message), expected)
 
+    def test_endpoint_open_orders(self) -> None:
+        message: Any = examples.endpoint("open_orders")
+        message = message["result"]
+        expected: list[dict[str, Any]] = [
+            {
+                "exchange_order_id": "OBCMZD-JIEE7-77TH3F",
+                "client_order_id": "OID1",
+                "state": OrderState.OPEN,
+                "timestamp": 1688665496.7808,
+            },
+        ]
+        self.assert_records(parsers.parse_open_orders(message), expected)
+
     def test_endpoint_balances(self) -> None:
         message: Any = examples.endpoint("balances")
         message = message["result"]

@@ -2,12 +2,13 @@
 """Okx against the shared connector suite: every member is data from the spec.
 
 Payloads are the spec's examples (``tests/examples.py``), with the values each test needs written where the spec's
-mappings read them (see ``hbrt.testing.payloads``). The 56 inherited tests come from
+mappings read them (see ``hbrt.testing.payloads``). The 60 inherited tests come from
 ``hbrt.testing.exchange_connector_test``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -98,6 +99,17 @@ MAPPINGS: dict[str, Any] = {
         (),
     ),
     "order_status": (
+        (),
+        {
+            "symbol": ("path", (("instId",),), "symbol", None),
+            "client_order_id": ("path", (("clOrdId",),), "str", None),
+            "exchange_order_id": ("path", (("ordId",),), "str", None),
+            "state": ("path", (("state",),), "str", ORDER_STATE_WIRE),
+            "timestamp": ("path", (("uTime",),), "timestamp_ms", None),
+        },
+        (),
+    ),
+    "open_orders": (
         (),
         {
             "symbol": ("path", (("instId",),), "symbol", None),
@@ -262,6 +274,7 @@ class OkxExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests):
     order_creation_method = "POST"
     order_cancelation_method = "POST"
     order_status_method = "GET"
+    open_orders_method = "GET"
     balance_method = "GET"
     trades_method = "GET"
 
@@ -270,6 +283,9 @@ class OkxExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests):
 
     def order_status_url(self, order: InFlightOrder) -> UrlLike:
         return web_utils.private_rest_url(CONSTANTS.ORDER_STATUS_PATH_URL)
+
+    def open_orders_url(self) -> UrlLike | None:
+        return web_utils.private_rest_url(CONSTANTS.OPEN_ORDERS_PATH_URL)
 
     def trades_url(self, order: InFlightOrder) -> UrlLike:
         return web_utils.private_rest_url(CONSTANTS.MY_TRADES_PATH_URL)
@@ -413,6 +429,22 @@ class OkxExchangeTests(AbstractExchangeConnectorTests.ExchangeConnectorTests):
                     "state": state,
                     "timestamp": UPDATE_TIME,
                 }
+            ],
+        )
+
+    def open_orders_request_mock_response(self, listed: Sequence[tuple[InFlightOrder, str]]) -> Any:
+        return _reply(
+            "open_orders",
+            "open_orders",
+            [
+                {
+                    "symbol": self.exchange_trading_pair,
+                    "client_order_id": order.client_order_id,
+                    "exchange_order_id": order.exchange_order_id,
+                    "state": state,
+                    "timestamp": UPDATE_TIME,
+                }
+                for order, state in listed
             ],
         )
 

@@ -5,16 +5,21 @@ fees, the user-stream event loop)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
+from typing import Any, Literal
 
 from hbrt.connector.exchange_orders import ExchangeOrders
-from hbrt.data_type.in_flight_order import InFlightOrder
+from hbrt.data_type.in_flight_order import InFlightOrder, OrderUpdate
 from hbrt.network_base import NetworkStatus
 
 
 class ExchangeLifecycle(ExchangeOrders):
     """Network lifecycle, tick, and the background polling and user-stream loops."""
+
+    #: How the exchange's open-orders endpoint lists orders, if the connector has one: ``"pair"`` (one request per
+    #: trading pair with tracked orders), ``"account"`` (one request for every pair), or ``None`` (no such endpoint:
+    #: the status poll sends one status request per order). A plain attribute, so a test may switch the list off.
+    OPEN_ORDERS_SCOPE: Literal["pair", "account"] | None = None
 
     def tick(self, timestamp: float) -> None:
         """Advance the connector clock and wake the status poller when a poll boundary is crossed.
@@ -237,9 +242,87 @@ class ExchangeLifecycle(ExchangeOrders):
     # REST fallbacks for orders
 
     async def _update_order_status(self) -> None:
-        """Fills first (every fillable order), then statuses (every active order)."""
+        """Fills first (every fillable order), then statuses (every active order).
+
+        With an open-orders endpoint (``OPEN_ORDERS_SCOPE``), the statuses come from one open-orders request per
+        pair (or per account) for all the orders it covers; only the orders the list does not report are asked
+        about one by one (``_request_order_status``).
+        """
         await self._update_orders_fills(list(self._order_tracker.all_fillable_orders.values()))
-        await self._update_orders(list(self.in_flight_orders.values()))
+        orders = list(self.in_flight_orders.values())
+        if self.OPEN_ORDERS_SCOPE is not None and orders:
+            orders = await self._update_orders_from_open_orders(orders)
+        await self._update_orders(orders)
+
+    async def _request_open_orders(self, trading_pair: str | None) -> list[Any]:
+        """The parsed records (``order_update`` mapping) of the exchange's open orders: of ``trading_pair`` when
+        ``OPEN_ORDERS_SCOPE`` is ``"pair"``, of every pair (``trading_pair`` is None) when it is ``"account"``."""
+        raise NotImplementedError(f"{self.name} declares OPEN_ORDERS_SCOPE but does not list open orders")
+
+    async def _update_orders_from_open_orders(self, orders: list[InFlightOrder]) -> list[InFlightOrder]:
+        """Update ``orders`` from the open-orders lists; return the orders no list reported.
+
+        An order the list reports gets its state (and exchange order id, timestamp and sequence, when the record
+        has them) from the list. An order missing from it is not thereby filled or canceled: it may have closed
+        either way, or not yet (or no longer) be visible to the list, or lie beyond a page the list truncated. So
+        it is returned for its own status request, which states its terminal state. A list request that fails is
+        logged, and its orders are returned for their status requests too.
+        """
+        groups: dict[str | None, list[InFlightOrder]] = {}
+        for order in orders:
+            groups.setdefault(order.trading_pair if self.OPEN_ORDERS_SCOPE == "pair" else None, []).append(order)
+
+        async def fetch(trading_pair: str | None, group: list[InFlightOrder]) -> list[InFlightOrder]:
+            try:
+                records = await self._request_open_orders(trading_pair)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                where = f" of {trading_pair}" if trading_pair else ""
+                self.logger().network(
+                    f"Error fetching the open orders{where}: {error}. Requesting each order's status instead."
+                )
+                return group
+            by_client_id = {order.client_order_id: order for order in group}
+            by_exchange_id = {order.exchange_order_id: order for order in group if order.exchange_order_id}
+            listed: set[str] = set()
+            for record in records:
+                order = self._order_of_record(by_client_id, by_exchange_id, record)
+                if order is None or order.client_order_id in listed:
+                    continue
+                listed.add(order.client_order_id)
+                if order.client_order_id in self.in_flight_orders:
+                    self._order_tracker.process_order_update(self._order_update_of_record(order, record))
+            return [order for order in group if order.client_order_id not in listed]
+
+        unlisted = await asyncio.gather(*(fetch(pair, group) for pair, group in groups.items()))
+        return [order for group in unlisted for order in group]
+
+    @staticmethod
+    def _order_of_record(
+        by_client_id: Mapping[str, InFlightOrder], by_exchange_id: Mapping[str, InFlightOrder], record: Any
+    ) -> InFlightOrder | None:
+        """The order a parsed record (an order update or a fill, from REST or the user stream) names, among those
+        given: by client order id first, then by exchange order id."""
+        client_order_id = getattr(record, "client_order_id", None)
+        if client_order_id is not None and str(client_order_id) in by_client_id:
+            return by_client_id[str(client_order_id)]
+        exchange_order_id = getattr(record, "exchange_order_id", None)
+        return by_exchange_id.get(str(exchange_order_id)) if exchange_order_id is not None else None
+
+    def _order_update_of_record(self, order: InFlightOrder, record: Any) -> OrderUpdate:
+        """The ``OrderUpdate`` of ``order`` a parsed ``order_update`` record states (its state; its exchange order
+        id, timestamp and sequence when it has them)."""
+        timestamp = getattr(record, "timestamp", None)
+        exchange_order_id = getattr(record, "exchange_order_id", None)
+        return OrderUpdate(
+            trading_pair=order.trading_pair,
+            update_timestamp=timestamp if timestamp is not None else self.current_timestamp,
+            new_state=record.state,
+            client_order_id=order.client_order_id,
+            exchange_order_id=str(exchange_order_id) if exchange_order_id is not None else order.exchange_order_id,
+            sequence=getattr(record, "sequence", None),
+        )
 
     async def _update_lost_orders_status(self) -> None:
         lost_orders = list(self._order_tracker.lost_orders.values())

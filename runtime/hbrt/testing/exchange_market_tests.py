@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 from hbrt.data_type.common import OrderType, TradeType
 from hbrt.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
@@ -51,21 +52,23 @@ class ExchangeMarketTests:
 
         async def test_all_trading_pairs(self) -> None:
             self.exchange._set_trading_pair_symbol_map(None)
-            self.register_response("GET", self.all_symbols_url, self.all_symbols_request_mock_response)
+            self.register_response(
+                self.all_symbols_method, self.all_symbols_url, self.all_symbols_request_mock_response
+            )
             all_trading_pairs = await self.exchange.all_trading_pairs()
             self.assertEqual([self.trading_pair], all_trading_pairs)
 
         async def test_invalid_trading_pair_not_in_all_trading_pairs(self) -> None:
             self.exchange._set_trading_pair_symbol_map(None)
             invalid_pair, response = self.all_symbols_including_invalid_pair_mock_response
-            self.register_response("GET", self.all_symbols_url, response)
+            self.register_response(self.all_symbols_method, self.all_symbols_url, response)
             all_trading_pairs = await self.exchange.all_trading_pairs()
             self.assertNotIn(invalid_pair, all_trading_pairs)
             self.assertIn(self.trading_pair, all_trading_pairs)
 
         async def test_all_trading_pairs_does_not_raise_exception(self) -> None:
             self.exchange._set_trading_pair_symbol_map(None)
-            self.mock_api.get(url_pattern(self.all_symbols_url), exception=Exception("boom"))
+            self.mock_api.add(url_pattern(self.all_symbols_url), self.all_symbols_method, exception=Exception("boom"))
             self.assertEqual([], await self.exchange.all_trading_pairs())
             self.assertTrue(self.is_logged("ERROR", "There was an error requesting exchange info."))
 
@@ -81,20 +84,31 @@ class ExchangeMarketTests:
                 await self.exchange.exchange_symbol_associated_to_pair("UNKNOWN-PAIR")
 
         async def test_get_last_trade_prices(self) -> None:
-            self.register_response("GET", self.latest_prices_url, self.latest_prices_request_mock_response)
+            self.register_response(
+                self.latest_prices_method, self.latest_prices_url, self.latest_prices_request_mock_response
+            )
             latest_prices = await self.exchange.get_last_traded_prices(trading_pairs=[self.trading_pair])
             self.assertEqual({self.trading_pair: self.expected_latest_price}, latest_prices)
 
         async def test_check_network_success(self) -> None:
-            self.register_response("GET", self.network_status_url, self.network_status_request_successful_mock_response)
+            self.register_response(
+                self.network_status_method,
+                self.network_status_url,
+                self.network_status_request_successful_mock_response,
+            )
             self.assertEqual(NetworkStatus.CONNECTED, await self.exchange.check_network())
 
         async def test_check_network_failure(self) -> None:
-            self.register_response("GET", self.network_status_url, MockResponse(payload={}, status=500))
+            self.register_response(
+                self.network_status_method, self.network_status_url, MockResponse(payload={}, status=500)
+            )
             self.assertEqual(NetworkStatus.NOT_CONNECTED, await self.exchange.check_network())
 
         async def test_check_network_raises_cancel_exception(self) -> None:
-            self.mock_api.get(url_pattern(self.network_status_url), exception=asyncio.CancelledError())
+            def cancelled(url: Any, **kwargs: Any) -> None:
+                raise asyncio.CancelledError
+
+            self.register_response(self.network_status_method, self.network_status_url, {}, callback=cancelled)
             with self.assertRaises(asyncio.CancelledError):
                 await self.exchange.check_network()
 
@@ -254,7 +268,7 @@ class ExchangeMarketTests:
             balance_url = self.configure_balance_response(self.balance_request_mock_response_for_base_and_quote)
             await self.exchange._update_balances()
             self.assertEqual(2, len(self.executed_requests(balance_url, self.balance_method)))
-            self.assertGreaterEqual(len(self.executed_requests(time_url, "GET")), 1)
+            self.assertGreaterEqual(len(self.executed_requests(time_url, self.server_time_method)), 1)
             self.assertEqual(Decimal("15"), self.exchange.get_balance(self.base_asset))
 
         async def test_time_synchronizer_error_twice_raises_after_one_retry(self) -> None:
@@ -269,7 +283,7 @@ class ExchangeMarketTests:
             self.assertEqual(2, len(self.executed_requests(balance_url, self.balance_method)))
             # One sample, for the retry; none after the second refusal (its result would go unused): the estimate
             # is reset, and the next signed request samples before it is signed.
-            self.assertEqual(1, len(self.executed_requests(time_url, "GET")))
+            self.assertEqual(1, len(self.executed_requests(time_url, self.server_time_method)))
             self.assertEqual((), self.exchange._time_synchronizer.samples)
 
         async def test_rate_limited_request_is_retried_once_after_a_pause(self) -> None:
@@ -298,4 +312,4 @@ class ExchangeMarketTests:
             with self.assertRaises(OSError):
                 await self.exchange._update_balances()
             self.assertEqual(1, len(self.executed_requests(balance_url, self.balance_method)))
-            self.assertEqual([], self.executed_requests(time_url, "GET"))
+            self.assertEqual([], self.executed_requests(time_url, self.server_time_method))

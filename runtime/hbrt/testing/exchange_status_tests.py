@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hbrt.data_type.in_flight_order import OrderState, OrderUpdate
+from aioresponses.core import RequestCall
+
+from hbrt.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate
 from hbrt.testing.exchange_suite_harness import ExchangeSuiteHarness
+from hbrt.testing.exchange_suite_members import MockResponse, _same_value, request_fields
 
 
 class ExchangeStatusTests:
@@ -179,6 +182,95 @@ class ExchangeStatusTests:
             self.assertIn(order.client_order_id, self.exchange._order_tracker.lost_orders)
             self.assertTrue(order.is_failure)
             self.assertEqual(order.client_order_id, self.order_failure_logger.event_log[0].order_id)
+
+        # ============================================================================================================
+        # Tests: the status poll over the open-orders list (the spec's open_orders endpoint)
+
+        def _poll_requests(self, orders: list[InFlightOrder]) -> tuple[list[RequestCall], list[RequestCall]]:
+            """The open-orders requests and the status requests of ``orders`` the poll sent. One status URL may
+            serve several orders, and one path both the list and the status (Bybit's): a status request is one
+            carrying an order's status fields."""
+            status: list[RequestCall] = []
+            for order in orders:
+                expected = self.expected_order_status_request_fields(order)
+                for call in self.executed_requests(self.order_status_url(order), self.order_status_method):
+                    fields = request_fields(call)
+                    if all(key in fields and _same_value(value, fields[key]) for key, value in expected.items()):
+                        if not any(call is seen for seen in status):
+                            status.append(call)
+            url = self.open_orders_url()
+            assert url is not None
+            listed = self.executed_requests(url, self.open_orders_method)
+            return [call for call in listed if not any(call is seen for seen in status)], status
+
+        async def test_open_orders_list_updates_every_listed_order_in_one_request(self) -> None:
+            self.use_open_orders_list()
+            orders = [self.track_order(number) for number in (1, 2, 3)]
+            self.configure_open_orders_response(
+                [(orders[0], "OPEN"), (orders[1], "PARTIALLY_FILLED"), (orders[2], "OPEN")]
+            )
+            await self.exchange._update_order_status()
+            await self.run_pending()
+            list_requests, status_requests = self._poll_requests(orders)
+            self.assertEqual(1, len(list_requests))
+            self.validate_auth_credentials_present(list_requests[0])
+            self.assertEqual([], status_requests)
+            for order in orders:
+                self.assertIn(order.client_order_id, self.exchange.in_flight_orders)
+            self.assertEqual(OrderState.OPEN, orders[0].current_state)
+            self.assertEqual(OrderState.PARTIALLY_FILLED, orders[1].current_state)
+            self.assertEqual(OrderState.OPEN, orders[2].current_state)
+
+        async def test_order_missing_from_open_orders_list_is_resolved_by_its_status_request(self) -> None:
+            self.use_open_orders_list()
+            listed = self.track_order(1)
+            missing = self.track_order(2)
+            self.configure_open_orders_response([(listed, "OPEN")])
+            self.configure_canceled_order_status_response(missing)
+            await self.exchange._update_order_status()
+            await self.run_pending()
+            list_requests, status_requests = self._poll_requests([listed, missing])
+            self.assertEqual(1, len(list_requests))
+            self.assertEqual(1, len(status_requests))
+            self.validate_auth_credentials_present(status_requests[0])
+            self.validate_order_status_request(missing, status_requests[0])
+            self.assertTrue(listed.is_open)
+            self.assertTrue(missing.is_cancelled)
+            self.assertNotIn(missing.client_order_id, self.exchange.in_flight_orders)
+            self.assertEqual(missing.client_order_id, self.order_cancelled_logger.event_log[0].order_id)
+
+        async def test_order_missing_from_open_orders_list_is_not_guessed_done(self) -> None:
+            # The list omits the order, its status says it is still open (not yet listed): it stays open.
+            self.use_open_orders_list()
+            order = self.track_order(1)
+            self.configure_open_orders_response([])
+            self.configure_open_order_status_response(order)
+            await self.exchange._update_order_status()
+            await self.run_pending()
+            list_requests, status_requests = self._poll_requests([order])
+            self.assertEqual(1, len(list_requests))
+            self.assertEqual(1, len(status_requests))
+            self.assertTrue(order.is_open)
+            self.assertIn(order.client_order_id, self.exchange.in_flight_orders)
+            self.assertEqual([], self.order_cancelled_logger.event_log)
+            self.assertEqual([], self.buy_order_completed_logger.event_log)
+
+        async def test_open_orders_list_failure_falls_back_to_each_status_request(self) -> None:
+            self.use_open_orders_list()
+            order = self.track_order(1)
+            url = self.open_orders_url()
+            assert url is not None
+            self.register_response(
+                self.open_orders_method, url, MockResponse(payload={"error": "service unavailable"}, status=503)
+            )
+            self.configure_partially_filled_order_status_response(order)
+            await self.exchange._update_order_status()
+            await self.run_pending()
+            list_requests, status_requests = self._poll_requests([order])
+            self.assertEqual(1, len(list_requests))
+            self.assertEqual(1, len(status_requests))
+            self.assertEqual(OrderState.PARTIALLY_FILLED, order.current_state)
+            self.assertTrue(self.is_logged_that_starts_with("NETWORK", "Error fetching the open orders"))
 
         async def test_update_order_status_when_filled_correctly_processed_even_when_trade_fill_update_fails(
             self,

@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -173,12 +173,23 @@ class ExchangeSuiteMembers:
         def trades_url(self, order: InFlightOrder) -> UrlLike:
             """URL of the fills request for ``order``."""
 
+        def open_orders_url(self) -> UrlLike | None:
+            """URL of the open-orders request (the spec's ``open_orders``), or None when the connector lists none."""
+            return None
+
         # HTTP verbs of the order endpoints (defaults are the common ones).
         order_creation_method: str = "POST"
         order_cancelation_method: str = "DELETE"
         order_status_method: str = "GET"
+        open_orders_method: str = "GET"
         trades_method: str = "GET"
         balance_method: str = "GET"
+        # HTTP verbs of the market endpoints (a spec may declare any verb for them).
+        all_symbols_method: str = "GET"
+        trading_rules_method: str = "GET"
+        latest_prices_method: str = "GET"
+        network_status_method: str = "GET"
+        server_time_method: str = "GET"
 
         # ============================================================================================================
         # (b) Canned responses. A value is a JSON payload (HTTP 200) or a MockResponse(payload, status).
@@ -294,6 +305,11 @@ class ExchangeSuiteMembers:
         def order_status_request_erroneous_mock_response(self, order: InFlightOrder) -> Any:
             """Status failure that is neither "not found" nor a time error (default: HTTP 503)."""
             return MockResponse(payload={"error": "service unavailable"}, status=503)
+
+        def open_orders_request_mock_response(self, listed: Sequence[tuple[InFlightOrder, str]]) -> Any:
+            """Open-orders answer listing each ``(order, state)`` of ``listed`` (state: an ``OrderState`` name);
+            needed only when :meth:`open_orders_url` is not None."""
+            raise NotImplementedError("the connector lists no open orders")
 
         @abstractmethod
         def trades_request_partial_fill_mock_response(self, order: InFlightOrder) -> Any:
