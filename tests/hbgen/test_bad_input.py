@@ -246,3 +246,19 @@ def test_ctrl_c_says_the_run_was_interrupted_and_how_to_finish_it(work: Path) ->
     assert proc.returncode == 130, out + err
     assert "hbgen: interrupted. Nothing is half-written" in err and "run the same command again" in err
     assert "Traceback" not in out + err
+
+
+def test_a_case_predicate_without_a_test_is_a_located_error(work: Path) -> None:
+    """Found by the 5,000-round fuzz: a `cases[].when` predicate that lost its operator passed the schema and then
+    crashed the model builder (StopIteration inside a generator) in validate and generate alike."""
+    text = (ROOT / "specs" / "kucoin.yaml").read_text(encoding="utf-8")
+    old = "{when: [{field: active, equals: true}], value: OPEN}"
+    assert old in text
+    spec = work / "specs" / "kucoin.yaml"
+    spec.write_text(text.replace(old, "{when: [{field: active}], value: OPEN}", 1), encoding="utf-8")
+    line = line_of(spec, "{when: [{field: active}], value: OPEN}")
+    for args in (["validate", "specs/kucoin.yaml"], ["generate", "kucoin"]):
+        out = invoke(*args, code=2)
+        assert f"specs/kucoin.yaml:{line}:" in out
+        assert "cases[1].when[0]: missing required key: one of equals, not_equals, in," in out
+    assert not (work / "generated").exists()
