@@ -212,22 +212,20 @@ class BinanceExchange(ExchangePyBase):
         params["quantity"] = f"{amount:f}"
         params["type"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
         params["newClientOrderId"] = order_id
-        if order_type.name in ("LIMIT", "LIMIT_MAKER") and order_price is not None:
+        if order_type in (OrderType.LIMIT, OrderType.LIMIT_MAKER) and order_price is not None:
             params["price"] = f"{order_price:f}"
-        if order_type.name in ("LIMIT",):
+        if order_type == OrderType.LIMIT:
             params["timeInForce"] = "GTC"
 
         try:
-            path_url = CONSTANTS.CREATE_ORDER_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.CREATE_ORDER_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
                 is_auth_required=True,
                 limit_id=CONSTANTS.CREATE_ORDER_LIMIT_ID,
             )
-
         except OSError as error:
             if _is_error(CONSTANTS.UNKNOWN_EXECUTION, error):
                 # The exchange may or may not have executed the order; the status poll settles it.
@@ -243,9 +241,8 @@ class BinanceExchange(ExchangePyBase):
         params["symbol"] = symbol
         params["origClientOrderId"] = tracked_order.client_order_id
 
-        path_url = CONSTANTS.CANCEL_ORDER_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.CANCEL_ORDER_PATH_URL,
             method=RESTMethod.DELETE,
             params=params,
             is_auth_required=True,
@@ -261,9 +258,8 @@ class BinanceExchange(ExchangePyBase):
         params["symbol"] = symbol
         params["origClientOrderId"] = tracked_order.client_order_id
 
-        path_url = CONSTANTS.ORDER_STATUS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.ORDER_STATUS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -298,9 +294,8 @@ class BinanceExchange(ExchangePyBase):
         if symbol is not None:
             params["symbol"] = symbol
 
-        path_url = CONSTANTS.OPEN_ORDERS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.OPEN_ORDERS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -319,9 +314,8 @@ class BinanceExchange(ExchangePyBase):
             params["orderId"] = order.exchange_order_id
         # startTime: input start_time is not known here
 
-        path_url = CONSTANTS.MY_TRADES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.MY_TRADES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -399,9 +393,8 @@ class BinanceExchange(ExchangePyBase):
             if start_time is not None:
                 params["startTime"] = int(start_time * 1e3)
 
-            path_url = CONSTANTS.MY_TRADES_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.MY_TRADES_PATH_URL,
                 method=RESTMethod.GET,
                 params=params,
                 is_auth_required=True,
@@ -492,9 +485,8 @@ class BinanceExchange(ExchangePyBase):
         if symbol is not None:
             params["symbol"] = symbol
 
-        path_url = CONSTANTS.LAST_PRICE_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.LAST_PRICE_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             limit_id=CONSTANTS.LAST_PRICE_LIMIT_ID,
@@ -509,9 +501,8 @@ class BinanceExchange(ExchangePyBase):
     async def _update_balances(self) -> None:
         params: dict[str, Any] = {}
 
-        path_url = CONSTANTS.BALANCES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.BALANCES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,

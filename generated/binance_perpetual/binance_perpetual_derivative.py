@@ -225,24 +225,22 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         params["quantity"] = f"{amount:f}"
         params["type"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
         params["newClientOrderId"] = order_id
-        if order_type.name in ("LIMIT", "LIMIT_MAKER") and order_price is not None:
+        if order_type in (OrderType.LIMIT, OrderType.LIMIT_MAKER) and order_price is not None:
             params["price"] = f"{order_price:f}"
-        if order_type.name in ("LIMIT", "LIMIT_MAKER") and time_in_force is not None:
+        if order_type in (OrderType.LIMIT, OrderType.LIMIT_MAKER) and time_in_force is not None:
             params["timeInForce"] = time_in_force
 
         # Which position the order opens or closes (spec perpetual.order_params).
         params.update(CONSTANTS.position_order_params(self.position_mode, position_action, trade_type))
         try:
-            path_url = CONSTANTS.CREATE_ORDER_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.CREATE_ORDER_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
                 is_auth_required=True,
                 limit_id=CONSTANTS.CREATE_ORDER_LIMIT_ID,
             )
-
         except OSError as error:
             if _is_error(CONSTANTS.UNKNOWN_EXECUTION, error):
                 # The exchange may or may not have executed the order; the status poll settles it.
@@ -258,9 +256,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         params["symbol"] = symbol
         params["origClientOrderId"] = tracked_order.client_order_id
 
-        path_url = CONSTANTS.CANCEL_ORDER_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.CANCEL_ORDER_PATH_URL,
             method=RESTMethod.DELETE,
             params=params,
             is_auth_required=True,
@@ -276,9 +273,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         params["symbol"] = symbol
         params["origClientOrderId"] = tracked_order.client_order_id
 
-        path_url = CONSTANTS.ORDER_STATUS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.ORDER_STATUS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -309,9 +305,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
             params["orderId"] = order.exchange_order_id
         # startTime: input start_time is not known here
 
-        path_url = CONSTANTS.MY_TRADES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.MY_TRADES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -392,9 +387,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
             if start_time is not None:
                 params["startTime"] = int(start_time * 1e3)
 
-            path_url = CONSTANTS.MY_TRADES_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.MY_TRADES_PATH_URL,
                 method=RESTMethod.GET,
                 params=params,
                 is_auth_required=True,
@@ -488,9 +482,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         params: dict[str, Any] = {}
         params["symbol"] = symbol
 
-        path_url = CONSTANTS.TICKER_24H_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.TICKER_24H_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             limit_id=CONSTANTS.TICKER_24H_LIMIT_ID,
@@ -505,9 +498,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
     async def _update_balances(self) -> None:
         params: dict[str, Any] = {}
 
-        path_url = CONSTANTS.BALANCES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.BALANCES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -546,9 +538,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         await self.trading_pair_symbol_map()  # position reports name exchange symbols
         params: dict[str, Any] = {}
 
-        path_url = CONSTANTS.POSITIONS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.POSITIONS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -616,9 +607,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         """The account's position mode (endpoint ``position_mode``)."""
         params: dict[str, Any] = {}
 
-        path_url = CONSTANTS.POSITION_MODE_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.POSITION_MODE_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -635,9 +625,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         params["dualSidePosition"] = position_mode
 
         try:
-            path_url = CONSTANTS.SET_POSITION_MODE_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.SET_POSITION_MODE_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -658,9 +647,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         params["leverage"] = leverage
 
         try:
-            path_url = CONSTANTS.SET_LEVERAGE_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.SET_LEVERAGE_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -683,9 +671,8 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
         params["symbol"] = symbol
         params["incomeType"] = "FUNDING_FEE"
 
-        path_url = CONSTANTS.FUNDING_PAYMENTS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.FUNDING_PAYMENTS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,

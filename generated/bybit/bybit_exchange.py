@@ -220,26 +220,24 @@ class BybitExchange(ExchangePyBase):
         params["side"] = CONSTANTS.SIDE_WIRE[trade_type]
         params["orderType"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
         params["qty"] = f"{amount:f}"
-        if order_type.name in ("LIMIT", "LIMIT_MAKER") and order_price is not None:
+        if order_type in (OrderType.LIMIT, OrderType.LIMIT_MAKER) and order_price is not None:
             params["price"] = f"{order_price:f}"
         if time_in_force is not None:
             params["timeInForce"] = time_in_force
         params["orderLinkId"] = order_id
         params["category"] = "spot"
-        if order_type.name in ("MARKET",):
+        if order_type == OrderType.MARKET:
             params["marketUnit"] = "baseCoin"
 
         try:
-            path_url = CONSTANTS.CREATE_ORDER_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.CREATE_ORDER_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 is_auth_required=True,
                 limit_id=CONSTANTS.CREATE_ORDER_LIMIT_ID,
             )
             response = response["result"]  # the result inside the reply (envelope)
-
         except OSError as error:
             if _is_error(CONSTANTS.UNKNOWN_EXECUTION, error):
                 # The exchange may or may not have executed the order; the status poll settles it.
@@ -256,9 +254,8 @@ class BybitExchange(ExchangePyBase):
         params["orderLinkId"] = tracked_order.client_order_id
         params["category"] = "spot"
 
-        path_url = CONSTANTS.CANCEL_ORDER_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.CANCEL_ORDER_PATH_URL,
             method=RESTMethod.POST,
             data=params,
             is_auth_required=True,
@@ -275,9 +272,8 @@ class BybitExchange(ExchangePyBase):
         params["orderLinkId"] = tracked_order.client_order_id
         params["category"] = "spot"
 
-        path_url = CONSTANTS.ORDER_STATUS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.ORDER_STATUS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -313,9 +309,8 @@ class BybitExchange(ExchangePyBase):
         if symbol is not None:
             params["symbol"] = symbol
 
-        path_url = CONSTANTS.OPEN_ORDERS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.OPEN_ORDERS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -336,9 +331,8 @@ class BybitExchange(ExchangePyBase):
         # startTime: input start_time is not known here
         params["category"] = "spot"
 
-        path_url = CONSTANTS.MY_TRADES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.MY_TRADES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -418,9 +412,8 @@ class BybitExchange(ExchangePyBase):
                 params["startTime"] = int(start_time * 1e3)
             params["category"] = "spot"
 
-            path_url = CONSTANTS.MY_TRADES_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.MY_TRADES_PATH_URL,
                 method=RESTMethod.GET,
                 params=params,
                 is_auth_required=True,
@@ -514,9 +507,8 @@ class BybitExchange(ExchangePyBase):
         params["symbol"] = symbol
         params["category"] = "spot"
 
-        path_url = CONSTANTS.LAST_PRICE_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.LAST_PRICE_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             limit_id=CONSTANTS.LAST_PRICE_LIMIT_ID,
@@ -533,9 +525,8 @@ class BybitExchange(ExchangePyBase):
         params: dict[str, Any] = {}
         params["accountType"] = "UNIFIED"
 
-        path_url = CONSTANTS.BALANCES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.BALANCES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,

@@ -229,7 +229,7 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         params["side"] = CONSTANTS.SIDE_WIRE[trade_type]
         params["orderType"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
         params["qty"] = f"{amount:f}"
-        if order_type.name in ("LIMIT", "LIMIT_MAKER") and order_price is not None:
+        if order_type in (OrderType.LIMIT, OrderType.LIMIT_MAKER) and order_price is not None:
             params["price"] = f"{order_price:f}"
         if time_in_force is not None:
             params["timeInForce"] = time_in_force
@@ -239,16 +239,14 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         # Which position the order opens or closes (spec perpetual.order_params).
         params.update(CONSTANTS.position_order_params(self.position_mode, position_action, trade_type))
         try:
-            path_url = CONSTANTS.CREATE_ORDER_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.CREATE_ORDER_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 is_auth_required=True,
                 limit_id=CONSTANTS.CREATE_ORDER_LIMIT_ID,
             )
             response = response["result"]  # the result inside the reply (envelope)
-
         except OSError as error:
             if _is_error(CONSTANTS.UNKNOWN_EXECUTION, error):
                 # The exchange may or may not have executed the order; the status poll settles it.
@@ -265,9 +263,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         params["orderLinkId"] = tracked_order.client_order_id
         params["category"] = "linear"
 
-        path_url = CONSTANTS.CANCEL_ORDER_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.CANCEL_ORDER_PATH_URL,
             method=RESTMethod.POST,
             data=params,
             is_auth_required=True,
@@ -284,9 +281,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         params["orderLinkId"] = tracked_order.client_order_id
         params["category"] = "linear"
 
-        path_url = CONSTANTS.ORDER_STATUS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.ORDER_STATUS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -319,9 +315,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         # startTime: input start_time is not known here
         params["category"] = "linear"
 
-        path_url = CONSTANTS.MY_TRADES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.MY_TRADES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -404,9 +399,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
                 params["startTime"] = int(start_time * 1e3)
             params["category"] = "linear"
 
-            path_url = CONSTANTS.MY_TRADES_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.MY_TRADES_PATH_URL,
                 method=RESTMethod.GET,
                 params=params,
                 is_auth_required=True,
@@ -503,9 +497,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         params["symbol"] = symbol
         params["category"] = "linear"
 
-        path_url = CONSTANTS.LAST_PRICE_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.LAST_PRICE_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             limit_id=CONSTANTS.LAST_PRICE_LIMIT_ID,
@@ -522,9 +515,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         params: dict[str, Any] = {}
         params["accountType"] = "UNIFIED"
 
-        path_url = CONSTANTS.BALANCES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.BALANCES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -569,9 +561,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
             params["category"] = "linear"
             params["symbol"] = symbol
 
-            path_url = CONSTANTS.POSITIONS_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.POSITIONS_PATH_URL,
                 method=RESTMethod.GET,
                 params=params,
                 is_auth_required=True,
@@ -651,9 +642,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         params["mode"] = position_mode
 
         try:
-            path_url = CONSTANTS.SET_POSITION_MODE_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.SET_POSITION_MODE_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 is_auth_required=True,
@@ -676,9 +666,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         params["sellLeverage"] = str(leverage)
 
         try:
-            path_url = CONSTANTS.SET_LEVERAGE_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.SET_LEVERAGE_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 is_auth_required=True,
@@ -699,9 +688,8 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         params["category"] = "linear"
         params["type"] = "SETTLEMENT"
 
-        path_url = CONSTANTS.FUNDING_PAYMENTS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.FUNDING_PAYMENTS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,

@@ -213,16 +213,15 @@ class KrakenExchange(ExchangePyBase):
         params["type"] = CONSTANTS.SIDE_WIRE[trade_type]
         params["ordertype"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
         params["volume"] = f"{amount:f}"
-        if order_type.name in ("LIMIT", "LIMIT_MAKER") and order_price is not None:
+        if order_type in (OrderType.LIMIT, OrderType.LIMIT_MAKER) and order_price is not None:
             params["price"] = f"{order_price:f}"
         if order_type in CONSTANTS.ORDER_TYPE_POST_ONLY:
             params["oflags"] = "post"
         params["cl_ord_id"] = order_id
 
         try:
-            path_url = CONSTANTS.CREATE_ORDER_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.CREATE_ORDER_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -230,7 +229,6 @@ class KrakenExchange(ExchangePyBase):
                 limit_id=CONSTANTS.CREATE_ORDER_LIMIT_ID,
             )
             response = response["result"]  # the result inside the reply (envelope)
-
         except OSError as error:
             if _is_error(CONSTANTS.UNKNOWN_EXECUTION, error):
                 # The exchange may or may not have executed the order; the status poll settles it.
@@ -244,9 +242,8 @@ class KrakenExchange(ExchangePyBase):
         params: dict[str, Any] = {}
         params["cl_ord_id"] = tracked_order.client_order_id
 
-        path_url = CONSTANTS.CANCEL_ORDER_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.CANCEL_ORDER_PATH_URL,
             method=RESTMethod.POST,
             data=params,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -263,9 +260,8 @@ class KrakenExchange(ExchangePyBase):
         if exchange_order_id is not None:
             params["txid"] = exchange_order_id
 
-        path_url = CONSTANTS.ORDER_STATUS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.ORDER_STATUS_PATH_URL,
             method=RESTMethod.POST,
             data=params,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -296,9 +292,8 @@ class KrakenExchange(ExchangePyBase):
         """
         params: dict[str, Any] = {}
 
-        path_url = CONSTANTS.OPEN_ORDERS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.OPEN_ORDERS_PATH_URL,
             method=RESTMethod.POST,
             data=params,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -314,9 +309,8 @@ class KrakenExchange(ExchangePyBase):
             return []
         params: dict[str, Any] = {}
 
-        path_url = CONSTANTS.MY_TRADES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.MY_TRADES_PATH_URL,
             method=RESTMethod.POST,
             data=params,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -391,9 +385,8 @@ class KrakenExchange(ExchangePyBase):
         async def poll(trading_pair: str) -> None:
             params: dict[str, Any] = {}
 
-            path_url = CONSTANTS.MY_TRADES_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.MY_TRADES_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -494,9 +487,8 @@ class KrakenExchange(ExchangePyBase):
         params: dict[str, Any] = {}
         params["pair"] = symbol
 
-        path_url = CONSTANTS.LAST_PRICE_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.LAST_PRICE_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             limit_id=CONSTANTS.LAST_PRICE_LIMIT_ID,
@@ -512,9 +504,8 @@ class KrakenExchange(ExchangePyBase):
     async def _update_balances(self) -> None:
         params: dict[str, Any] = {}
 
-        path_url = CONSTANTS.BALANCES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.BALANCES_PATH_URL,
             method=RESTMethod.POST,
             data=params,
             headers={"Content-Type": "application/x-www-form-urlencoded"},

@@ -215,23 +215,21 @@ class KucoinExchange(ExchangePyBase):
         params["symbol"] = symbol
         params["side"] = CONSTANTS.SIDE_WIRE[trade_type]
         params["type"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
-        if order_type.name in ("LIMIT", "LIMIT_MAKER") and order_price is not None:
+        if order_type in (OrderType.LIMIT, OrderType.LIMIT_MAKER) and order_price is not None:
             params["price"] = f"{order_price:f}"
         params["size"] = f"{amount:f}"
         if order_type in CONSTANTS.ORDER_TYPE_POST_ONLY:
             params["postOnly"] = True
 
         try:
-            path_url = CONSTANTS.CREATE_ORDER_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.CREATE_ORDER_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 is_auth_required=True,
                 limit_id=CONSTANTS.CREATE_ORDER_LIMIT_ID,
             )
             response = response["data"]  # the result inside the reply (envelope)
-
         except OSError as error:
             if _is_error(CONSTANTS.UNKNOWN_EXECUTION, error):
                 # The exchange may or may not have executed the order; the status poll settles it.
@@ -299,9 +297,8 @@ class KucoinExchange(ExchangePyBase):
         params: dict[str, Any] = {}
         params["symbol"] = symbol
 
-        path_url = CONSTANTS.OPEN_ORDERS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.OPEN_ORDERS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -321,9 +318,8 @@ class KucoinExchange(ExchangePyBase):
             params["orderId"] = order.exchange_order_id
         # startAt: input start_time is not known here
 
-        path_url = CONSTANTS.MY_TRADES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.MY_TRADES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -402,9 +398,8 @@ class KucoinExchange(ExchangePyBase):
             if start_time is not None:
                 params["startAt"] = int(start_time * 1e3)
 
-            path_url = CONSTANTS.MY_TRADES_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.MY_TRADES_PATH_URL,
                 method=RESTMethod.GET,
                 params=params,
                 is_auth_required=True,
@@ -497,9 +492,8 @@ class KucoinExchange(ExchangePyBase):
         params: dict[str, Any] = {}
         params["symbol"] = symbol
 
-        path_url = CONSTANTS.LAST_PRICE_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.LAST_PRICE_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             limit_id=CONSTANTS.LAST_PRICE_LIMIT_ID,
@@ -516,9 +510,8 @@ class KucoinExchange(ExchangePyBase):
         params: dict[str, Any] = {}
         params["type"] = "trade"
 
-        path_url = CONSTANTS.BALANCES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.BALANCES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,

@@ -219,23 +219,21 @@ class OkxExchange(ExchangePyBase):
         params["side"] = CONSTANTS.SIDE_WIRE[trade_type]
         params["ordType"] = CONSTANTS.ORDER_TYPE_WIRE[order_type]
         params["sz"] = f"{amount:f}"
-        if order_type.name in ("LIMIT", "LIMIT_MAKER") and order_price is not None:
+        if order_type in (OrderType.LIMIT, OrderType.LIMIT_MAKER) and order_price is not None:
             params["px"] = f"{order_price:f}"
         params["clOrdId"] = order_id
-        if order_type.name in ("MARKET",):
+        if order_type == OrderType.MARKET:
             params["tgtCcy"] = "base_ccy"
 
         try:
-            path_url = CONSTANTS.CREATE_ORDER_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.CREATE_ORDER_PATH_URL,
                 method=RESTMethod.POST,
                 data=params,
                 is_auth_required=True,
                 limit_id=CONSTANTS.CREATE_ORDER_LIMIT_ID,
             )
             response = response["data"]  # the result inside the reply (envelope)
-
         except OSError as error:
             if _is_error(CONSTANTS.UNKNOWN_EXECUTION, error):
                 # The exchange may or may not have executed the order; the status poll settles it.
@@ -251,9 +249,8 @@ class OkxExchange(ExchangePyBase):
         params["instId"] = symbol
         params["clOrdId"] = tracked_order.client_order_id
 
-        path_url = CONSTANTS.CANCEL_ORDER_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.CANCEL_ORDER_PATH_URL,
             method=RESTMethod.POST,
             data=params,
             is_auth_required=True,
@@ -269,9 +266,8 @@ class OkxExchange(ExchangePyBase):
         params["instId"] = symbol
         params["clOrdId"] = tracked_order.client_order_id
 
-        path_url = CONSTANTS.ORDER_STATUS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.ORDER_STATUS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -302,9 +298,8 @@ class OkxExchange(ExchangePyBase):
         params: dict[str, Any] = {}
         params["instType"] = "SPOT"
 
-        path_url = CONSTANTS.OPEN_ORDERS_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.OPEN_ORDERS_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -324,9 +319,8 @@ class OkxExchange(ExchangePyBase):
         if order.exchange_order_id is not None:
             params["ordId"] = order.exchange_order_id
 
-        path_url = CONSTANTS.MY_TRADES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.MY_TRADES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,
@@ -403,9 +397,8 @@ class OkxExchange(ExchangePyBase):
             params["instId"] = symbol
             # ordId: input exchange_order_id is not known here
 
-            path_url = CONSTANTS.MY_TRADES_PATH_URL
             response = await self._api_request(
-                path_url=path_url,
+                path_url=CONSTANTS.MY_TRADES_PATH_URL,
                 method=RESTMethod.GET,
                 params=params,
                 is_auth_required=True,
@@ -495,9 +488,8 @@ class OkxExchange(ExchangePyBase):
         params: dict[str, Any] = {}
         params["instId"] = symbol
 
-        path_url = CONSTANTS.LAST_PRICE_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.LAST_PRICE_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             limit_id=CONSTANTS.LAST_PRICE_LIMIT_ID,
@@ -513,9 +505,8 @@ class OkxExchange(ExchangePyBase):
     async def _update_balances(self) -> None:
         params: dict[str, Any] = {}
 
-        path_url = CONSTANTS.BALANCES_PATH_URL
         response = await self._api_request(
-            path_url=path_url,
+            path_url=CONSTANTS.BALANCES_PATH_URL,
             method=RESTMethod.GET,
             params=params,
             is_auth_required=True,

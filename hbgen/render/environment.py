@@ -60,7 +60,7 @@ def _register_codegen(env: jinja2.Environment) -> None:
     ``convert(value_type, target)``, ``record_type(expr)``, ``target_literal(target)``, ``message_expr(names)``,
     ``string_expr(names)``, ``signing_statements``, ``timestamp_expr``. Globals: ``vector_clock_seconds``,
     ``placeholders_in``, ``uses_time``, ``kind_fields`` (``vocabulary.KIND_FIELDS``) and ``input_types``
-    (``vocabulary.INPUT_TYPES``).
+    (``vocabulary.INPUT_TYPES``) and ``nullable_inputs`` (``vocabulary.NULLABLE_INPUTS``).
     """
     from hbgen import codegen
 
@@ -89,9 +89,10 @@ def _register_codegen(env: jinja2.Environment) -> None:
         env.filters[name] = getattr(codegen, name)
     for name in ("vector_clock_seconds", "placeholders_in", "uses_time"):
         env.globals[name] = getattr(codegen, name)
-    from hbgen.spec.vocabulary import INPUT_TYPES, KIND_FIELDS
+    from hbgen.spec.vocabulary import INPUT_TYPES, KIND_FIELDS, NULLABLE_INPUTS
 
     env.globals["kind_fields"] = KIND_FIELDS
     env.globals["input_types"] = INPUT_TYPES
+    env.globals["nullable_inputs"] = NULLABLE_INPUTS
     env.add_extension("jinja2.ext.do")  # {% do list.append(...) %} to collect test cases
     env.filters["from_json"] = json.loads  # the model keeps example payloads and templates as JSON text

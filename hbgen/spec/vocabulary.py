@@ -215,6 +215,10 @@ ALL_INPUTS: Final = (
     "leverage",
     "position_mode",
 )
+#: Inputs that may have no value where a request is built (no exchange order id yet, a market order's price, no
+#: start time, no quote amount without a price, an order type without a time in force): a parameter taking one is sent
+#: only when it has a value, as if it were ``optional``.
+NULLABLE_INPUTS: Final = frozenset({"exchange_order_id", "price", "start_time", "quote_amount", "time_in_force"})
 _PAIR = ("symbol", "trading_pair")
 #: The Python value of each connector input where a generated method reads it: how a request parameter writes it.
 #: ``decimal`` is written as a plain decimal string (``format: plain``, or no format), ``int`` as an integer, ``time``

@@ -55,3 +55,12 @@ def test_record_handlers_name_their_record_types(package: Path) -> None:
             assert annotation is not None
             seen[node.name] = ast.unparse(annotation)
     assert seen == expected
+
+
+@pytest.mark.parametrize("package", CONNECTORS, ids=lambda p: p.name)
+def test_enums_are_compared_as_enums_and_constants_used_directly(package: Path) -> None:
+    # Before: ``order_type.name in ("LIMIT", "LIMIT_MAKER")`` and ``path_url = CONSTANTS.X_PATH_URL`` followed by
+    # ``path_url=path_url`` in every request.
+    text = "\n".join(m.read_text(encoding="utf-8") for m in _modules(package))
+    assert "order_type.name" not in text and "trade_type.name" not in text
+    assert "path_url = CONSTANTS." not in text

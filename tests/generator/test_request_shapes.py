@@ -20,7 +20,7 @@ import yaml
 
 from hbgen.generator import TEMPLATE_DIR
 from hbgen.render import make_environment
-from hbgen.spec.vocabulary import ALL_INPUTS, INPUT_TYPES
+from hbgen.spec.vocabulary import ALL_INPUTS, INPUT_TYPES, NULLABLE_INPUTS
 from hbgen.suite import run_generated_tests
 from tests.generator.test_generate_login_styles import BINANCE, generate_package
 
@@ -38,6 +38,8 @@ def _written(input_name: str, fmt: str | None, value: Any) -> Any:
 def test_every_input_has_a_declared_type() -> None:
     assert set(INPUT_TYPES) == set(ALL_INPUTS) == set(SCHEMA["$defs"]["param_input"]["enum"])
     assert set(INPUT_TYPES.values()) <= {"str", "decimal", "int", "bool", "time"}
+    assert NULLABLE_INPUTS <= set(ALL_INPUTS)  # declared, not spelled out in a template
+    assert '"start_time", "quote_amount"' not in (Path(TEMPLATE_DIR) / "spot" / "exchange.py.j2").read_text()
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from hbrt.connector.exchange_orders import ExchangeOrders
-from hbrt.data_type.in_flight_order import InFlightOrder, OrderUpdate
+from hbrt.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate
 from hbrt.network_base import NetworkStatus
+
+
+class OrderRecord(Protocol):
+    """What the runtime reads of a parsed record naming an order (a generated parser's order-update or fill record:
+    every record of those kinds has both fields, None when its mapping does not read one)."""
+
+    @property
+    def client_order_id(self) -> str | None: ...
+
+    @property
+    def exchange_order_id(self) -> str | None: ...
+
+
+class OrderUpdateRecord(OrderRecord, Protocol):
+    """What the runtime reads of a parsed ``order_update`` record."""
+
+    @property
+    def state(self) -> OrderState: ...
+
+    @property
+    def timestamp(self) -> float | None: ...
+
+    @property
+    def sequence(self) -> int | None: ...
 
 
 class ExchangeLifecycle(ExchangeOrders):
@@ -300,28 +324,26 @@ class ExchangeLifecycle(ExchangeOrders):
 
     @staticmethod
     def _order_of_record(
-        by_client_id: Mapping[str, InFlightOrder], by_exchange_id: Mapping[str, InFlightOrder], record: Any
+        by_client_id: Mapping[str, InFlightOrder], by_exchange_id: Mapping[str, InFlightOrder], record: OrderRecord
     ) -> InFlightOrder | None:
         """The order a parsed record (an order update or a fill, from REST or the user stream) names, among those
         given: by client order id first, then by exchange order id."""
-        client_order_id = getattr(record, "client_order_id", None)
-        if client_order_id is not None and str(client_order_id) in by_client_id:
-            return by_client_id[str(client_order_id)]
-        exchange_order_id = getattr(record, "exchange_order_id", None)
-        return by_exchange_id.get(str(exchange_order_id)) if exchange_order_id is not None else None
+        if record.client_order_id is not None and str(record.client_order_id) in by_client_id:
+            return by_client_id[str(record.client_order_id)]
+        return by_exchange_id.get(str(record.exchange_order_id)) if record.exchange_order_id is not None else None
 
-    def _order_update_of_record(self, order: InFlightOrder, record: Any) -> OrderUpdate:
+    def _order_update_of_record(self, order: InFlightOrder, record: OrderUpdateRecord) -> OrderUpdate:
         """The ``OrderUpdate`` of ``order`` a parsed ``order_update`` record states (its state; its exchange order
         id, timestamp and sequence when it has them)."""
-        timestamp = getattr(record, "timestamp", None)
-        exchange_order_id = getattr(record, "exchange_order_id", None)
         return OrderUpdate(
             trading_pair=order.trading_pair,
-            update_timestamp=timestamp if timestamp is not None else self.current_timestamp,
+            update_timestamp=record.timestamp if record.timestamp is not None else self.current_timestamp,
             new_state=record.state,
             client_order_id=order.client_order_id,
-            exchange_order_id=str(exchange_order_id) if exchange_order_id is not None else order.exchange_order_id,
-            sequence=getattr(record, "sequence", None),
+            exchange_order_id=(
+                str(record.exchange_order_id) if record.exchange_order_id is not None else order.exchange_order_id
+            ),
+            sequence=record.sequence,
         )
 
     async def _update_lost_orders_status(self) -> None:
