@@ -263,7 +263,6 @@ class BinancePerpetualDerivative(PerpetualDerivativePyBase):
             is_auth_required=True,
             limit_id=CONSTANTS.CANCEL_ORDER_LIMIT_ID,
         )
-
         records = parsers.parse_cancel_ack(response)
         return bool(records) and records[0].state == OrderState.CANCELED
 

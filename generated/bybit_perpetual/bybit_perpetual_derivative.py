@@ -263,15 +263,13 @@ class BybitPerpetualDerivative(PerpetualDerivativePyBase):
         params["orderLinkId"] = tracked_order.client_order_id
         params["category"] = "linear"
 
-        response = await self._api_request(
+        await self._api_request(
             path_url=CONSTANTS.CANCEL_ORDER_PATH_URL,
             method=RESTMethod.POST,
             data=params,
             is_auth_required=True,
             limit_id=CONSTANTS.CANCEL_ORDER_LIMIT_ID,
         )
-        response = response["result"]  # the result inside the reply (envelope)
-
         return True
 
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:

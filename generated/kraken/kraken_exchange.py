@@ -242,7 +242,7 @@ class KrakenExchange(ExchangePyBase):
         params: dict[str, Any] = {}
         params["cl_ord_id"] = tracked_order.client_order_id
 
-        response = await self._api_request(
+        await self._api_request(
             path_url=CONSTANTS.CANCEL_ORDER_PATH_URL,
             method=RESTMethod.POST,
             data=params,
@@ -250,8 +250,6 @@ class KrakenExchange(ExchangePyBase):
             is_auth_required=True,
             limit_id=CONSTANTS.CANCEL_ORDER_LIMIT_ID,
         )
-        response = response["result"]  # the result inside the reply (envelope)
-
         return True
 
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:

@@ -245,15 +245,13 @@ class KucoinExchange(ExchangePyBase):
         params["symbol"] = symbol
 
         path_url = "/api/v1/hf/orders/client-order/" + str(tracked_order.client_order_id)
-        response = await self._api_request(
+        await self._api_request(
             path_url=path_url,
             method=RESTMethod.DELETE,
             params=params,
             is_auth_required=True,
             limit_id=CONSTANTS.CANCEL_ORDER_LIMIT_ID,
         )
-        response = response["data"]  # the result inside the reply (envelope)
-
         return True
 
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:

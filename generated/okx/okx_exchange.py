@@ -249,15 +249,13 @@ class OkxExchange(ExchangePyBase):
         params["instId"] = symbol
         params["clOrdId"] = tracked_order.client_order_id
 
-        response = await self._api_request(
+        await self._api_request(
             path_url=CONSTANTS.CANCEL_ORDER_PATH_URL,
             method=RESTMethod.POST,
             data=params,
             is_auth_required=True,
             limit_id=CONSTANTS.CANCEL_ORDER_LIMIT_ID,
         )
-        response = response["data"]  # the result inside the reply (envelope)
-
         return True
 
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
