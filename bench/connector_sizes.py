@@ -20,8 +20,9 @@ Hummingbot connector per exchange to compare with) it counts, from the repositor
 * ``share_of_hummingbot``: (spec + fragments + hook lines) / (Hummingbot source + tests), the fraction of
   Hummingbot's hand-written lines a connector author writes here.
 
-Prints exactly one JSON line. ``--markdown`` prints README's table instead; ``--only NAME`` (repeatable) limits the
-run to some connectors.
+Prints exactly one JSON line. ``--markdown`` prints README's table instead; ``--readme`` writes it into README.md
+(the table, and the Binance figures above it); ``--only NAME`` (repeatable) limits the run to some connectors.
+``tests/test_connector_sizes.py`` fails when README's figures are not what this script computes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -218,9 +220,38 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+README = ROOT / "README.md"
+TABLE_HEADER = "| Connector | Spec lines |"
+
+
+def readme_with(text: str, rows: list[dict[str, Any]]) -> str:
+    """README's text with the per-connector table and the Binance figures above it replaced by ``rows``' numbers."""
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(TABLE_HEADER))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    lines[start:end] = markdown(rows).split("\n")
+    text = "\n".join(lines)
+    binance = next((row for row in rows if row["name"] == "binance"), None)
+    if binance is not None:
+        shared = sum(binance.get("shared_suite_tests", {}).values())
+        text = re.sub(
+            r"\| connector source \| [\d,]+ generated lines",
+            f"| connector source | {_n(binance['generated_source_lines'])} generated lines",
+            text,
+        )
+        text = re.sub(
+            r"\| connector tests \| [\d,]+ generated lines, [\d,]+ tests \(\d+ from the shared suite\)",
+            f"| connector tests | {_n(binance['generated_test_lines'])} generated lines, "
+            f"{_n(binance.get('tests'))} tests ({shared} from the shared suite)",
+            text,
+        )
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--markdown", action="store_true", help="print README's table instead of the JSON line")
+    parser.add_argument("--readme", action="store_true", help="write the table and the Binance figures into README.md")
     parser.add_argument("--only", action="append", metavar="NAME", help="measure only this connector (repeatable)")
     parser.add_argument("--no-tests", action="store_true", help="skip collecting the generated tests (faster)")
     args = parser.parse_args(argv)
@@ -231,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         row = measure(path, count_tests=not args.no_tests)
         if row is not None:
             rows.append(row)
-    if args.markdown:
+    if args.readme:
+        README.write_text(readme_with(README.read_text(encoding="utf-8"), rows), encoding="utf-8")
+    elif args.markdown:
         print(markdown(rows))
     else:
         result = {

@@ -99,3 +99,12 @@ def test_a_spot_test_the_perpetual_suite_refines_still_counts_as_spot(capsys) ->
     perpetual = rows["binance_perpetual"]["shared_suite_tests"]
     assert perpetual[spot] == rows["binance"]["shared_suite_tests"][spot], "the perpetual class runs the spot suite"
     assert perpetual["hbrt.testing.perpetual_derivative_test"] > 0
+
+
+def test_readme_shows_what_the_script_computes() -> None:
+    """README's figures are the script's: a template or spec change that moves them fails until they are rewritten."""
+    rows = [row for row in (sizes.measure(path, count_tests=True) for path in sizes.spec_files()) if row is not None]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert sizes.readme_with(readme, rows) == readme, (
+        "README's connector figures differ from the repository: run .venv/bin/python bench/connector_sizes.py --readme"
+    )
