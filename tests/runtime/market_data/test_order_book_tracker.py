@@ -145,6 +145,33 @@ class TrackerIntegrityTests(unittest.IsolatedAsyncioTestCase):
     async def test_no_integrity(self) -> None:
         await self.run_policy_scenario("none", NoIntegrity(), detects_gaps=False)
 
+    async def test_periodic_snapshot_older_than_the_book_replays_the_window_or_resyncs(self) -> None:
+        exchange, ds, tracker = self.make("first_last", FirstLastUpdateIdChain())
+        await self.start_with_buffered_diffs(exchange, ds, tracker)
+        window = tracker.PAST_DIFF_WINDOW_SIZE
+        # A snapshot taken PAST_DIFF_WINDOW_SIZE diffs ago: the window holds every diff after it, so they are
+        # replayed on top of it, and the book stays served and current without another snapshot.
+        older = exchange.snapshot()
+        for _ in range(window):
+            ds.feed(exchange.step())
+        await settle()
+        tracker._order_book_snapshot_stream.put_nowait(older)
+        self.assertTrue(tracker.is_consistent(PAIR))
+        self.assert_book_matches(exchange, tracker)
+        self.assertEqual((ds.snapshot_requests, tracker.integrity_stats(PAIR)["gaps"]), (1, 0))
+        # One diff older than that: the window no longer reaches it. The replay starts with a gap, so the book is not
+        # served until one resync brings it back, equal to the exchange's.
+        older = exchange.snapshot()
+        for _ in range(window + 1):
+            ds.feed(exchange.step())
+        await settle()
+        tracker._order_book_snapshot_stream.put_nowait(older)
+        self.assertFalse(tracker.is_consistent(PAIR))
+        await asyncio.wait_for(tracker._states[PAIR].synced_event.wait(), 2)
+        self.assertTrue(tracker.is_consistent(PAIR))
+        self.assertEqual((ds.snapshot_requests, tracker.integrity_stats(PAIR)["gaps"]), (2, 1))
+        self.assert_book_matches(exchange, tracker)
+
     async def test_corrupted_checksum_resyncs_once_and_book_is_not_served_meanwhile(self) -> None:
         exchange, ds, tracker = self.make("checksum", Checksum(TOP, book_checksum))
         await self.start_with_buffered_diffs(exchange, ds, tracker)
