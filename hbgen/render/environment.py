@@ -64,31 +64,10 @@ def _register_codegen(env: jinja2.Environment) -> None:
     """
     from hbgen import codegen
 
-    for name in (
-        "access",
-        "comment_lines",
-        "convert",
-        "each_expr",
-        "each_literal",
-        "field_expr",
-        "keyed_items_expr",
-        "level_rows",
-        "message_expr",
-        "path_literal",
-        "path_pattern",
-        "pong_predicate",
-        "predicate",
-        "predicate_literals",
-        "predicates",
-        "record_type",
-        "signing_statements",
-        "string_expr",
-        "target_literal",
-        "timestamp_expr",
-    ):
-        env.filters[name] = getattr(codegen, name)
-    for name in ("vector_clock_seconds", "placeholders_in", "uses_time"):
-        env.globals[name] = getattr(codegen, name)
+    # Every public name of hbgen.codegen is a filter, except the three that templates call as functions.
+    as_globals = ("vector_clock_seconds", "placeholders_in", "uses_time")
+    for name in codegen.__all__:
+        (env.globals if name in as_globals else env.filters)[name] = getattr(codegen, name)
     from hbgen.spec.vocabulary import INPUT_TYPES, KIND_FIELDS, NULLABLE_INPUTS
 
     env.globals["kind_fields"] = KIND_FIELDS
